@@ -1,0 +1,28 @@
+"""Everything that speaks the Alibaba Cloud Contact Center OpenAPI (2020-07-01). No Django here."""
+
+from .client import CccClient, RetryPolicy
+from .errors import (
+    AuthenticationError,
+    CccError,
+    InvalidParameterError,
+    NotFoundError,
+    ThrottlingError,
+    UnavailableError,
+)
+from .types import Instance, NumberUsage, Page, PhoneNumber, SkillGroup
+
+__all__ = [
+    "AuthenticationError",
+    "CccClient",
+    "CccError",
+    "Instance",
+    "InvalidParameterError",
+    "NotFoundError",
+    "NumberUsage",
+    "Page",
+    "PhoneNumber",
+    "RetryPolicy",
+    "SkillGroup",
+    "ThrottlingError",
+    "UnavailableError",
+]

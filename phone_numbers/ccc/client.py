@@ -1,0 +1,300 @@
+"""CccClient: one typed method per CCC OpenAPI action, every call through `_request()`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import stamina
+
+from . import signing
+from .errors import (
+    CccError,
+    ThrottlingError,
+    UnavailableError,
+    check_range,
+    check_text,
+    error_from_response,
+)
+from .types import Instance, Page, PhoneNumber, SkillGroup
+
+API_VERSION = "2020-07-01"
+DEFAULT_ENDPOINT = "https://ccc.cn-shanghai.aliyuncs.com"
+MAX_PAGE_SIZE = 100
+MAX_PAGE_NUMBER = 100
+
+# Every action is a POST, so retries are decided by action, never by method.
+READ_ACTIONS = frozenset(
+    {"ListInstances", "ListSkillGroups", "GetSkillGroup", "ListPhoneNumbersOfSkillGroup"}
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Jittered exponential backoff for read actions, capped in attempts and total seconds."""
+
+    attempts: int = 3
+    total_seconds: float = 10.0
+    wait_initial: float = 0.2
+    wait_max: float = 2.0
+    wait_jitter: float = 0.2
+
+
+def endpoint_url(endpoint: str) -> str:
+    """Accept a URL or a bare host name, as CCC_ENDPOINT may hold either."""
+    endpoint = endpoint.strip().rstrip("/")
+    return endpoint if "://" in endpoint else f"https://{endpoint}"
+
+
+def _api_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+class CccClient:
+    """A client for one CCC endpoint and credential; build it once and share it per process."""
+
+    def __init__(
+        self,
+        *,
+        access_key_id: str,
+        access_key_secret: str,
+        security_token: str | None = None,
+        endpoint: str = DEFAULT_ENDPOINT,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        user_agent: str = "cccadmin",
+    ) -> None:
+        self._access_key_id = access_key_id
+        self._access_key_secret = access_key_secret
+        self._security_token = security_token or None
+        self._retry = retry or RetryPolicy()
+        url = httpx.URL(endpoint_url(endpoint))
+        self._host = url.netloc.decode("ascii")
+        self._http = httpx.Client(
+            base_url=url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            headers={"user-agent": user_agent, "accept": "application/json"},
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        )
+
+    def __repr__(self) -> str:
+        return f"CccClient(endpoint={self._host!r}, access_key_id={self._access_key_id!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> CccClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def list_instances(self, *, page_number: int = 1, page_size: int = 20) -> Page[Instance]:
+        data = self._request("ListInstances", _paging(page_number, page_size))
+        return Page.from_api(data, Instance.from_api)
+
+    def list_skill_groups(
+        self,
+        *,
+        instance_id: str,
+        page_number: int = 1,
+        page_size: int = 20,
+        search_pattern: str | None = None,
+        media_type: str | None = None,
+    ) -> Page[SkillGroup]:
+        params = {
+            "InstanceId": check_text("InstanceId", instance_id),
+            **_paging(page_number, page_size),
+            **_optional(SearchPattern=search_pattern, MediaType=media_type),
+        }
+        return Page.from_api(self._request("ListSkillGroups", params), SkillGroup.from_api)
+
+    def get_skill_group(self, *, instance_id: str, skill_group_id: str) -> SkillGroup:
+        data = self._request("GetSkillGroup", _group_params(instance_id, skill_group_id))
+        return SkillGroup.from_api(data)
+
+    def list_phone_numbers_of_skill_group(
+        self,
+        *,
+        instance_id: str,
+        skill_group_id: str,
+        is_member: bool,
+        page_number: int = 1,
+        page_size: int = 20,
+        search_pattern: str | None = None,
+        active: bool | None = None,
+    ) -> Page[PhoneNumber]:
+        params = {
+            **_group_params(instance_id, skill_group_id),
+            "IsMember": _api_bool(is_member),
+            **_paging(page_number, page_size),
+            **_optional(
+                SearchPattern=search_pattern,
+                Active=None if active is None else _api_bool(active),
+            ),
+        }
+        data = self._request("ListPhoneNumbersOfSkillGroup", params)
+        return Page.from_api(data, PhoneNumber.from_api)
+
+    def add_numbers_to_skill_group(
+        self, *, instance_id: str, skill_group_id: str, numbers: Iterable[str]
+    ) -> None:
+        self._request(
+            "AddNumbersToSkillGroup", _numbers_params(instance_id, skill_group_id, numbers)
+        )
+
+    def remove_phone_numbers_from_skill_group(
+        self, *, instance_id: str, skill_group_id: str, numbers: Iterable[str]
+    ) -> None:
+        self._request(
+            "RemovePhoneNumbersFromSkillGroup",
+            _numbers_params(instance_id, skill_group_id, numbers),
+        )
+
+    # -- transport -----------------------------------------------------------------------
+
+    def _request(self, action: str, params: Mapping[str, str]) -> Any:
+        """Send one action (retrying reads) and return its `Data`; raise a CccError."""
+        started = time.perf_counter()
+        attempts = 0
+        try:
+            if action in READ_ACTIONS:
+                for attempt in stamina.retry_context(
+                    on=self._retry_backoff,
+                    attempts=self._retry.attempts,
+                    timeout=self._retry.total_seconds,
+                    wait_initial=self._retry.wait_initial,
+                    wait_max=self._retry.wait_max,
+                    wait_jitter=self._retry.wait_jitter,
+                ):
+                    with attempt:
+                        attempts += 1
+                        payload = self._send(action, params)
+            else:
+                attempts = 1
+                payload = self._send(action, params)
+        except CccError as error:
+            logger.warning(
+                "ccc %s failed: code=%s status=%s request_id=%s attempts=%d duration_ms=%.1f",
+                action,
+                error.code,
+                error.http_status,
+                error.request_id,
+                attempts,
+                (time.perf_counter() - started) * 1000,
+            )
+            raise
+        logger.info(
+            "ccc %s ok: request_id=%s attempts=%d duration_ms=%.1f",
+            action,
+            payload.get("RequestId"),
+            attempts,
+            (time.perf_counter() - started) * 1000,
+        )
+        return payload.get("Data")
+
+    def _retry_backoff(self, error: Exception) -> bool | float:
+        """stamina's hook: retry transient failures, waiting as long as the gateway asks."""
+        if isinstance(error, ThrottlingError) and error.retry_after is not None:
+            return error.retry_after if error.retry_after <= self._retry.total_seconds else False
+        return isinstance(error, ThrottlingError | UnavailableError)
+
+    def _send(self, action: str, params: Mapping[str, str]) -> dict[str, Any]:
+        headers = {
+            "host": self._host,
+            "x-acs-action": action,
+            "x-acs-version": API_VERSION,
+            "x-acs-date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "x-acs-signature-nonce": uuid.uuid4().hex,
+            "x-acs-content-sha256": signing.EMPTY_BODY_SHA256,
+        }
+        if self._security_token:
+            headers["x-acs-security-token"] = self._security_token
+            headers["x-acs-accesskey-id"] = self._access_key_id
+        headers["authorization"] = signing.sign(
+            method="POST",
+            params=params,
+            headers=headers,
+            access_key_id=self._access_key_id,
+            secret=self._access_key_secret,
+        )
+        # The canonical query is also a valid wire encoding, so the URL is built from it.
+        url = f"/?{signing.canonical_query(params)}" if params else "/"
+        try:
+            response = self._http.post(url, headers=headers)
+        except httpx.TimeoutException as error:
+            raise UnavailableError(
+                "Timeout", f"CCC did not answer in time ({type(error).__name__})."
+            ) from None
+        except httpx.TransportError as error:
+            raise UnavailableError(
+                "ConnectionError", f"CCC could not be reached ({type(error).__name__})."
+            ) from None
+        return _success_payload(response)
+
+
+def _success_payload(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code != 200:
+        raise error_from_response(response.status_code, response.content, response.headers)
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise UnavailableError(
+            "InvalidResponse",
+            "CCC answered with a body that is not JSON.",
+            http_status=response.status_code,
+            request_id=response.headers.get("x-acs-request-id"),
+        )
+    if payload.get("Code", "OK") != "OK":
+        raise error_from_response(
+            int(payload.get("HttpStatusCode") or response.status_code),
+            response.content,
+            response.headers,
+        )
+    return payload
+
+
+def _paging(page_number: int, page_size: int) -> dict[str, str]:
+    return {
+        "PageNumber": str(check_range("PageNumber", page_number, 1, MAX_PAGE_NUMBER)),
+        "PageSize": str(check_range("PageSize", page_size, 1, MAX_PAGE_SIZE)),
+    }
+
+
+def _group_params(instance_id: str, skill_group_id: str) -> dict[str, str]:
+    return {
+        "InstanceId": check_text("InstanceId", instance_id),
+        "SkillGroupId": check_text("SkillGroupId", skill_group_id),
+    }
+
+
+def _numbers_params(
+    instance_id: str, skill_group_id: str, numbers: Iterable[str]
+) -> dict[str, str]:
+    number_list = [check_text("NumberList", number) for number in numbers]
+    if not number_list:
+        check_text("NumberList", "")
+    return {
+        **_group_params(instance_id, skill_group_id),
+        "NumberList": json.dumps(number_list, separators=(",", ":")),
+    }
+
+
+def _optional(**params: str | None) -> dict[str, str]:
+    """Unset parameters are left out, as the SDK does (empty means unset too)."""
+    return {name: value for name, value in params.items() if value not in (None, "")}

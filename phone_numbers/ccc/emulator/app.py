@@ -1,0 +1,544 @@
+"""A WSGI app that answers like the CCC OpenAPI gateway, signature checks included."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .. import signing
+from ..client import API_VERSION, MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+from ..errors import (
+    CccError,
+    check_range,
+    check_text,
+    instance_not_found,
+    number_not_found,
+    parameter_invalid,
+    parameter_null,
+    skill_group_not_found,
+)
+from .dataset import InstanceRecord, SkillGroupRecord, build_demo_instances
+
+# Published demo credentials: they open the emulator and nothing else.
+DEMO_ACCESS_KEY_ID = "LTAI5tCccAdminDemoKey"
+DEMO_ACCESS_KEY_SECRET = "cccadmin-emulator-demo-secret"  # noqa: S105 - emulator only
+MAX_CLOCK_SKEW_SECONDS = 15 * 60
+REQUIRED_SIGNED_HEADERS = frozenset(
+    {
+        "host",
+        "x-acs-action",
+        "x-acs-version",
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-content-sha256",
+    }
+)
+
+
+class FaultKind(StrEnum):
+    UNAVAILABLE = "unavailable"  # 503 ServiceUnavailable
+    INTERNAL = "internal"  # 500 InternalError
+    THROTTLING = "throttling"  # Throttling.User, with x-acs-retry-after when given
+    SLOW = "slow"  # answers normally after `delay` seconds
+    MALFORMED = "malformed"  # 200 with a body that is not JSON
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: FaultKind
+    action: str | None = None
+    delay: float = 0.0
+    retry_after_ms: int | None = None
+
+
+class Faults:
+    """Knobs for tests and benchmarks: a constant latency and a queue of one-shot faults."""
+
+    def __init__(self) -> None:
+        self.latency = 0.0
+        self._pending: deque[Fault] = deque()
+        self._lock = threading.Lock()
+
+    def inject(
+        self,
+        kind: FaultKind | str,
+        *,
+        times: int = 1,
+        action: str | None = None,
+        delay: float = 0.0,
+        retry_after_ms: int | None = None,
+    ) -> None:
+        fault = Fault(FaultKind(kind), action, delay, retry_after_ms)
+        with self._lock:
+            self._pending.extend([fault] * times)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pending.clear()
+        self.latency = 0.0
+
+    def take(self, action: str) -> Fault | None:
+        with self._lock:
+            for fault in self._pending:
+                if fault.action in (None, action):
+                    self._pending.remove(fault)
+                    return fault
+        return None
+
+
+class GatewayError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    request_id: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def json(
+        cls,
+        status: int,
+        payload: Mapping[str, Any],
+        request_id: str,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> Response:
+        return cls(status, json.dumps(payload, ensure_ascii=False).encode(), request_id, headers)
+
+
+class Emulator:
+    """The CCC gateway for the actions cccadmin uses, over a thread-safe in-memory dataset."""
+
+    def __init__(
+        self,
+        *,
+        credentials: Mapping[str, str] | None = None,
+        security_tokens: Mapping[str, str] | None = None,
+        instances: dict[str, InstanceRecord] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.credentials = dict(credentials or {DEMO_ACCESS_KEY_ID: DEMO_ACCESS_KEY_SECRET})
+        # An access key listed here is an STS key: its requests must carry this token.
+        self.security_tokens = dict(security_tokens or {})
+        self.instances = instances if instances is not None else build_demo_instances()
+        self.faults = Faults()
+        self.request_count = 0
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._nonces: dict[str, float] = {}
+        self._actions: dict[str, Callable[[Mapping[str, str]], Any]] = {
+            "ListInstances": self._list_instances,
+            "ListSkillGroups": self._list_skill_groups,
+            "GetSkillGroup": self._get_skill_group,
+            "ListPhoneNumbersOfSkillGroup": self._list_phone_numbers_of_skill_group,
+            "AddNumbersToSkillGroup": self._add_numbers_to_skill_group,
+            "RemovePhoneNumbersFromSkillGroup": self._remove_phone_numbers_from_skill_group,
+        }
+
+    # -- WSGI ----------------------------------------------------------------------------
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        response = self.handle(environ)
+        start_response(
+            f"{response.status} {_REASONS.get(response.status, 'Error')}",
+            [
+                ("Content-Type", "application/json;charset=utf-8"),
+                ("Content-Length", str(len(response.body))),
+                ("x-acs-request-id", response.request_id),
+                *response.headers,
+            ],
+        )
+        return [response.body]
+
+    def handle(self, environ: Mapping[str, Any]) -> Response:
+        request_id = str(uuid.uuid4()).upper()
+        with self._lock:
+            self.request_count += 1
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
+        headers = _headers(environ)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        try:
+            action = self._authenticate(environ.get("REQUEST_METHOD", "GET"), params, headers, body)
+        except GatewayError as error:
+            return Response.json(
+                error.status,
+                {
+                    "RequestId": request_id,
+                    "HostId": headers.get("host", ""),
+                    "Code": error.code,
+                    "Message": error.message,
+                    "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product=CCC",
+                },
+                request_id,
+            )
+        fault = self.faults.take(action)
+        if fault is not None:
+            injected = self._apply_fault(fault, request_id, headers)
+            if injected is not None:
+                return injected
+        try:
+            data = self._actions[action](params)
+        except CccError as error:
+            return Response.json(
+                error.http_status or 400,
+                {
+                    "RequestId": request_id,
+                    "Code": error.code,
+                    "HttpStatusCode": error.http_status or 400,
+                    "Message": error.message,
+                },
+                request_id,
+            )
+        payload = {"RequestId": request_id, "Code": "OK", "HttpStatusCode": 200, "Message": ""}
+        if data is not None:
+            payload["Data"] = data
+        return Response.json(200, payload, request_id)
+
+    def _apply_fault(
+        self, fault: Fault, request_id: str, headers: Mapping[str, str]
+    ) -> Response | None:
+        if fault.kind is FaultKind.SLOW:
+            time.sleep(fault.delay)
+            return None
+        if fault.kind is FaultKind.MALFORMED:
+            return Response(
+                200, b'{"RequestId": "' + request_id.encode() + b'", "Data": {', request_id
+            )
+        status, code, message = {
+            FaultKind.UNAVAILABLE: (
+                503,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            ),
+            FaultKind.INTERNAL: (
+                500,
+                "InternalError",
+                "The request processing has failed due to some unknown error.",
+            ),
+            FaultKind.THROTTLING: (
+                400,
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+            ),
+        }[fault.kind]
+        retry_after = (
+            ()
+            if fault.retry_after_ms is None
+            else (("x-acs-retry-after", str(fault.retry_after_ms)),)
+        )
+        return Response.json(
+            status,
+            {
+                "RequestId": request_id,
+                "HostId": headers.get("host", ""),
+                "Code": code,
+                "Message": message,
+                "Recommend": "",
+            },
+            request_id,
+            retry_after,
+        )
+
+    # -- the gateway's checks ------------------------------------------------------------
+
+    def _authenticate(
+        self, method: str, params: Mapping[str, str], headers: Mapping[str, str], body: bytes
+    ) -> str:
+        """Verify the ACS3 signature like the gateway does; return the action to run."""
+        if "authorization" not in headers:
+            raise GatewayError(
+                400, "IncompleteSignature", "The request has no Authorization header."
+            )
+        try:
+            authorization = signing.Authorization.parse(headers["authorization"])
+        except ValueError as error:
+            raise GatewayError(
+                400, "IncompleteSignature", f"The request signature is incomplete: {error}."
+            ) from None
+        signed = set(authorization.signed_headers)
+        unsigned = (
+            REQUIRED_SIGNED_HEADERS | {h for h in headers if h.startswith("x-acs-")}
+        ) - signed
+        if unsigned:
+            raise GatewayError(
+                400,
+                "IncompleteSignature",
+                f"These headers must be present and signed: {', '.join(sorted(unsigned))}.",
+            )
+        missing = [name for name in authorization.signed_headers if name not in headers]
+        if missing:
+            raise GatewayError(
+                400,
+                "IncompleteSignature",
+                f"Signed headers are missing from the request: {', '.join(missing)}.",
+            )
+        self._check_date(headers["x-acs-date"])
+        secret = self.credentials.get(authorization.access_key_id)
+        if secret is None:
+            raise GatewayError(
+                404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."
+            )
+        expected = signing.signature(
+            secret=secret,
+            method=method,
+            params=params,
+            headers=headers,
+            signed_headers=authorization.signed_headers,
+            payload_sha256=headers["x-acs-content-sha256"],
+        )
+        if not hmac.compare_digest(expected, authorization.signature):
+            raise GatewayError(
+                400,
+                "SignatureDoesNotMatch",
+                "The request signature does not conform to Aliyun standards.",
+            )
+        if headers["x-acs-content-sha256"] != hashlib.sha256(body).hexdigest():
+            raise GatewayError(
+                400,
+                "SignatureDoesNotMatch",
+                "The x-acs-content-sha256 header does not match the request body.",
+            )
+        self._check_security_token(authorization.access_key_id, headers.get("x-acs-security-token"))
+        self._use_nonce(headers["x-acs-signature-nonce"])
+        action = headers["x-acs-action"]
+        if action not in self._actions:
+            raise GatewayError(
+                404, "InvalidAction.NotFound", f"Specified api {action} is not found."
+            )
+        if headers["x-acs-version"] != API_VERSION:
+            raise GatewayError(
+                400, "InvalidVersion", f"Specified version {headers['x-acs-version']} is not found."
+            )
+        return action
+
+    def _check_date(self, value: str) -> None:
+        try:
+            sent = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+        except ValueError:
+            raise GatewayError(
+                400,
+                "InvalidTimeStamp.Format",
+                "Specified time stamp or date value is not well formatted.",
+            ) from None
+        if abs(self._clock() - sent) > MAX_CLOCK_SKEW_SECONDS:
+            raise GatewayError(
+                400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."
+            )
+
+    def _check_security_token(self, access_key_id: str, token: str | None) -> None:
+        expected = self.security_tokens.get(access_key_id)
+        if expected is None and token:
+            raise GatewayError(
+                400,
+                "InvalidSecurityToken.MismatchWithAccessKey",
+                "The security token does not belong to this access key.",
+            )
+        if expected is not None and not hmac.compare_digest(expected, token or ""):
+            raise GatewayError(
+                400, "InvalidSecurityToken.Malformed", "The security token is missing or malformed."
+            )
+
+    def _use_nonce(self, nonce: str) -> None:
+        now = self._clock()
+        with self._lock:
+            if len(self._nonces) > 100_000:
+                self._nonces = {
+                    n: t for n, t in self._nonces.items() if now - t < MAX_CLOCK_SKEW_SECONDS * 2
+                }
+            if nonce in self._nonces:
+                raise GatewayError(
+                    400, "SignatureNonceUsed", "Specified signature nonce was used already."
+                )
+            self._nonces[nonce] = now
+
+    # -- the actions ---------------------------------------------------------------------
+
+    def _list_instances(self, params: Mapping[str, str]) -> dict:
+        page_number, page_size = _paging(params)
+        with self._lock:
+            return _page(list(self.instances.values()), page_number, page_size)
+
+    def _list_skill_groups(self, params: Mapping[str, str]) -> dict:
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        page_number, page_size = _paging(params)
+        pattern = params.get("SearchPattern", "").lower()
+        media_type = params.get("MediaType", "")
+        with self._lock:
+            instance = self._instance(instance_id)
+            rows = [
+                group
+                for group in instance.skill_groups.values()
+                if (pattern in group.name.lower() or pattern in group.display_name.lower())
+                and media_type in ("", group.media_type)
+            ]
+            return _page(rows, page_number, page_size)
+
+    def _get_skill_group(self, params: Mapping[str, str]) -> dict:
+        with self._lock:
+            _, group = self._group(params)
+            data = group.to_api()
+        return {
+            key: data[key]
+            for key in (
+                "SkillGroupId",
+                "Name",
+                "DisplayName",
+                "Description",
+                "MediaType",
+                "InstanceId",
+            )
+        }
+
+    def _list_phone_numbers_of_skill_group(self, params: Mapping[str, str]) -> dict:
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
+        page_number, page_size = _paging(params)
+        is_member = _boolean(params, "IsMember", required=True)
+        active = _boolean(params, "Active", required=False)
+        pattern = params.get("SearchPattern", "")
+        with self._lock:
+            instance = self._instance(instance_id)
+            group = self._skill_group(instance, skill_group_id)
+            rows = [
+                record
+                for record in instance.numbers.values()
+                if (record.number in group.linked) == is_member
+                and (is_member or not record.personal_outbound)
+                and pattern in record.number
+                and active in (None, record.active)
+            ]
+            return _page(rows, page_number, page_size)
+
+    def _add_numbers_to_skill_group(self, params: Mapping[str, str]) -> None:
+        with self._lock:
+            instance, group = self._group(params)
+            numbers = self._number_list(params, instance)
+            for number in numbers:
+                if instance.numbers[number].personal_outbound:
+                    raise parameter_invalid(
+                        "NumberList",
+                        f"{number} is an agent's personal outbound number; "
+                        "it cannot be linked to a skill group.",
+                    )
+            group.linked.update(numbers)
+
+    def _remove_phone_numbers_from_skill_group(self, params: Mapping[str, str]) -> None:
+        with self._lock:
+            instance, group = self._group(params)
+            group.linked.difference_update(self._number_list(params, instance))
+
+    # -- lookups and parameter parsing ---------------------------------------------------
+
+    def _instance(self, instance_id: str) -> InstanceRecord:
+        try:
+            return self.instances[instance_id]
+        except KeyError:
+            raise instance_not_found(instance_id) from None
+
+    def _skill_group(self, instance: InstanceRecord, skill_group_id: str) -> SkillGroupRecord:
+        try:
+            return instance.skill_groups[skill_group_id]
+        except KeyError:
+            raise skill_group_not_found(skill_group_id, instance.instance_id) from None
+
+    def _group(self, params: Mapping[str, str]) -> tuple[InstanceRecord, SkillGroupRecord]:
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
+        instance = self._instance(instance_id)
+        return instance, self._skill_group(instance, skill_group_id)
+
+    @staticmethod
+    def _number_list(params: Mapping[str, str], instance: InstanceRecord) -> list[str]:
+        raw = check_text("NumberList", params.get("NumberList"))
+        try:
+            numbers = json.loads(raw)
+        except ValueError:
+            numbers = None
+        if (
+            not isinstance(numbers, list)
+            or not numbers
+            or not all(isinstance(n, str) for n in numbers)
+        ):
+            raise parameter_invalid("NumberList", "it must be a non-empty JSON array of numbers.")
+        for number in numbers:
+            if number not in instance.numbers:
+                raise number_not_found(number, instance.instance_id)
+        return numbers
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    headers = {
+        key[5:].lower().replace("_", "-"): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _integer(params: Mapping[str, str], name: str) -> int | None:
+    value = params.get(name, "")
+    if value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise parameter_invalid(name, f"{value!r} is not an integer.") from None
+
+
+def _boolean(params: Mapping[str, str], name: str, *, required: bool) -> bool | None:
+    value = params.get(name, "")
+    if value == "":
+        if required:
+            raise parameter_null(name)
+        return None
+    if value.lower() not in ("true", "false"):
+        raise parameter_invalid(name, f"{value!r} is not a boolean (true or false).")
+    return value.lower() == "true"
+
+
+def _paging(params: Mapping[str, str]) -> tuple[int, int]:
+    return (
+        check_range("PageNumber", _integer(params, "PageNumber"), 1, MAX_PAGE_NUMBER),
+        check_range("PageSize", _integer(params, "PageSize"), 1, MAX_PAGE_SIZE),
+    )
+
+
+def _page(records: list, page_number: int, page_size: int) -> dict:
+    """One page of records; past the end the list is empty and TotalCount stays true."""
+    start = (page_number - 1) * page_size
+    return {
+        "PageNumber": page_number,
+        "PageSize": page_size,
+        "TotalCount": len(records),
+        "List": [record.to_api() for record in records[start : start + page_size]],
+    }

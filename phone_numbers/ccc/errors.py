@@ -1,0 +1,202 @@
+"""Typed CCC errors, decided on the API's `Code` (HTTP statuses vary between products)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+
+class CccError(Exception):
+    """An error answered by (or on the way to) the CCC OpenAPI."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        http_status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        self.request_id = request_id
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(code={self.code!r}, http_status={self.http_status!r}, "
+            f"request_id={self.request_id!r})"
+        )
+
+
+class NotFoundError(CccError):
+    """The instance, skill group or number does not exist (`NotExists.*`)."""
+
+
+class InvalidParameterError(CccError):
+    """A parameter is missing or out of range (`Parameter.*`)."""
+
+
+class AuthenticationError(CccError):
+    """The credentials, signature or permissions were refused."""
+
+
+class ThrottlingError(CccError):
+    """Too many requests (`Throttling*`); `retry_after` is in seconds when the gateway says."""
+
+    def __init__(self, *args, retry_after: float | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after = retry_after
+
+
+class UnavailableError(CccError):
+    """The service failed or could not be reached: 5xx, timeouts, connection or body errors."""
+
+
+_AUTHENTICATION_CODES = (
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidAccessKeyId",
+    "InvalidSecurityToken",
+    "SignatureNonceUsed",
+    "InvalidTimeStamp",
+    "MissingSecurityToken",
+    "Forbidden",
+    "NoPermission",
+)
+_UNAVAILABLE_CODES = ("ServiceUnavailable", "InternalError", "ServiceTimeout", "UnknownError")
+_INVALID_PARAMETER_CODES = ("Parameter", "InvalidParameter", "MissingParameter", "InvalidAction")
+
+
+def _has_prefix(code: str, prefixes: tuple[str, ...]) -> bool:
+    return any(code == prefix or code.startswith(prefix + ".") for prefix in prefixes)
+
+
+def error_class_for(code: str, http_status: int | None) -> type[CccError]:
+    if _has_prefix(code, _AUTHENTICATION_CODES):
+        return AuthenticationError
+    if code.startswith("Throttling"):
+        return ThrottlingError
+    if _has_prefix(code, _UNAVAILABLE_CODES):
+        return UnavailableError
+    if _has_prefix(code, ("NotExists",)) or code.endswith(".NotExists"):
+        return NotFoundError
+    if _has_prefix(code, _INVALID_PARAMETER_CODES):
+        return InvalidParameterError
+    # An unknown code: only now does the status decide.
+    if http_status is not None and http_status >= 500:
+        return UnavailableError
+    return CccError
+
+
+def _retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """`x-acs-retry-after` counts milliseconds, as the official SDK reads it."""
+    try:
+        milliseconds = int(headers.get("x-acs-retry-after", ""))
+    except ValueError:
+        return None
+    return milliseconds / 1000 if milliseconds > 0 else None
+
+
+def error_from_response(
+    http_status: int, body: bytes, headers: Mapping[str, str] | None = None
+) -> CccError:
+    """Build the typed error for a response that is not a success, whatever its body."""
+    headers = headers or {}
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict) or not payload.get("Code"):
+        error_class = UnavailableError if http_status >= 500 or http_status < 400 else CccError
+        return error_class(
+            "InvalidResponse",
+            f"The service answered HTTP {http_status} with a body that is not a CCC error.",
+            http_status=http_status,
+            request_id=headers.get("x-acs-request-id"),
+        )
+    code = str(payload["Code"])
+    error_class = error_class_for(code, http_status)
+    fields = {
+        "http_status": http_status,
+        "request_id": payload.get("RequestId") or headers.get("x-acs-request-id"),
+    }
+    if error_class is ThrottlingError:
+        fields["retry_after"] = _retry_after_seconds(headers)
+    return error_class(code, str(payload.get("Message") or ""), **fields)
+
+
+# The API's own messages, shared by the client's pre-flight checks and the emulator.
+def parameter_empty(name: str) -> InvalidParameterError:
+    return InvalidParameterError(
+        "Parameter.Empty", f"The parameter {name} may not be null or empty.", http_status=400
+    )
+
+
+def parameter_null(name: str) -> InvalidParameterError:
+    return InvalidParameterError(
+        "Parameter.Null", f"The parameter {name} may not be null.", http_status=400
+    )
+
+
+def parameter_minimum(name: str, minimum: int) -> InvalidParameterError:
+    return InvalidParameterError(
+        "Parameter.Minimum",
+        f"The parameter {name} must be greater than or equal to {minimum}.",
+        http_status=400,
+    )
+
+
+def parameter_maximum(name: str, maximum: int) -> InvalidParameterError:
+    return InvalidParameterError(
+        "Parameter.Maximum",
+        f"The parameter {name} must be less than or equal to {maximum}.",
+        http_status=400,
+    )
+
+
+def parameter_invalid(name: str, reason: str) -> InvalidParameterError:
+    return InvalidParameterError(
+        "Parameter.Invalid", f"The parameter {name} is invalid: {reason}", http_status=400
+    )
+
+
+def instance_not_found(instance_id: str) -> NotFoundError:
+    return NotFoundError(
+        "NotExists.InstanceId",
+        f"The specified instance {instance_id} does not exist.",
+        http_status=404,
+    )
+
+
+def skill_group_not_found(skill_group_id: str, instance_id: str) -> NotFoundError:
+    return NotFoundError(
+        "NotExists.SkillGroupId",
+        f"The skill group ID {skill_group_id} does not exist in instance {instance_id}.",
+        http_status=404,
+    )
+
+
+def number_not_found(number: str, instance_id: str) -> NotFoundError:
+    return NotFoundError(
+        "NotExists.Number",
+        f"The number {number} does not exist in instance {instance_id}.",
+        http_status=404,
+    )
+
+
+def check_text(name: str, value: str | None) -> str:
+    if value is None or not str(value).strip():
+        raise parameter_empty(name)
+    return str(value)
+
+
+def check_range(name: str, value: int | None, minimum: int, maximum: int) -> int:
+    if value is None:
+        raise parameter_null(name)
+    if value < minimum:
+        raise parameter_minimum(name, minimum)
+    if value > maximum:
+        raise parameter_maximum(name, maximum)
+    return value

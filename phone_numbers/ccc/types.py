@@ -1,0 +1,105 @@
+"""What the CCC OpenAPI returns, as frozen dataclasses built from its JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class NumberUsage(StrEnum):
+    INBOUND = "Inbound"
+    OUTBOUND = "Outbound"
+    BIDIRECTION = "Bidirection"
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    instance_id: str
+    name: str
+    domain_name: str
+    description: str
+    status: str
+    console_url: str
+    create_time: int | None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Instance:
+        return cls(
+            instance_id=data["Id"],
+            name=data.get("Name") or "",
+            domain_name=data.get("DomainName") or "",
+            description=data.get("Description") or "",
+            status=data.get("Status") or "",
+            console_url=data.get("ConsoleUrl") or "",
+            create_time=data.get("CreateTime"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SkillGroup:
+    skill_group_id: str
+    instance_id: str
+    name: str
+    display_name: str
+    description: str
+    media_type: str
+    phone_number_count: int | None = None
+    user_count: int | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> SkillGroup:
+        # ListSkillGroups says SkillGroupName, GetSkillGroup says Name.
+        return cls(
+            skill_group_id=data["SkillGroupId"],
+            instance_id=data.get("InstanceId") or "",
+            name=data.get("SkillGroupName") or data.get("Name") or "",
+            display_name=data.get("DisplayName") or "",
+            description=data.get("Description") or "",
+            media_type=data.get("MediaType") or "",
+            phone_number_count=data.get("PhoneNumberCount"),
+            user_count=data.get("UserCount"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneNumber:
+    number: str
+    instance_id: str
+    active: bool
+    usage: str
+    province: str
+    city: str
+    contact_flow_id: str
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> PhoneNumber:
+        return cls(
+            number=data["Number"],
+            instance_id=data.get("InstanceId") or "",
+            active=bool(data.get("Active")),
+            usage=data.get("Usage") or "",
+            province=data.get("Province") or "",
+            city=data.get("City") or "",
+            contact_flow_id=data.get("ContactFlowId") or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    page_number: int
+    page_size: int
+    total_count: int
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], item: Callable[[Mapping[str, Any]], T]) -> Page[T]:
+        return cls(
+            items=tuple(item(row) for row in data.get("List") or ()),
+            page_number=int(data["PageNumber"]),
+            page_size=int(data["PageSize"]),
+            total_count=int(data["TotalCount"]),
+        )

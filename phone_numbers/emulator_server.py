@@ -1,0 +1,42 @@
+"""Serve the CCC emulator over a real socket, for the official SDK, benchmarks and tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+from .ccc.emulator import Emulator
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Django's handler speaks HTTP/1.1 keep-alive; this one does not log every request."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def make_emulator_server(
+    emulator: Emulator, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True
+) -> ThreadedWSGIServer:
+    handler = QuietRequestHandler if quiet else WSGIRequestHandler
+    server = ThreadedWSGIServer((host, port), handler, allow_reuse_address=True)
+    server.set_app(emulator)
+    return server
+
+
+@contextmanager
+def running_emulator(emulator: Emulator | None = None) -> Iterator[tuple[str, Emulator]]:
+    """An emulator on a free loopback port for the block's duration; yields (url, emulator)."""
+    emulator = emulator or Emulator()
+    server = make_emulator_server(emulator)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", emulator
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,186 @@
+"""What views call: builds the CCC client from settings and maps UI paging to API paging."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import httpx
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+import cccadmin
+
+from .ccc import CccClient, Instance, Page, PhoneNumber, SkillGroup
+from .ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+from .ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+
+T = TypeVar("T")
+
+# The API reaches PageNumber 100 of PageSize 100: the first 10,000 matches and no more.
+MAX_REACHABLE_ROWS = MAX_PAGE_NUMBER * MAX_PAGE_SIZE
+SKILL_GROUP_CACHE_SECONDS = 60
+EMBEDDED_ENDPOINT = "http://ccc-emulator.embedded"
+
+_CREDENTIAL_SETTINGS = (
+    ("ALIBABA_CLOUD_ACCESS_KEY_ID", "CCC_ACCESS_KEY_ID"),
+    ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "CCC_ACCESS_KEY_SECRET"),
+)
+
+
+def missing_credential_settings() -> list[str]:
+    """The environment variables a configured CCC endpoint still needs."""
+    if not settings.CCC_ENDPOINT:
+        return []
+    return [variable for variable, name in _CREDENTIAL_SETTINGS if not getattr(settings, name)]
+
+
+@functools.cache
+def embedded_emulator() -> Emulator:
+    """The in-process emulator used when no CCC_ENDPOINT is configured."""
+    return Emulator()
+
+
+@functools.cache
+def ccc_client() -> CccClient:
+    """One client, and so one pooled HTTP connection pool, per process."""
+    user_agent = f"cccadmin/{cccadmin.__version__} httpx/{httpx.__version__}"
+    if not settings.CCC_ENDPOINT:
+        return CccClient(
+            endpoint=EMBEDDED_ENDPOINT,
+            access_key_id=DEMO_ACCESS_KEY_ID,
+            access_key_secret=DEMO_ACCESS_KEY_SECRET,
+            timeout=settings.CCC_TIMEOUT,
+            transport=httpx.WSGITransport(app=embedded_emulator()),
+            user_agent=user_agent,
+        )
+    missing = missing_credential_settings()
+    if missing:
+        raise ImproperlyConfigured(
+            f"CCC_ENDPOINT is set but {' and '.join(missing)} is not: set it in the environment."
+        )
+    return CccClient(
+        endpoint=settings.CCC_ENDPOINT,
+        access_key_id=settings.CCC_ACCESS_KEY_ID,
+        access_key_secret=settings.CCC_ACCESS_KEY_SECRET,
+        security_token=settings.CCC_SECURITY_TOKEN or None,
+        timeout=settings.CCC_TIMEOUT,
+        user_agent=user_agent,
+    )
+
+
+@dataclass(frozen=True)
+class ResultPage(Generic[T]):
+    """One UI page of rows, cut from the one API page of 100 that holds it."""
+
+    items: tuple[T, ...]
+    page: int
+    per_page: int
+    total_count: int
+
+    @property
+    def reachable_count(self) -> int:
+        return min(self.total_count, MAX_REACHABLE_ROWS)
+
+    @property
+    def is_truncated(self) -> bool:
+        return self.total_count > MAX_REACHABLE_ROWS
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.reachable_count / self.per_page))
+
+    @property
+    def start_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.items) - 1 if self.items else 0
+
+
+def max_reachable_page(per_page: int) -> int:
+    return MAX_REACHABLE_ROWS // per_page
+
+
+def _result_page(fetch: Callable[[int], Page[T]], *, page: int, per_page: int) -> ResultPage[T]:
+    """Fetch the API page of 100 holding UI page `page` and slice it: one call, any per_page."""
+    if MAX_PAGE_SIZE % per_page:
+        raise ValueError(f"per_page must divide {MAX_PAGE_SIZE}, not {per_page}")
+    page = min(max(page, 1), max_reachable_page(per_page))
+    offset = (page - 1) * per_page
+    api_page = fetch(offset // MAX_PAGE_SIZE + 1)
+    start = offset % MAX_PAGE_SIZE
+    return ResultPage(
+        items=api_page.items[start : start + per_page],
+        page=page,
+        per_page=per_page,
+        total_count=api_page.total_count,
+    )
+
+
+def instance_list() -> list[Instance]:
+    """Every instance of the account (accounts have a handful; the API caps at 10,000)."""
+    client = ccc_client()
+    instances: list[Instance] = []
+    for page_number in range(1, MAX_PAGE_NUMBER + 1):
+        page = client.list_instances(page_number=page_number, page_size=MAX_PAGE_SIZE)
+        instances.extend(page.items)
+        if len(instances) >= page.total_count or not page.items:
+            return instances
+    return instances
+
+
+def skill_group_list(
+    *, instance_id: str, search: str = "", page: int = 1, per_page: int = 25
+) -> ResultPage[SkillGroup]:
+    return _result_page(
+        lambda api_page: ccc_client().list_skill_groups(
+            instance_id=instance_id,
+            page_number=api_page,
+            page_size=MAX_PAGE_SIZE,
+            search_pattern=search or None,
+        ),
+        page=page,
+        per_page=per_page,
+    )
+
+
+def skill_group_get(*, instance_id: str, skill_group_id: str) -> SkillGroup:
+    """The skill group's header data, cached briefly: it changes rarely and every page shows it."""
+    key = f"ccc:skill-group:{instance_id}:{skill_group_id}"
+    group = cache.get(key)
+    if group is None:
+        group = ccc_client().get_skill_group(instance_id=instance_id, skill_group_id=skill_group_id)
+        cache.set(key, group, SKILL_GROUP_CACHE_SECONDS)
+    return group
+
+
+def phone_number_list(
+    *,
+    instance_id: str,
+    skill_group_id: str,
+    linked: bool,
+    search: str = "",
+    active: bool | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> ResultPage[PhoneNumber]:
+    """The numbers linked to a skill group, or (linked=False) those that could be linked."""
+    return _result_page(
+        lambda api_page: ccc_client().list_phone_numbers_of_skill_group(
+            instance_id=instance_id,
+            skill_group_id=skill_group_id,
+            is_member=linked,
+            page_number=api_page,
+            page_size=MAX_PAGE_SIZE,
+            search_pattern=search or None,
+            active=active,
+        ),
+        page=page,
+        per_page=per_page,
+    )
