@@ -141,6 +141,9 @@ class Emulator:
         self._clock = clock
         self._lock = threading.RLock()
         self._nonces: dict[str, float] = {}
+        # Filtered listings, reused until the next write, so paging a big group stays cheap.
+        self._listings: dict[tuple, tuple[int, list]] = {}
+        self._writes = 0
         self._actions: dict[str, Callable[[Mapping[str, str]], Any]] = {
             "ListInstances": self._list_instances,
             "ListSkillGroups": self._list_skill_groups,
@@ -417,14 +420,20 @@ class Emulator:
         with self._lock:
             instance = self._instance(instance_id)
             group = self._skill_group(instance, skill_group_id)
-            rows = [
-                record
-                for record in instance.numbers.values()
-                if (record.number in group.linked) == is_member
-                and (is_member or not record.personal_outbound)
-                and pattern in record.number
-                and active in (None, record.active)
-            ]
+            key = (instance_id, skill_group_id, is_member, pattern, active)
+            written, rows = self._listings.get(key, (-1, []))
+            if written != self._writes:
+                rows = [
+                    record
+                    for record in instance.numbers.values()
+                    if (record.number in group.linked) == is_member
+                    and (is_member or not record.personal_outbound)
+                    and pattern in record.number
+                    and active in (None, record.active)
+                ]
+                if len(self._listings) > 1000:
+                    self._listings.clear()
+                self._listings[key] = (self._writes, rows)
             return _page(rows, page_number, page_size)
 
     def _add_numbers_to_skill_group(self, params: Mapping[str, str]) -> None:
@@ -439,11 +448,13 @@ class Emulator:
                         "it cannot be linked to a skill group.",
                     )
             group.linked.update(numbers)
+            self._writes += 1
 
     def _remove_phone_numbers_from_skill_group(self, params: Mapping[str, str]) -> None:
         with self._lock:
             instance, group = self._group(params)
             group.linked.difference_update(self._number_list(params, instance))
+            self._writes += 1
 
     # -- lookups and parameter parsing ---------------------------------------------------
 
