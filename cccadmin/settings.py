@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "phone_numbers.middleware.CccErrorMiddleware",
 ]
 
 ROOT_URLCONF = "cccadmin.urls"

@@ -32,6 +32,10 @@ _CREDENTIAL_SETTINGS = (
 )
 
 
+class CccNotConfigured(ImproperlyConfigured):
+    """CCC_ENDPOINT is set without the credentials it needs."""
+
+
 def missing_credential_settings() -> list[str]:
     """The environment variables a configured CCC endpoint still needs."""
     if not settings.CCC_ENDPOINT:
@@ -60,7 +64,7 @@ def ccc_client() -> CccClient:
         )
     missing = missing_credential_settings()
     if missing:
-        raise ImproperlyConfigured(
+        raise CccNotConfigured(
             f"CCC_ENDPOINT is set but {' and '.join(missing)} is not: set it in the environment."
         )
     return CccClient(

@@ -6,4 +6,14 @@ app_name = "phone_numbers"
 
 urlpatterns = [
     path("", views.instance_list, name="instance_list"),
+    path(
+        "instances/<str:instance_id>/skill-groups/",
+        views.skill_group_list,
+        name="skill_group_list",
+    ),
+    path(
+        "instances/<str:instance_id>/skill-groups/<str:skill_group_id>/numbers/",
+        views.number_list,
+        name="number_list",
+    ),
 ]

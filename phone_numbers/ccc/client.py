@@ -187,6 +187,7 @@ class CccClient:
                 attempts = 1
                 payload = self._send(action, params)
         except CccError as error:
+            error.attempts = attempts
             logger.warning(
                 "ccc %s failed: code=%s status=%s request_id=%s attempts=%d duration_ms=%.1f",
                 action,

@@ -22,6 +22,7 @@ class CccError(Exception):
         self.message = message
         self.http_status = http_status
         self.request_id = request_id
+        self.attempts = 1  # the client records how many times it sent the request
 
     def __repr__(self) -> str:
         return (

@@ -1,0 +1,130 @@
+"""Turn CCC failures into a clear page or results fragment, never a stack trace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from .ccc import (
+    AuthenticationError,
+    CccError,
+    InvalidParameterError,
+    NotFoundError,
+    ThrottlingError,
+    UnavailableError,
+)
+from .services import CccNotConfigured
+
+
+class CccErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, CccNotConfigured):
+            status, title, detail = (
+                503,
+                _("The contact center connection is not configured."),
+                str(exception),
+            )
+            request_id = None
+        elif isinstance(exception, CccError):
+            status, title, detail = describe(exception, request)
+            request_id = exception.request_id
+        else:
+            return None
+        template = "phone_numbers/error.html"
+        htmx = getattr(request, "htmx", None)
+        if htmx and not htmx.history_restore_request:
+            template += "#alert"
+        response = TemplateResponse(
+            request,
+            template,
+            {
+                "status": status,
+                "title": title,
+                "detail": detail,
+                "request_id": request_id,
+                "back_url": back_url(exception, request),
+            },
+            status=status,
+        )
+        if isinstance(exception, ThrottlingError | UnavailableError):
+            response["Retry-After"] = "5"
+        patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+        return response.render()
+
+
+def back_url(error: Exception, request: HttpRequest) -> str:
+    """The nearest page up that still exists."""
+    instance_id = (
+        request.resolver_match.kwargs.get("instance_id") if request.resolver_match else None
+    )
+    if instance_id and getattr(error, "code", "") != "NotExists.InstanceId":
+        return reverse("phone_numbers:skill_group_list", args=[instance_id])
+    return reverse("phone_numbers:instance_list")
+
+
+def describe(error: CccError, request: HttpRequest) -> tuple[int, str, str]:
+    """HTTP status, headline and advice for a CCC error; nothing an attacker could use."""
+    ids = request.resolver_match.kwargs if request.resolver_match else {}
+    retried = (
+        _("It was tried %(attempts)d times.") % {"attempts": error.attempts}
+        if error.attempts > 1
+        else ""
+    )
+    if isinstance(error, NotFoundError):
+        if error.code == "NotExists.InstanceId":
+            title = _("Instance “%(instance)s” was not found.") % {
+                "instance": ids.get("instance_id", "")
+            }
+        elif error.code == "NotExists.SkillGroupId":
+            title = _("Skill group “%(group)s” was not found in instance “%(instance)s”.") % {
+                "group": ids.get("skill_group_id", ""),
+                "instance": ids.get("instance_id", ""),
+            }
+        else:
+            title = _("What you asked for was not found.")
+        return 404, title, _("Check the link, or go back and pick it from the list.")
+    if isinstance(error, ThrottlingError):
+        return (
+            503,
+            _("The contact center is busy (requests are being throttled)."),
+            " ".join(filter(None, [retried, _("Wait a few seconds and try again.")])),
+        )
+    if isinstance(error, UnavailableError):
+        if error.code == "Timeout":
+            title = _("The contact center did not answer in time.")
+            status = 504
+        else:
+            title = _("The contact center service is unavailable.")
+            status = 502
+        return (
+            status,
+            title,
+            " ".join(
+                filter(
+                    None, [retried, _("Try again in a moment; if it persists, tell your admin.")]
+                )
+            ),
+        )
+    if isinstance(error, AuthenticationError):
+        return (
+            502,
+            _("This server's CCC credentials need attention."),
+            _(
+                "The contact center refused them. An administrator needs to check the AccessKey "
+                "configuration of cccadmin."
+            ),
+        )
+    if isinstance(error, InvalidParameterError):
+        return 400, _("The contact center rejected the request."), error.message
+    return 502, _("The contact center answered with an error."), error.message

@@ -1,0 +1,59 @@
+// cccadmin: the little behaviour htmx does not give us. No inline script anywhere (strict CSP).
+(function () {
+  "use strict";
+
+  // Announce the new result count after every swap (the summary itself is replaced, so it
+  // cannot be the live region).
+  function announceSummary() {
+    var summary = document.getElementById("result-summary");
+    var announcer = document.getElementById("announcer");
+    if (summary && announcer) {
+      announcer.textContent = summary.textContent.trim();
+    }
+  }
+  document.addEventListener("htmx:afterSettle", announceSummary);
+
+  function copyWithSelection(text) {
+    // Fallback where the Clipboard API is missing or refused (insecure origin, iframe policy).
+    var field = document.createElement("textarea");
+    field.value = text;
+    field.setAttribute("readonly", "");
+    field.className = "copy-buffer";
+    document.body.appendChild(field);
+    field.select();
+    var copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (error) {
+      copied = false;
+    }
+    document.body.removeChild(field);
+    return copied ? Promise.resolve() : Promise.reject(new Error("copy refused"));
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () {
+        return copyWithSelection(text);
+      });
+    }
+    return copyWithSelection(text);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-url]");
+    if (!button) {
+      return;
+    }
+    var status = button.parentElement.querySelector("[data-copy-status]");
+    var url = button.getAttribute("data-copy-url");
+    copyText(url).then(
+      function () {
+        if (status) status.textContent = button.getAttribute("data-copied-text") || "Link copied";
+      },
+      function () {
+        if (status) status.textContent = url;
+      }
+    );
+  });
+})();
