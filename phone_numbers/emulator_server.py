@@ -42,7 +42,9 @@ def running_emulator(emulator: Emulator | None = None) -> Iterator[tuple[str, Em
     """An emulator on a free loopback port for the block's duration; yields (url, emulator)."""
     emulator = emulator or Emulator()
     server = make_emulator_server(emulator)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}", emulator

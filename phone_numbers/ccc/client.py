@@ -6,10 +6,10 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import stamina
@@ -24,6 +24,8 @@ from .errors import (
     error_from_response,
 )
 from .types import Instance, Page, PhoneNumber, SkillGroup
+
+T = TypeVar("T")
 
 API_VERSION = "2020-07-01"
 DEFAULT_ENDPOINT = "https://ccc.cn-shanghai.aliyuncs.com"
@@ -53,6 +55,10 @@ def endpoint_url(endpoint: str) -> str:
     """Accept a URL or a bare host name, as CCC_ENDPOINT may hold either."""
     endpoint = endpoint.strip().rstrip("/")
     return endpoint if "://" in endpoint else f"https://{endpoint}"
+
+
+def _no_data(data: Any) -> None:
+    """Writes return nothing worth reading."""
 
 
 def _api_bool(value: bool) -> str:
@@ -103,8 +109,9 @@ class CccClient:
     # -- actions -------------------------------------------------------------------------
 
     def list_instances(self, *, page_number: int = 1, page_size: int = 20) -> Page[Instance]:
-        data = self._request("ListInstances", _paging(page_number, page_size))
-        return Page.from_api(data, Instance.from_api)
+        return self._request(
+            "ListInstances", _paging(page_number, page_size), Page.parser(Instance.from_api)
+        )
 
     def list_skill_groups(
         self,
@@ -120,11 +127,12 @@ class CccClient:
             **_paging(page_number, page_size),
             **_optional(SearchPattern=search_pattern, MediaType=media_type),
         }
-        return Page.from_api(self._request("ListSkillGroups", params), SkillGroup.from_api)
+        return self._request("ListSkillGroups", params, Page.parser(SkillGroup.from_api))
 
     def get_skill_group(self, *, instance_id: str, skill_group_id: str) -> SkillGroup:
-        data = self._request("GetSkillGroup", _group_params(instance_id, skill_group_id))
-        return SkillGroup.from_api(data)
+        return self._request(
+            "GetSkillGroup", _group_params(instance_id, skill_group_id), SkillGroup.from_api
+        )
 
     def list_phone_numbers_of_skill_group(
         self,
@@ -146,8 +154,9 @@ class CccClient:
                 Active=None if active is None else _api_bool(active),
             ),
         }
-        data = self._request("ListPhoneNumbersOfSkillGroup", params)
-        return Page.from_api(data, PhoneNumber.from_api)
+        return self._request(
+            "ListPhoneNumbersOfSkillGroup", params, Page.parser(PhoneNumber.from_api)
+        )
 
     def add_numbers_to_skill_group(
         self, *, instance_id: str, skill_group_id: str, numbers: Iterable[str]
@@ -166,8 +175,13 @@ class CccClient:
 
     # -- transport -----------------------------------------------------------------------
 
-    def _request(self, action: str, params: Mapping[str, str]) -> Any:
-        """Send one action (retrying reads) and return its `Data`; raise a CccError."""
+    def _request(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        parse: Callable[[Any], T] = _no_data,
+    ) -> T:
+        """Send one action (retrying reads) and return its parsed `Data`; raise a CccError."""
         started = time.perf_counter()
         attempts = 0
         try:
@@ -182,10 +196,10 @@ class CccClient:
                 ):
                     with attempt:
                         attempts += 1
-                        payload = self._send(action, params)
+                        payload, result = self._send(action, params, parse)
             else:
                 attempts = 1
-                payload = self._send(action, params)
+                payload, result = self._send(action, params, parse)
         except CccError as error:
             error.attempts = attempts
             logger.warning(
@@ -205,7 +219,7 @@ class CccClient:
             attempts,
             (time.perf_counter() - started) * 1000,
         )
-        return payload.get("Data")
+        return result
 
     def _retry_backoff(self, error: Exception) -> bool | float:
         """stamina's hook: retry transient failures, waiting as long as the gateway asks."""
@@ -213,7 +227,9 @@ class CccClient:
             return error.retry_after if error.retry_after <= self._retry.total_seconds else False
         return isinstance(error, ThrottlingError | UnavailableError)
 
-    def _send(self, action: str, params: Mapping[str, str]) -> dict[str, Any]:
+    def _send(
+        self, action: str, params: Mapping[str, str], parse: Callable[[Any], T]
+    ) -> tuple[dict[str, Any], T]:
         headers = {
             "host": self._host,
             "x-acs-action": action,
@@ -244,7 +260,16 @@ class CccClient:
             raise UnavailableError(
                 "ConnectionError", f"CCC could not be reached ({type(error).__name__})."
             ) from None
-        return _success_payload(response)
+        payload = _success_payload(response)
+        try:
+            return payload, parse(payload.get("Data"))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise UnavailableError(
+                "InvalidResponse",
+                f"CCC answered {action} without the data it documents.",
+                http_status=response.status_code,
+                request_id=payload.get("RequestId"),
+            ) from None
 
 
 def _success_payload(response: httpx.Response) -> dict[str, Any]:
@@ -262,11 +287,11 @@ def _success_payload(response: httpx.Response) -> dict[str, Any]:
             request_id=response.headers.get("x-acs-request-id"),
         )
     if payload.get("Code", "OK") != "OK":
-        raise error_from_response(
-            int(payload.get("HttpStatusCode") or response.status_code),
-            response.content,
-            response.headers,
-        )
+        try:
+            status = int(payload.get("HttpStatusCode") or response.status_code)
+        except (TypeError, ValueError):  # a garbled status must not hide the error itself
+            status = response.status_code
+        raise error_from_response(status, response.content, response.headers)
     return payload
 
 

@@ -98,6 +98,12 @@ class Page(Generic[T]):
     total_count: int
 
     @classmethod
+    def parser(
+        cls, item: Callable[[Mapping[str, Any]], T]
+    ) -> Callable[[Mapping[str, Any]], Page[T]]:
+        return lambda data: cls.from_api(data, item)
+
+    @classmethod
     def from_api(cls, data: Mapping[str, Any], item: Callable[[Mapping[str, Any]], T]) -> Page[T]:
         return cls(
             items=tuple(item(row) for row in data.get("List") or ()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 import uuid
@@ -307,7 +308,8 @@ class Emulator:
             signed_headers=authorization.signed_headers,
             payload_sha256=headers["x-acs-content-sha256"],
         )
-        if not hmac.compare_digest(expected, authorization.signature):
+        # Bytes: compare_digest refuses str with non-ASCII, which a client may send.
+        if not hmac.compare_digest(expected.encode(), authorization.signature.encode()):
             raise GatewayError(
                 400,
                 "SignatureDoesNotMatch",
@@ -354,7 +356,9 @@ class Emulator:
                 "InvalidSecurityToken.MismatchWithAccessKey",
                 "The security token does not belong to this access key.",
             )
-        if expected is not None and not hmac.compare_digest(expected, token or ""):
+        if expected is not None and not hmac.compare_digest(
+            expected.encode(), (token or "").encode()
+        ):
             raise GatewayError(
                 400, "InvalidSecurityToken.Malformed", "The security token is missing or malformed."
             )
@@ -516,14 +520,17 @@ def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     return headers
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 def _integer(params: Mapping[str, str], name: str) -> int | None:
     value = params.get(name, "")
     if value == "":
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise parameter_invalid(name, f"{value!r} is not an integer.") from None
+    # Plain ASCII digits only: int() would also take "1_0", " 5" and full-width digits.
+    if not _INTEGER.fullmatch(value):
+        raise parameter_invalid(name, f"{value!r} is not an integer.")
+    return int(value)
 
 
 def _boolean(params: Mapping[str, str], name: str, *, required: bool) -> bool | None:

@@ -1,0 +1,940 @@
+"""CccClient against the emulator (in-process and over a socket), and against odd responses."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+from stamina.instrumentation import get_on_retry_hooks, set_on_retry_hooks
+
+from phone_numbers.ccc import (
+    AuthenticationError,
+    CccClient,
+    CccError,
+    Instance,
+    InvalidParameterError,
+    NotFoundError,
+    Page,
+    PhoneNumber,
+    RetryPolicy,
+    SkillGroup,
+    ThrottlingError,
+    UnavailableError,
+    signing,
+)
+from phone_numbers.ccc.client import endpoint_url
+from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+from phone_numbers.ccc.emulator.dataset import (
+    EXAMPLE_CONTACT_FLOW_ID,
+    EXAMPLE_INSTANCE_ID,
+    EXAMPLE_NUMBER,
+    EXAMPLE_SKILL_GROUP_ID,
+)
+from phone_numbers.emulator_server import running_emulator
+
+from .conftest import RecordingTransport
+
+GROUP = {"instance_id": EXAMPLE_INSTANCE_ID, "skill_group_id": EXAMPLE_SKILL_GROUP_ID}
+NO_RETRY = RetryPolicy(attempts=1, wait_initial=0, wait_max=0, wait_jitter=0)
+STS_TOKEN = "CAIS+sts/Token==secret-part-0123456789"
+
+
+def ok_body(data: object = None, request_id: str = "OK-REQUEST-ID") -> dict:
+    body = {"RequestId": request_id, "Code": "OK", "HttpStatusCode": 200, "Message": ""}
+    if data is not None:
+        body["Data"] = data
+    return body
+
+
+EMPTY_PAGE = {"PageNumber": 1, "PageSize": 20, "TotalCount": 0, "List": []}
+
+
+class Capture:
+    """A MockTransport handler that records requests and answers with a fixed response."""
+
+    def __init__(self, response: httpx.Response | None = None) -> None:
+        self.requests: list[httpx.Request] = []
+        self.response = response
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.response is not None:
+            return self.response
+        return httpx.Response(200, json=ok_body(EMPTY_PAGE))
+
+    @property
+    def params(self) -> dict[str, str]:
+        return dict(self.requests[-1].url.params)
+
+
+def linked(emulator: Emulator, skill_group_id: str = EXAMPLE_SKILL_GROUP_ID) -> set[str]:
+    return emulator.instances[EXAMPLE_INSTANCE_ID].skill_groups[skill_group_id].linked
+
+
+def eligible_numbers(emulator: Emulator) -> list[str]:
+    """What IsMember=false should list for the example group, in the API's order."""
+    group = linked(emulator)
+    return [
+        record.number
+        for record in emulator.instances[EXAMPLE_INSTANCE_ID].numbers.values()
+        if record.number not in group and not record.personal_outbound
+    ]
+
+
+# -- happy paths ---------------------------------------------------------------------------
+
+
+def test_list_instances(client):
+    page = client.list_instances()
+    assert isinstance(page, Page)
+    assert (page.page_number, page.page_size, page.total_count) == (1, 20, 2)
+    assert all(isinstance(item, Instance) for item in page.items)
+    assert [item.instance_id for item in page.items] == ["ccc-test", "ccc-bulk"]
+    assert page.items[0].name == "CCC test"
+    assert page.items[0].status == "RUNNING"
+    assert page.items[0].create_time == 1593561600000
+
+
+def test_list_instances_pages(client):
+    page = client.list_instances(page_number=2, page_size=1)
+    assert (page.page_number, page.page_size, page.total_count) == (2, 1, 2)
+    assert [item.instance_id for item in page.items] == ["ccc-bulk"]
+
+
+def test_list_skill_groups(client):
+    page = client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, page_size=100)
+    assert page.total_count == 6
+    assert all(isinstance(item, SkillGroup) for item in page.items)
+    example = next(g for g in page.items if g.skill_group_id == EXAMPLE_SKILL_GROUP_ID)
+    assert example.name == "skillgroup"
+    assert example.display_name == "Customer service"
+    assert example.media_type == "VOICE"
+    assert example.instance_id == EXAMPLE_INSTANCE_ID
+    assert example.user_count == 42
+    assert example.phone_number_count >= 60
+
+
+def test_list_skill_groups_filters(client):
+    sales = client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, search_pattern="sales")
+    assert {g.skill_group_id for g in sales.items} == {"sales@ccc-test", "aftersales@ccc-test"}
+    online = client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, media_type="ONLINE")
+    assert [g.skill_group_id for g in online.items] == ["chat@ccc-test"]
+
+
+def test_get_skill_group(client):
+    group = client.get_skill_group(**GROUP)
+    assert group == SkillGroup(
+        skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+        instance_id=EXAMPLE_INSTANCE_ID,
+        name="skillgroup",
+        display_name="Customer service",
+        description="Customer service (skillgroup)",
+        media_type="VOICE",
+    )
+
+
+def test_list_phone_numbers_finds_the_api_page_example(client, emulator):
+    page = client.list_phone_numbers_of_skill_group(
+        **GROUP, is_member=True, search_pattern=EXAMPLE_NUMBER
+    )
+    assert page.total_count == 1
+    assert page.items == (
+        PhoneNumber(
+            number=EXAMPLE_NUMBER,
+            instance_id=EXAMPLE_INSTANCE_ID,
+            active=True,
+            usage="Bidirection",
+            province="四川",
+            city="乐山",
+            contact_flow_id=EXAMPLE_CONTACT_FLOW_ID,
+        ),
+    )
+    members = client.list_phone_numbers_of_skill_group(**GROUP, is_member=True, page_size=100)
+    assert members.total_count == len(linked(emulator))
+    assert {n.number for n in members.items} == linked(emulator)
+
+
+def test_list_phone_numbers_eligible_pages(client, emulator):
+    expected = eligible_numbers(emulator)
+    page = client.list_phone_numbers_of_skill_group(
+        **GROUP, is_member=False, page_number=2, page_size=25
+    )
+    assert (page.page_number, page.page_size, page.total_count) == (2, 25, len(expected))
+    assert [n.number for n in page.items] == expected[25:50]
+    assert all(isinstance(n, PhoneNumber) for n in page.items)
+
+
+def test_list_phone_numbers_active_filter(client, emulator):
+    numbers = emulator.instances[EXAMPLE_INSTANCE_ID].numbers
+    inactive_linked = [n for n in linked(emulator) if not numbers[n].active]
+    page = client.list_phone_numbers_of_skill_group(
+        **GROUP, is_member=True, active=False, page_size=100
+    )
+    assert page.total_count == len(inactive_linked) > 0
+    assert all(not n.active for n in page.items)
+
+
+def test_add_and_remove_numbers(client, emulator):
+    number = eligible_numbers(emulator)[0]
+
+    def is_member(member: bool) -> int:
+        return client.list_phone_numbers_of_skill_group(
+            **GROUP, is_member=member, search_pattern=number
+        ).total_count
+
+    assert (is_member(True), is_member(False)) == (0, 1)
+    assert client.add_numbers_to_skill_group(**GROUP, numbers=[number]) is None
+    assert number in linked(emulator)
+    assert (is_member(True), is_member(False)) == (1, 0)
+    assert client.remove_phone_numbers_from_skill_group(**GROUP, numbers=[number]) is None
+    assert number not in linked(emulator)
+    assert (is_member(True), is_member(False)) == (0, 1)
+
+
+def test_numbers_travel_as_a_json_array():
+    capture = Capture(httpx.Response(200, json=ok_body()))
+    with _mock_client(capture) as client:
+        client.add_numbers_to_skill_group(**GROUP, numbers=("0833001", "+86 10 1234"))
+    assert capture.requests[-1].headers["x-acs-action"] == "AddNumbersToSkillGroup"
+    assert json.loads(capture.params["NumberList"]) == ["0833001", "+86 10 1234"]
+
+
+def test_adding_a_personal_outbound_number_is_refused(client, emulator):
+    personal = next(
+        r.number
+        for r in emulator.instances[EXAMPLE_INSTANCE_ID].numbers.values()
+        if r.personal_outbound
+    )
+    with pytest.raises(InvalidParameterError) as caught:
+        client.add_numbers_to_skill_group(**GROUP, numbers=[personal])
+    assert caught.value.code == "Parameter.Invalid"
+    assert personal in caught.value.message
+    assert personal not in linked(emulator)
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "message"),
+    [
+        (
+            lambda c: c.get_skill_group(instance_id="ccc-nope", skill_group_id="x@ccc-nope"),
+            "NotExists.InstanceId",
+            "The specified instance ccc-nope does not exist.",
+        ),
+        (
+            lambda c: c.list_phone_numbers_of_skill_group(
+                instance_id=EXAMPLE_INSTANCE_ID, skill_group_id="nope@ccc-test", is_member=True
+            ),
+            "NotExists.SkillGroupId",
+            "The skill group ID nope@ccc-test does not exist in instance ccc-test.",
+        ),
+        (
+            lambda c: c.remove_phone_numbers_from_skill_group(**GROUP, numbers=["000"]),
+            "NotExists.Number",
+            "The number 000 does not exist in instance ccc-test.",
+        ),
+    ],
+    ids=["instance", "skill-group", "number"],
+)
+def test_not_found_from_the_emulator(client, emulator, call, code, message):
+    with pytest.raises(NotFoundError) as caught:
+        call(client)
+    error = caught.value
+    assert (error.code, error.message, error.http_status) == (code, message, 404)
+    assert error.request_id
+    assert emulator.request_count == 1  # not retried
+
+
+# -- credentials ---------------------------------------------------------------------------
+
+
+def test_security_token_is_accepted(make_client):
+    emulator = Emulator(security_tokens={DEMO_ACCESS_KEY_ID: STS_TOKEN})
+    client = make_client(emulator=emulator, security_token=STS_TOKEN)
+    assert client.list_instances().total_count == 2
+
+
+@pytest.mark.parametrize("token", [None, "", "CAIS-wrong-token"], ids=["none", "empty", "wrong"])
+def test_security_token_missing_or_wrong(make_client, token):
+    emulator = Emulator(security_tokens={DEMO_ACCESS_KEY_ID: STS_TOKEN})
+    client = make_client(emulator=emulator, security_token=token)
+    with pytest.raises(AuthenticationError) as caught:
+        client.list_instances()
+    assert caught.value.code == "InvalidSecurityToken.Malformed"
+    assert caught.value.http_status == 400
+    assert caught.value.request_id
+    assert emulator.request_count == 1
+
+
+def test_security_token_headers_are_sent_and_signed():
+    capture = Capture()
+    with _mock_client(capture, security_token=STS_TOKEN) as client:
+        client.list_instances()
+    request = capture.requests[-1]
+    assert request.headers["x-acs-security-token"] == STS_TOKEN
+    assert request.headers["x-acs-accesskey-id"] == DEMO_ACCESS_KEY_ID
+    signed = signing.Authorization.parse(request.headers["authorization"]).signed_headers
+    assert "x-acs-security-token" in signed
+    assert "x-acs-accesskey-id" in signed
+
+
+@pytest.mark.parametrize(
+    ("key", "secret", "code", "status"),
+    [
+        (DEMO_ACCESS_KEY_ID, "not-the-secret", "SignatureDoesNotMatch", 400),
+        ("LTAI-unknown", DEMO_ACCESS_KEY_SECRET, "InvalidAccessKeyId.NotFound", 404),
+    ],
+)
+def test_bad_credentials(make_client, emulator, key, secret, code, status):
+    client = make_client(emulator=emulator, access_key_id=key, access_key_secret=secret)
+    with pytest.raises(AuthenticationError) as caught:
+        client.list_instances()
+    assert (caught.value.code, caught.value.http_status) == (code, status)
+    assert caught.value.request_id
+    assert emulator.request_count == 1
+
+
+# -- what goes on the wire -----------------------------------------------------------------
+
+
+def _mock_client(handler, **kwargs) -> CccClient:
+    """A client whose every request is answered by `handler` (an httpx.MockTransport)."""
+    kwargs.setdefault("endpoint", "http://ccc.mock.test")
+    kwargs.setdefault("retry", NO_RETRY)
+    return CccClient(
+        access_key_id=DEMO_ACCESS_KEY_ID,
+        access_key_secret=DEMO_ACCESS_KEY_SECRET,
+        transport=httpx.MockTransport(handler),
+        **kwargs,
+    )
+
+
+def test_request_shape_and_signature():
+    capture = Capture()
+    with _mock_client(capture) as client:
+        client.list_phone_numbers_of_skill_group(
+            **GROUP, is_member=True, search_pattern="0833 1+2*3~4/乐山"
+        )
+    request = capture.requests[-1]
+    assert request.method == "POST"
+    assert request.url.path == "/"
+    assert request.content == b""
+    assert request.headers["accept"] == "application/json"
+    assert request.headers["x-acs-action"] == "ListPhoneNumbersOfSkillGroup"
+    assert request.headers["x-acs-version"] == "2020-07-01"
+    assert request.headers["x-acs-content-sha256"] == signing.EMPTY_BODY_SHA256
+    assert request.headers["host"] == "ccc.mock.test"
+    time.strptime(request.headers["x-acs-date"], "%Y-%m-%dT%H:%M:%SZ")
+    # The wire query is the canonical one: RFC 3986, sorted.
+    assert request.url.query.decode() == (
+        "InstanceId=ccc-test&IsMember=true&PageNumber=1&PageSize=20"
+        "&SearchPattern=0833%201%2B2%2A3~4%2F%E4%B9%90%E5%B1%B1"
+        "&SkillGroupId=skillgroup%40ccc-test"
+    )
+    assert capture.params["SearchPattern"] == "0833 1+2*3~4/乐山"
+    # And the signature verifies from what arrived.
+    authorization = signing.Authorization.parse(request.headers["authorization"])
+    assert authorization.access_key_id == DEMO_ACCESS_KEY_ID
+    assert authorization.signature == signing.signature(
+        secret=DEMO_ACCESS_KEY_SECRET,
+        method=request.method,
+        params=dict(parse_qsl(request.url.query.decode(), keep_blank_values=True)),
+        headers={name.lower(): value for name, value in request.headers.items()},
+        signed_headers=authorization.signed_headers,
+        payload_sha256=signing.EMPTY_BODY_SHA256,
+    )
+
+
+def test_every_request_gets_a_fresh_nonce():
+    capture = Capture()
+    with _mock_client(capture) as client:
+        client.list_instances()
+        client.list_instances()
+    nonces = {r.headers["x-acs-signature-nonce"] for r in capture.requests}
+    assert len(nonces) == 2
+
+
+@pytest.mark.parametrize(
+    ("is_member", "active", "expected"),
+    [
+        (True, None, {"IsMember": "true"}),
+        (False, True, {"IsMember": "false", "Active": "true"}),
+        (True, False, {"IsMember": "true", "Active": "false"}),
+    ],
+)
+def test_booleans_are_sent_as_true_and_false(is_member, active, expected):
+    capture = Capture()
+    with _mock_client(capture) as client:
+        client.list_phone_numbers_of_skill_group(**GROUP, is_member=is_member, active=active)
+    sent = {name: capture.params.get(name) for name in ("IsMember", "Active")}
+    assert sent == {"IsMember": None, "Active": None} | expected
+
+
+def test_unset_parameters_are_left_out():
+    capture = Capture()
+    with _mock_client(capture) as client:
+        client.list_phone_numbers_of_skill_group(**GROUP, is_member=True, search_pattern="")
+        client.list_skill_groups(instance_id="ccc-test", search_pattern=None, media_type="")
+    first, second = (dict(r.url.params) for r in capture.requests)
+    assert set(first) == {"InstanceId", "SkillGroupId", "IsMember", "PageNumber", "PageSize"}
+    assert set(second) == {"InstanceId", "PageNumber", "PageSize"}
+
+
+def test_user_agent_names_cccadmin():
+    capture = Capture()
+    with _mock_client(capture) as client:
+        client.list_instances()
+    assert "cccadmin" in capture.requests[-1].headers["user-agent"]
+
+
+def test_bare_host_endpoint_becomes_https():
+    capture = Capture()
+    with _mock_client(capture, endpoint="ccc.cn-shanghai.aliyuncs.com") as client:
+        client.list_instances()
+    request = capture.requests[-1]
+    assert request.url.scheme == "https"
+    assert request.url.host == "ccc.cn-shanghai.aliyuncs.com"
+    assert request.headers["host"] == "ccc.cn-shanghai.aliyuncs.com"
+
+
+def test_default_endpoint_is_shanghai_over_https():
+    capture = Capture()
+    with CccClient(
+        access_key_id=DEMO_ACCESS_KEY_ID,
+        access_key_secret=DEMO_ACCESS_KEY_SECRET,
+        transport=httpx.MockTransport(capture),
+        retry=NO_RETRY,
+    ) as client:
+        client.list_instances()
+    assert str(capture.requests[-1].url).startswith("https://ccc.cn-shanghai.aliyuncs.com/?")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "url"),
+    [
+        ("ccc.cn-shanghai.aliyuncs.com", "https://ccc.cn-shanghai.aliyuncs.com"),
+        (" ccc.cn-beijing.aliyuncs.com/ ", "https://ccc.cn-beijing.aliyuncs.com"),
+        ("http://127.0.0.1:8765/", "http://127.0.0.1:8765"),
+        ("https://ccc.example.com", "https://ccc.example.com"),
+    ],
+)
+def test_endpoint_url(endpoint, url):
+    assert endpoint_url(endpoint) == url
+
+
+def test_emulator_over_a_real_socket(make_client, live_emulator):
+    url, emulator = live_emulator
+    client = make_client(endpoint=url)
+    page = client.list_phone_numbers_of_skill_group(
+        **GROUP, is_member=True, search_pattern=EXAMPLE_NUMBER
+    )
+    assert [n.city for n in page.items] == ["乐山"]
+    assert emulator.request_count == 1
+
+
+# -- error shapes through the client --------------------------------------------------------
+
+
+def _gateway(code: str) -> dict:
+    return {
+        "RequestId": "GW-REQUEST-ID",
+        "HostId": "ccc.mock.test",
+        "Code": code,
+        "Message": f"{code} happened.",
+        "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&product=CCC",
+    }
+
+
+def _product(code: str, status: int) -> dict:
+    return {
+        "Code": code,
+        "HttpStatusCode": status,
+        "Message": f"{code} happened.",
+        "RequestId": "GW-REQUEST-ID",
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error_class", "code"),
+    [
+        (400, _product("Parameter.Invalid", 400), InvalidParameterError, "Parameter.Invalid"),
+        (404, _product("NotExists.InstanceId", 404), NotFoundError, "NotExists.InstanceId"),
+        (400, _gateway("SignatureDoesNotMatch"), AuthenticationError, "SignatureDoesNotMatch"),
+        (400, _gateway("IncompleteSignature"), AuthenticationError, "IncompleteSignature"),
+        (
+            404,
+            _gateway("InvalidAccessKeyId.NotFound"),
+            AuthenticationError,
+            "InvalidAccessKeyId.NotFound",
+        ),
+        (403, _gateway("Forbidden.RAM"), AuthenticationError, "Forbidden.RAM"),
+        (503, _gateway("Throttling"), ThrottlingError, "Throttling"),
+        (400, _gateway("Throttling.User"), ThrottlingError, "Throttling.User"),
+        (429, _gateway("Throttling.Api"), ThrottlingError, "Throttling.Api"),
+        (503, _gateway("ServiceUnavailable"), UnavailableError, "ServiceUnavailable"),
+        (400, _gateway("ServiceUnavailable"), UnavailableError, "ServiceUnavailable"),
+        (500, _gateway("InternalError"), UnavailableError, "InternalError"),
+    ],
+)
+def test_error_bodies_map_to_their_class(status, body, error_class, code):
+    capture = Capture(httpx.Response(status, json=body))
+    with _mock_client(capture) as client, pytest.raises(CccError) as caught:
+        client.get_skill_group(**GROUP)
+    error = caught.value
+    assert type(error) is error_class
+    assert (error.code, error.message, error.http_status, error.request_id) == (
+        code,
+        f"{code} happened.",
+        status,
+        "GW-REQUEST-ID",
+    )
+
+
+@pytest.mark.parametrize(
+    ("response", "error_class", "status"),
+    [
+        (httpx.Response(502, text="<html>Bad Gateway</html>"), UnavailableError, 502),
+        (httpx.Response(503, content=b""), UnavailableError, 503),
+        (httpx.Response(400, text="Bad Request"), CccError, 400),
+        (httpx.Response(200, text="<html>captive portal</html>"), UnavailableError, 200),
+        (httpx.Response(200, content=b""), UnavailableError, 200),
+        (httpx.Response(200, json=["not", "an", "object"]), UnavailableError, 200),
+    ],
+    ids=["html-502", "empty-503", "text-400", "html-200", "empty-200", "list-200"],
+)
+def test_bodies_that_are_not_ccc_answers(response, error_class, status):
+    response.headers["x-acs-request-id"] = "HEADER-REQUEST-ID"
+    with _mock_client(Capture(response)) as client, pytest.raises(CccError) as caught:
+        client.list_instances()
+    error = caught.value
+    assert type(error) is error_class
+    assert error.code == "InvalidResponse"
+    assert error.http_status == status
+    assert error.request_id == "HEADER-REQUEST-ID"
+
+
+@pytest.mark.parametrize(
+    ("body", "error_class", "status"),
+    [
+        (_product("NotExists.SkillGroupId", 404), NotFoundError, 404),
+        (_product("Parameter.Empty", 400), InvalidParameterError, 400),
+        (_gateway("Throttling.User"), ThrottlingError, 200),
+        ({**_product("Forbidden.RAM", 403), "HttpStatusCode": "n/a"}, AuthenticationError, 200),
+    ],
+    ids=["not-found", "parameter", "throttling-no-status", "garbled-status"],
+)
+def test_a_200_whose_code_is_not_ok_is_an_error(body, error_class, status):
+    with (
+        _mock_client(Capture(httpx.Response(200, json=body))) as client,
+        pytest.raises(CccError) as caught,
+    ):
+        client.get_skill_group(**GROUP)
+    assert type(caught.value) is error_class
+    assert caught.value.code == body["Code"]
+    assert caught.value.http_status == status
+    assert caught.value.request_id == "GW-REQUEST-ID"
+
+
+# -- retries -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def retry_waits():
+    """The waits stamina schedules between attempts, in seconds."""
+    waits: list[float] = []
+    previous = get_on_retry_hooks()
+    set_on_retry_hooks([*previous, lambda details: waits.append(details.wait_for)])
+    yield waits
+    set_on_retry_hooks(previous)
+
+
+@pytest.mark.parametrize("kind", ["unavailable", "internal", "throttling", "malformed"])
+def test_reads_retry_transient_faults(client, emulator, kind):
+    emulator.faults.inject(kind, times=2)
+    assert client.list_instances().total_count == 2
+    assert emulator.request_count == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "error_class", "code", "status"),
+    [
+        ("unavailable", UnavailableError, "ServiceUnavailable", 503),
+        ("internal", UnavailableError, "InternalError", 500),
+        ("throttling", ThrottlingError, "Throttling.User", 400),
+        ("malformed", UnavailableError, "InvalidResponse", 200),
+    ],
+)
+def test_reads_give_up_after_the_last_attempt(client, emulator, kind, error_class, code, status):
+    emulator.faults.inject(kind, times=5)
+    with pytest.raises(CccError) as caught:
+        client.get_skill_group(**GROUP)
+    assert type(caught.value) is error_class
+    assert (caught.value.code, caught.value.http_status) == (code, status)
+    assert caught.value.request_id
+    assert emulator.request_count == 3
+
+
+def test_attempts_follow_the_retry_policy(make_client, emulator):
+    client = make_client(
+        emulator=emulator,
+        retry=RetryPolicy(attempts=5, wait_initial=0, wait_max=0, wait_jitter=0),
+    )
+    emulator.faults.inject("unavailable", times=4)
+    assert client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID).total_count == 6
+    assert emulator.request_count == 5
+
+
+def test_faults_on_other_actions_do_not_count(client, emulator):
+    emulator.faults.inject("unavailable", times=3, action="ListSkillGroups")
+    assert client.list_instances().total_count == 2
+    assert emulator.request_count == 1
+
+
+def test_throttling_waits_as_long_as_the_gateway_asks(client, emulator, retry_waits):
+    emulator.faults.inject("throttling", times=1, retry_after_ms=300)
+    started = time.perf_counter()
+    assert client.list_instances().total_count == 2
+    elapsed = time.perf_counter() - started
+    assert emulator.request_count == 2
+    assert retry_waits == [pytest.approx(0.3)]
+    # 300 milliseconds, not 300 seconds, and not ignored either.
+    assert 0.3 <= elapsed < 1.5
+
+
+def test_throttling_that_asks_for_longer_than_the_budget_is_not_retried(client, emulator):
+    emulator.faults.inject("throttling", times=1, retry_after_ms=60_000)
+    with pytest.raises(ThrottlingError) as caught:
+        client.list_instances()
+    assert caught.value.retry_after == 60.0
+    assert emulator.request_count == 1
+
+
+def test_throttling_without_retry_after_uses_the_backoff(make_client, emulator, retry_waits):
+    client = make_client(
+        emulator=emulator,
+        retry=RetryPolicy(attempts=3, wait_initial=0.05, wait_max=0.05, wait_jitter=0),
+    )
+    emulator.faults.inject("throttling", times=2)
+    client.list_instances()
+    assert retry_waits == [pytest.approx(0.05), pytest.approx(0.05)]
+
+
+def test_reads_retry_timeouts(make_client, live_emulator):
+    url, emulator = live_emulator
+    client = make_client(endpoint=url, timeout=0.2)
+    emulator.faults.inject("slow", times=1, delay=0.6)
+    started = time.perf_counter()
+    assert client.list_instances().total_count == 2
+    assert emulator.request_count == 2
+    assert time.perf_counter() - started < 1.5
+
+
+def test_reads_give_up_on_repeated_timeouts(make_client, live_emulator):
+    url, emulator = live_emulator
+    client = make_client(endpoint=url, timeout=0.2)
+    emulator.faults.inject("slow", times=3, delay=0.6)
+    started = time.perf_counter()
+    with pytest.raises(UnavailableError) as caught:
+        client.get_skill_group(**GROUP)
+    assert caught.value.code == "Timeout"
+    assert emulator.request_count == 3
+    assert time.perf_counter() - started < 1.5
+
+
+def test_reads_retry_connection_errors():
+    calls = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with (
+        _mock_client(refuse, retry=RetryPolicy(wait_initial=0, wait_max=0, wait_jitter=0)) as c,
+        pytest.raises(UnavailableError) as caught,
+    ):
+        c.list_instances()
+    assert caught.value.code == "ConnectionError"
+    assert caught.value.http_status is None
+    assert len(calls) == 3
+
+
+def test_a_closed_port_is_unavailable(make_client):
+    with running_emulator() as (url, _):
+        pass  # the port is free again once the server is closed
+    client = make_client(endpoint=url, timeout=0.5)
+    with pytest.raises(UnavailableError) as caught:
+        client.list_instances()
+    assert caught.value.code == "ConnectionError"
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, _product("Parameter.Invalid", 400)),
+        (404, _product("NotExists.SkillGroupId", 404)),
+        (400, _gateway("SignatureDoesNotMatch")),
+        (403, _gateway("Forbidden.RAM")),
+        (400, {"unexpected": "json"}),
+    ],
+)
+def test_reads_do_not_retry_permanent_errors(status, body):
+    capture = Capture(httpx.Response(status, json=body))
+    policy = RetryPolicy(wait_initial=0, wait_max=0, wait_jitter=0)
+    with _mock_client(capture, retry=policy) as client, pytest.raises(CccError):
+        client.get_skill_group(**GROUP)
+    assert len(capture.requests) == 1
+
+
+WRITES = [
+    pytest.param(
+        lambda c, n: c.add_numbers_to_skill_group(**GROUP, numbers=[n]),
+        "AddNumbersToSkillGroup",
+        id="add",
+    ),
+    pytest.param(
+        lambda c, n: c.remove_phone_numbers_from_skill_group(**GROUP, numbers=[n]),
+        "RemovePhoneNumbersFromSkillGroup",
+        id="remove",
+    ),
+]
+
+
+@pytest.mark.parametrize(("write", "action"), WRITES)
+@pytest.mark.parametrize(
+    ("kind", "error_class"),
+    [
+        ("unavailable", UnavailableError),
+        ("internal", UnavailableError),
+        ("throttling", ThrottlingError),
+        ("malformed", UnavailableError),
+    ],
+)
+def test_writes_are_sent_once(client, emulator, write, action, kind, error_class):
+    number = eligible_numbers(emulator)[0]
+    before = set(linked(emulator))
+    emulator.faults.inject(kind, times=3, action=action, retry_after_ms=10)
+    with pytest.raises(error_class):
+        write(client, number)
+    assert emulator.request_count == 1
+    assert linked(emulator) == before
+
+
+@pytest.mark.parametrize(("write", "action"), WRITES)
+def test_writes_are_not_resent_after_a_timeout(make_client, live_emulator, write, action):
+    url, emulator = live_emulator
+    client = make_client(endpoint=url, timeout=0.2)
+    emulator.faults.inject("slow", times=3, action=action, delay=0.5)
+    with pytest.raises(UnavailableError) as caught:
+        write(client, EXAMPLE_NUMBER)
+    assert caught.value.code == "Timeout"
+    assert emulator.request_count == 1
+
+
+# -- parameter checks before sending -------------------------------------------------------
+
+MINIMUM = "The parameter {} must be greater than or equal to 1."
+MAXIMUM = "The parameter {} must be less than or equal to 100."
+EMPTY = "The parameter {} may not be null or empty."
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code", "message"),
+    [
+        ({"page_number": 0}, "Parameter.Minimum", MINIMUM.format("PageNumber")),
+        ({"page_number": 101}, "Parameter.Maximum", MAXIMUM.format("PageNumber")),
+        ({"page_size": 0}, "Parameter.Minimum", MINIMUM.format("PageSize")),
+        ({"page_size": 101}, "Parameter.Maximum", MAXIMUM.format("PageSize")),
+        ({"page_number": -5}, "Parameter.Minimum", MINIMUM.format("PageNumber")),
+        ({"instance_id": ""}, "Parameter.Empty", EMPTY.format("InstanceId")),
+        ({"instance_id": "   "}, "Parameter.Empty", EMPTY.format("InstanceId")),
+        ({"skill_group_id": ""}, "Parameter.Empty", EMPTY.format("SkillGroupId")),
+    ],
+)
+def test_list_phone_numbers_checks_parameters_before_sending(
+    client, emulator, kwargs, code, message
+):
+    arguments = {**GROUP, "is_member": True, **kwargs}
+    with pytest.raises(InvalidParameterError) as caught:
+        client.list_phone_numbers_of_skill_group(**arguments)
+    error = caught.value
+    assert (error.code, error.message, error.http_status) == (code, message, 400)
+    assert emulator.request_count == 0
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "message"),
+    [
+        (
+            lambda c: c.list_instances(page_size=101),
+            "Parameter.Maximum",
+            MAXIMUM.format("PageSize"),
+        ),
+        (
+            lambda c: c.list_instances(page_number=0),
+            "Parameter.Minimum",
+            MINIMUM.format("PageNumber"),
+        ),
+        (
+            lambda c: c.list_skill_groups(instance_id=""),
+            "Parameter.Empty",
+            EMPTY.format("InstanceId"),
+        ),
+        (
+            lambda c: c.list_skill_groups(instance_id="ccc-test", page_size=0),
+            "Parameter.Minimum",
+            MINIMUM.format("PageSize"),
+        ),
+        (
+            lambda c: c.get_skill_group(instance_id="", skill_group_id="x"),
+            "Parameter.Empty",
+            EMPTY.format("InstanceId"),
+        ),
+        (
+            lambda c: c.add_numbers_to_skill_group(**GROUP, numbers=[]),
+            "Parameter.Empty",
+            EMPTY.format("NumberList"),
+        ),
+        (
+            lambda c: c.remove_phone_numbers_from_skill_group(**GROUP, numbers=["0833", ""]),
+            "Parameter.Empty",
+            EMPTY.format("NumberList"),
+        ),
+        (
+            lambda c: c.add_numbers_to_skill_group(
+                instance_id="", skill_group_id="x", numbers=["1"]
+            ),
+            "Parameter.Empty",
+            EMPTY.format("InstanceId"),
+        ),
+    ],
+)
+def test_other_actions_check_parameters_before_sending(client, emulator, call, code, message):
+    with pytest.raises(InvalidParameterError) as caught:
+        call(client)
+    assert (caught.value.code, caught.value.message) == (code, message)
+    assert emulator.request_count == 0
+
+
+# -- nothing secret in the logs -------------------------------------------------------------
+
+LOG_SECRET = "log-test-secret-Zq8vX2"
+
+
+def _everything_logged(records: list[logging.LogRecord]) -> str:
+    """Every message and every attribute of every record, extras included."""
+    parts = []
+    for record in records:
+        parts.append(record.getMessage())
+        parts.extend(repr(value) for value in vars(record).values())
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("over", ["wsgi", "socket"])
+def test_nothing_secret_reaches_the_logs(caplog, make_client, over):
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "stamina", "phone_numbers"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    emulator = Emulator(
+        credentials={DEMO_ACCESS_KEY_ID: LOG_SECRET},
+        security_tokens={DEMO_ACCESS_KEY_ID: STS_TOKEN},
+    )
+    with running_emulator(emulator) as (url, _):
+        inner = httpx.WSGITransport(app=emulator) if over == "wsgi" else httpx.HTTPTransport()
+        transport = RecordingTransport(inner)
+        client = make_client(
+            endpoint=url,
+            transport=transport,
+            access_key_secret=LOG_SECRET,
+            security_token=STS_TOKEN,
+        )
+        wrong = make_client(
+            endpoint=url,
+            transport=transport,
+            access_key_secret="wrong-" + LOG_SECRET,
+            security_token=STS_TOKEN,
+        )
+
+        client.list_phone_numbers_of_skill_group(**GROUP, is_member=True)
+        success_id = transport.responses[-1].headers["x-acs-request-id"]
+        emulator.faults.inject("throttling", times=1, retry_after_ms=10)
+        emulator.faults.inject("unavailable", times=1)
+        client.get_skill_group(**GROUP)
+        retried_id = transport.responses[-1].headers["x-acs-request-id"]
+        emulator.faults.inject("unavailable", times=3)
+        with pytest.raises(UnavailableError) as unavailable:
+            client.list_instances()
+        with pytest.raises(NotFoundError) as not_found:
+            client.add_numbers_to_skill_group(**GROUP, numbers=["000"])
+        with pytest.raises(AuthenticationError) as refused:
+            wrong.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID)
+
+    assert len(transport.requests) == 9
+    logged = _everything_logged(caplog.records)
+    loggers = {record.name.split(".")[0] for record in caplog.records}
+    assert {"httpx", "stamina", "phone_numbers"} <= loggers
+    if over == "socket":
+        assert "httpcore" in loggers
+
+    # Nothing secret ...
+    assert LOG_SECRET not in logged
+    assert STS_TOKEN not in logged
+    assert "Signature=" not in logged
+    assert "Credential=" not in logged
+    for request in transport.requests:
+        authorization = request.headers["authorization"]
+        assert authorization not in logged
+        assert signing.Authorization.parse(authorization).signature not in logged
+    for error in (unavailable.value, not_found.value, refused.value):
+        assert LOG_SECRET not in str(error)
+        assert LOG_SECRET not in repr(error)
+    assert LOG_SECRET not in repr(client)
+    assert STS_TOKEN not in repr(client)
+
+    # ... but what an operator needs, in the rendered messages: the actions and the RequestIds.
+    messages = "\n".join(caplog.messages)
+    for action in (
+        "ListPhoneNumbersOfSkillGroup",
+        "GetSkillGroup",
+        "ListInstances",
+        "AddNumbersToSkillGroup",
+        "ListSkillGroups",
+    ):
+        assert action in messages
+    for request_id in (
+        success_id,
+        retried_id,
+        unavailable.value.request_id,
+        not_found.value.request_id,
+        refused.value.request_id,
+    ):
+        assert request_id
+        assert request_id in messages
+
+
+def test_repr_of_the_client_hides_the_credentials(make_client, emulator):
+    client = make_client(emulator=emulator, access_key_secret=LOG_SECRET, security_token=STS_TOKEN)
+    assert repr(client) == (
+        f"CccClient(endpoint='ccc.emulator.test', access_key_id='{DEMO_ACCESS_KEY_ID}')"
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {"PageNumber": 1}, {"PageNumber": 1, "PageSize": 20, "TotalCount": "x", "List": []}],
+    ids=["no-data", "no-total", "garbled-total"],
+)
+def test_a_success_without_the_documented_data_is_unavailable(data):
+    capture = Capture(httpx.Response(200, json=ok_body(data, request_id="RID-PARTIAL")))
+    client = _mock_client(
+        capture, retry=RetryPolicy(attempts=2, wait_initial=0, wait_max=0, wait_jitter=0)
+    )
+
+    with pytest.raises(UnavailableError) as raised:
+        client.list_instances()
+
+    assert raised.value.code == "InvalidResponse"
+    assert raised.value.request_id == "RID-PARTIAL"
+    assert len(capture.requests) == 2  # a read: retried like any transient failure

@@ -1,0 +1,1174 @@
+"""The CCC emulator: gateway checks, the actions' rules and data, fault knobs, the dataset."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from phone_numbers.ccc import (
+    CccClient,
+    InvalidParameterError,
+    NotFoundError,
+    PhoneNumber,
+    RetryPolicy,
+    UnavailableError,
+    signing,
+)
+from phone_numbers.ccc.client import API_VERSION
+from phone_numbers.ccc.emulator import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_ACCESS_KEY_SECRET,
+    Emulator,
+    FaultKind,
+    build_demo_instances,
+)
+from phone_numbers.ccc.emulator.dataset import (
+    BULK_INSTANCE_ID,
+    BULK_SKILL_GROUP_ID,
+    EXAMPLE_CONTACT_FLOW_ID,
+    EXAMPLE_INSTANCE_ID,
+    EXAMPLE_NUMBER,
+    EXAMPLE_SKILL_GROUP_ID,
+    OVERFLOW_SKILL_GROUP_ID,
+    InstanceRecord,
+)
+
+HOST = "ccc.emulator.test"
+GATEWAY_ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
+PRODUCT_ERROR_KEYS = {"Code", "HttpStatusCode", "Message", "RequestId"}
+# 2024-05-01T12:00:00Z: a fixed "now" for the clock-skew tests.
+FIXED_NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC).timestamp()
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+# -- building and sending signed requests by hand --------------------------------------------
+
+
+def acs_date(timestamp: float | None = None) -> str:
+    moment = datetime.now(UTC) if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def signed_headers(
+    action: str,
+    params: Mapping[str, str],
+    *,
+    access_key_id: str = DEMO_ACCESS_KEY_ID,
+    secret: str = DEMO_ACCESS_KEY_SECRET,
+    date: str | None = None,
+    nonce: str | None = None,
+    body: bytes = b"",
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The headers of a correctly signed request (extra x-acs-* headers are signed too)."""
+    headers = {
+        "host": HOST,
+        "x-acs-action": action,
+        "x-acs-version": API_VERSION,
+        "x-acs-date": date or acs_date(),
+        "x-acs-signature-nonce": nonce or uuid.uuid4().hex,
+        "x-acs-content-sha256": hashlib.sha256(body).hexdigest(),
+        **(extra or {}),
+    }
+    headers["authorization"] = signing.sign(
+        method="POST", params=params, headers=headers, access_key_id=access_key_id, secret=secret
+    )
+    return headers
+
+
+def post(
+    emulator: Emulator,
+    params: Mapping[str, str],
+    headers: Mapping[str, str],
+    *,
+    body: bytes = b"",
+    query: str | None = None,
+) -> httpx.Response:
+    """POST through WSGITransport; the wire query defaults to the canonical encoding."""
+    wire_query = signing.canonical_query(params) if query is None else query
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=emulator), base_url=f"http://{HOST}"
+    ) as http:
+        return http.post(f"/?{wire_query}", headers=dict(headers), content=body)
+
+
+def call(
+    emulator: Emulator, action: str, params: Mapping[str, str] | None = None, **signing_options
+) -> httpx.Response:
+    params = dict(params or {})
+    return post(emulator, params, signed_headers(action, params, **signing_options))
+
+
+def list_numbers_params(**overrides: str | None) -> dict[str, str]:
+    """ListPhoneNumbersOfSkillGroup parameters for the API page's example; None drops one."""
+    params: dict[str, str | None] = {
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+        "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+        "PageNumber": "1",
+        "PageSize": "100",
+        "IsMember": "true",
+        **overrides,
+    }
+    return {name: value for name, value in params.items() if value is not None}
+
+
+def list_numbers(emulator: Emulator, **overrides: str | None) -> httpx.Response:
+    return call(emulator, "ListPhoneNumbersOfSkillGroup", list_numbers_params(**overrides))
+
+
+def assert_gateway_error(response: httpx.Response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == GATEWAY_ERROR_KEYS
+    assert body["Code"] == code
+    assert body["Message"]
+    assert body["RequestId"] == response.headers["x-acs-request-id"]
+    assert DEMO_ACCESS_KEY_SECRET not in response.text
+    return body
+
+
+def assert_product_error(
+    response: httpx.Response, status: int, code: str, message: str | None = None
+) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == PRODUCT_ERROR_KEYS
+    assert body["Code"] == code
+    assert body["HttpStatusCode"] == status
+    assert body["RequestId"] == response.headers["x-acs-request-id"]
+    if message is not None:
+        assert body["Message"] == message
+    return body
+
+
+def assert_ok(response: httpx.Response) -> dict:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["Code"] == "OK"
+    assert body["HttpStatusCode"] == 200
+    assert body["RequestId"] == response.headers["x-acs-request-id"]
+    return body
+
+
+# -- reading the emulator through our client -------------------------------------------------
+
+
+@pytest.fixture
+def ccc(make_client: Callable[..., CccClient], emulator: Emulator) -> CccClient:
+    """A client on the `emulator` fixture that does not retry, so every error surfaces."""
+    return make_client(emulator=emulator, retry=NO_RETRY)
+
+
+def all_numbers(
+    client: CccClient,
+    *,
+    instance_id: str = EXAMPLE_INSTANCE_ID,
+    skill_group_id: str = EXAMPLE_SKILL_GROUP_ID,
+    is_member: bool,
+    **filters,
+) -> tuple[list[PhoneNumber], int]:
+    """Every row over all pages, and the TotalCount the first page reported."""
+    rows: list[PhoneNumber] = []
+    page_number = 1
+    while True:
+        page = client.list_phone_numbers_of_skill_group(
+            instance_id=instance_id,
+            skill_group_id=skill_group_id,
+            is_member=is_member,
+            page_number=page_number,
+            page_size=100,
+            **filters,
+        )
+        if page_number == 1:
+            total = page.total_count
+        assert page.total_count == total
+        rows.extend(page.items)
+        if not page.items:
+            return rows, total
+        page_number += 1
+
+
+def linked_count(client: CccClient, skill_group_id: str = EXAMPLE_SKILL_GROUP_ID) -> int:
+    groups = client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, page_size=100).items
+    (group,) = [group for group in groups if group.skill_group_id == skill_group_id]
+    return group.phone_number_count
+
+
+def example_instance(emulator: Emulator) -> InstanceRecord:
+    return emulator.instances[EXAMPLE_INSTANCE_ID]
+
+
+def linked_numbers(emulator: Emulator, skill_group_id: str = EXAMPLE_SKILL_GROUP_ID) -> set[str]:
+    return set(example_instance(emulator).skill_groups[skill_group_id].linked)
+
+
+def eligible_numbers(emulator: Emulator, skill_group_id: str = EXAMPLE_SKILL_GROUP_ID) -> set[str]:
+    linked = linked_numbers(emulator, skill_group_id)
+    return {
+        record.number
+        for record in example_instance(emulator).numbers.values()
+        if record.number not in linked and not record.personal_outbound
+    }
+
+
+def personal_outbound_numbers(emulator: Emulator) -> list[str]:
+    return sorted(
+        record.number
+        for record in example_instance(emulator).numbers.values()
+        if record.personal_outbound
+    )
+
+
+# == 1. the gateway's checks =================================================================
+
+
+def test_a_correctly_signed_request_is_answered(emulator):
+    body = assert_ok(call(emulator, "ListInstances", {"PageNumber": "1", "PageSize": "10"}))
+    assert [row["Id"] for row in body["Data"]["List"]] == [EXAMPLE_INSTANCE_ID, BULK_INSTANCE_ID]
+
+
+def test_an_unknown_access_key_id_is_not_found(emulator):
+    response = call(
+        emulator, "ListInstances", {"PageNumber": "1", "PageSize": "10"}, access_key_id="LTAInope"
+    )
+    assert_gateway_error(response, 404, "InvalidAccessKeyId.NotFound")
+
+
+def test_a_wrong_secret_does_not_match_and_nothing_secret_is_echoed(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params, secret="not-the-secret")
+    response = post(emulator, params, headers)
+
+    assert_gateway_error(response, 400, "SignatureDoesNotMatch")
+    authorization = signing.Authorization.parse(headers["authorization"])
+    expected = signing.signature(
+        secret=DEMO_ACCESS_KEY_SECRET,
+        method="POST",
+        params=params,
+        headers=headers,
+        signed_headers=authorization.signed_headers,
+        payload_sha256=headers["x-acs-content-sha256"],
+    )
+    assert expected != authorization.signature
+    assert expected not in response.text
+    assert DEMO_ACCESS_KEY_SECRET not in response.text
+
+
+def test_a_forged_signature_does_not_match(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params)
+    signature = headers["authorization"].rsplit("Signature=", 1)[1]
+    forged = ("0" if signature[0] != "0" else "1") + signature[1:]
+    headers["authorization"] = headers["authorization"].replace(signature, forged)
+    assert_gateway_error(post(emulator, params, headers), 400, "SignatureDoesNotMatch")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda params, headers: params.update(PageSize="11"), id="query-value"),
+        pytest.param(lambda params, headers: params.update(Extra="1"), id="query-added"),
+        pytest.param(lambda params, headers: params.pop("PageNumber"), id="query-dropped"),
+        pytest.param(
+            lambda params, headers: headers.update({"x-acs-action": "ListSkillGroups"}),
+            id="signed-header",
+        ),
+        pytest.param(lambda params, headers: headers.update(host="evil.test"), id="host"),
+    ],
+)
+def test_a_request_changed_after_signing_does_not_match(emulator, tamper):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params)
+    tamper(params, headers)
+    assert_gateway_error(post(emulator, params, headers), 400, "SignatureDoesNotMatch")
+
+
+def test_a_missing_authorization_is_an_incomplete_signature(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params)
+    del headers["authorization"]
+    assert_gateway_error(post(emulator, params, headers), 400, "IncompleteSignature")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "",
+        "garbage",
+        "ACS3-HMAC-SHA256",
+        "HMAC-SHA1 Credential={key},SignedHeaders=host,Signature=abc",
+        "ACS3-HMAC-SHA256 Credential={key},SignedHeaders={signed}",
+        "ACS3-HMAC-SHA256 Credential={key},Signature=abc",
+        "ACS3-HMAC-SHA256 SignedHeaders={signed},Signature=abc",
+        "ACS3-HMAC-SHA256 Credential=,SignedHeaders={signed},Signature=abc",
+    ],
+)
+def test_a_malformed_authorization_is_an_incomplete_signature(emulator, authorization):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params)
+    signed = ";".join(signing.Authorization.parse(headers["authorization"]).signed_headers)
+    headers["authorization"] = authorization.format(key=DEMO_ACCESS_KEY_ID, signed=signed)
+    assert_gateway_error(post(emulator, params, headers), 400, "IncompleteSignature")
+
+
+def test_an_x_acs_header_added_after_signing_is_an_incomplete_signature(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params)
+    headers["x-acs-extra"] = "smuggled"
+    body = assert_gateway_error(post(emulator, params, headers), 400, "IncompleteSignature")
+    assert "x-acs-extra" in body["Message"]
+
+
+@pytest.mark.parametrize("left_out", ["host", "x-acs-signature-nonce", "x-acs-date"])
+def test_a_required_header_left_out_of_the_signature_is_an_incomplete_signature(emulator, left_out):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params)
+    names = tuple(
+        name
+        for name in signing.Authorization.parse(headers["authorization"]).signed_headers
+        if name != left_out
+    )
+    headers["authorization"] = signing.Authorization(
+        access_key_id=DEMO_ACCESS_KEY_ID,
+        signed_headers=names,
+        signature=signing.signature(
+            secret=DEMO_ACCESS_KEY_SECRET,
+            method="POST",
+            params=params,
+            headers=headers,
+            signed_headers=names,
+            payload_sha256=headers["x-acs-content-sha256"],
+        ),
+    ).header_value()
+    body = assert_gateway_error(post(emulator, params, headers), 400, "IncompleteSignature")
+    assert left_out in body["Message"]
+
+
+def test_a_signed_header_missing_from_the_request_is_an_incomplete_signature(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params, extra={"x-acs-extra": "1"})
+    del headers["x-acs-extra"]
+    assert_gateway_error(post(emulator, params, headers), 400, "IncompleteSignature")
+
+
+@pytest.mark.parametrize("skew_seconds", [-16 * 60, 16 * 60, -24 * 3600, 24 * 3600])
+def test_a_date_more_than_15_minutes_off_has_expired(skew_seconds):
+    emulator = Emulator(clock=lambda: FIXED_NOW)
+    response = call(
+        emulator,
+        "ListInstances",
+        {"PageNumber": "1", "PageSize": "10"},
+        date=acs_date(FIXED_NOW + skew_seconds),
+    )
+    assert_gateway_error(response, 400, "InvalidTimeStamp.Expired")
+
+
+@pytest.mark.parametrize("skew_seconds", [-15 * 60, -14 * 60, 0, 14 * 60, 15 * 60])
+def test_a_date_within_15_minutes_is_accepted(skew_seconds):
+    emulator = Emulator(clock=lambda: FIXED_NOW)
+    response = call(
+        emulator,
+        "ListInstances",
+        {"PageNumber": "1", "PageSize": "10"},
+        date=acs_date(FIXED_NOW + skew_seconds),
+    )
+    assert_ok(response)
+
+
+@pytest.mark.parametrize("date", ["yesterday", "2024-05-01 12:00:00", "1714564800"])
+def test_a_badly_formatted_date_is_refused(date):
+    emulator = Emulator(clock=lambda: FIXED_NOW)
+    response = call(emulator, "ListInstances", {"PageNumber": "1", "PageSize": "1"}, date=date)
+    assert_gateway_error(response, 400, "InvalidTimeStamp.Format")
+
+
+def test_a_reused_nonce_is_refused(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    assert_ok(call(emulator, "ListInstances", params, nonce="nonce-1"))
+    replay = call(emulator, "ListInstances", params, nonce="nonce-1")
+    assert_gateway_error(replay, 400, "SignatureNonceUsed")
+    assert_ok(call(emulator, "ListInstances", params, nonce="nonce-2"))
+
+
+def test_the_very_same_request_replayed_is_refused(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params)
+    assert_ok(post(emulator, params, headers))
+    assert_gateway_error(post(emulator, params, headers), 400, "SignatureNonceUsed")
+
+
+def test_a_request_with_a_bad_signature_does_not_use_up_its_nonce(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    forged = call(emulator, "ListInstances", params, secret="wrong", nonce="shared-nonce")
+    assert_gateway_error(forged, 400, "SignatureDoesNotMatch")
+    assert_ok(call(emulator, "ListInstances", params, nonce="shared-nonce"))
+
+
+def test_a_nonce_sent_concurrently_is_accepted_exactly_once(emulator):
+    params = {"PageNumber": "1", "PageSize": "1"}
+    headers = signed_headers("ListInstances", params)
+    barrier = threading.Barrier(12)
+    statuses: list[tuple[int, str]] = []
+
+    def send() -> None:
+        barrier.wait()
+        response = post(emulator, params, headers)
+        statuses.append((response.status_code, response.json()["Code"]))
+
+    threads = [threading.Thread(target=send) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert sorted(statuses) == [(200, "OK")] + [(400, "SignatureNonceUsed")] * 11
+
+
+def test_a_body_that_does_not_match_its_hash_is_refused(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params, body=b"")
+    response = post(emulator, params, headers, body=b"PageSize=99")
+    body = assert_gateway_error(response, 400, "SignatureDoesNotMatch")
+    assert "x-acs-content-sha256" in body["Message"]
+
+
+def test_a_body_that_matches_its_signed_hash_is_accepted(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params, body=b"ignored=1")
+    assert_ok(post(emulator, params, headers, body=b"ignored=1"))
+
+
+def test_the_wire_query_may_encode_spaces_as_plus(emulator):
+    """The SDK sends `+` for a space but signs `%20`: the emulator decodes, then re-encodes."""
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "PageNumber": "1", "PageSize": "10"}
+    params["SearchPattern"] = "VIP hotline"
+    headers = signed_headers("ListSkillGroups", params)
+    wire = signing.canonical_query(params).replace("%20", "+")
+    assert "VIP+hotline" in wire
+    body = assert_ok(post(emulator, params, headers, query=wire))
+    assert [row["SkillGroupId"] for row in body["Data"]["List"]] == ["vip@ccc-test"]
+
+
+def test_an_unknown_action_and_version_are_refused(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    assert_gateway_error(call(emulator, "DeleteEverything", params), 404, "InvalidAction.NotFound")
+    wrong_version = call(emulator, "ListInstances", params, extra={"x-acs-version": "2017-07-05"})
+    assert_gateway_error(wrong_version, 400, "InvalidVersion")
+
+
+@pytest.fixture
+def sts_emulator() -> Emulator:
+    return Emulator(
+        credentials={"STS.key": "sts-secret", DEMO_ACCESS_KEY_ID: DEMO_ACCESS_KEY_SECRET},
+        security_tokens={"STS.key": "the-token"},
+    )
+
+
+def sts_call(emulator: Emulator, token: str | None, access_key_id: str = "STS.key"):
+    extra = {"x-acs-accesskey-id": access_key_id}
+    if token is not None:
+        extra["x-acs-security-token"] = token
+    secret = emulator.credentials[access_key_id]
+    return call(
+        emulator,
+        "ListInstances",
+        {"PageNumber": "1", "PageSize": "10"},
+        access_key_id=access_key_id,
+        secret=secret,
+        extra=extra,
+    )
+
+
+def test_an_sts_key_with_its_token_is_accepted(sts_emulator):
+    assert_ok(sts_call(sts_emulator, "the-token"))
+
+
+@pytest.mark.parametrize("token", [None, "", "another-token"])
+def test_an_sts_key_without_its_token_is_refused(sts_emulator, token):
+    body = assert_gateway_error(
+        sts_call(sts_emulator, token), 400, "InvalidSecurityToken.Malformed"
+    )
+    assert "the-token" not in json.dumps(body)
+
+
+def test_a_token_sent_with_a_permanent_key_is_refused(sts_emulator):
+    response = sts_call(sts_emulator, "the-token", access_key_id=DEMO_ACCESS_KEY_ID)
+    assert_gateway_error(response, 400, "InvalidSecurityToken.MismatchWithAccessKey")
+
+
+def test_our_client_with_an_sts_token_is_accepted(make_client, sts_emulator):
+    client = make_client(
+        emulator=sts_emulator,
+        access_key_id="STS.key",
+        access_key_secret="sts-secret",
+        security_token="the-token",
+        retry=NO_RETRY,
+    )
+    assert client.list_instances().total_count == 2
+
+
+def test_the_gateway_error_body_names_the_host_and_a_troubleshooting_link(emulator):
+    response = call(emulator, "ListInstances", {"PageNumber": "1", "PageSize": "1"}, secret="x")
+    body = assert_gateway_error(response, 400, "SignatureDoesNotMatch")
+    assert body["HostId"] == HOST
+    assert "SignatureDoesNotMatch" in body["Recommend"]
+
+
+def wsgi_call(
+    emulator: Emulator, params: Mapping[str, str], headers: Mapping[str, str]
+) -> tuple[str, dict[str, str], dict]:
+    """Call the WSGI app directly: header values may hold any latin-1 text, as on a socket."""
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "QUERY_STRING": signing.canonical_query(params),
+        "wsgi.input": io.BytesIO(b""),
+        **{f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()},
+    }
+    started: list = []
+    body = b"".join(emulator(environ, lambda status, headers: started.extend((status, headers))))
+    status, response_headers = started
+    return status, dict(response_headers), json.loads(body)
+
+
+def test_a_signature_with_non_ascii_characters_does_not_match(emulator):
+    params = {"PageNumber": "1", "PageSize": "1"}
+    headers = signed_headers("ListInstances", params)
+    headers["authorization"] = headers["authorization"][:-1] + "é"
+    status, response_headers, body = wsgi_call(emulator, params, headers)
+    assert (status, body["Code"]) == ("400 Bad Request", "SignatureDoesNotMatch")
+    assert response_headers["Content-Type"].startswith("application/json")
+    assert response_headers["x-acs-request-id"] == body["RequestId"]
+
+
+def test_a_security_token_with_non_ascii_characters_is_refused(sts_emulator):
+    params = {"PageNumber": "1", "PageSize": "1"}
+    headers = signed_headers(
+        "ListInstances",
+        params,
+        access_key_id="STS.key",
+        secret="sts-secret",
+        extra={"x-acs-accesskey-id": "STS.key", "x-acs-security-token": "thé-token"},
+    )
+    status, _, body = wsgi_call(sts_emulator, params, headers)
+    assert (status, body["Code"]) == ("400 Bad Request", "InvalidSecurityToken.Malformed")
+
+
+@pytest.fixture(scope="module")
+def shared_emulator() -> Emulator:
+    """Read only: the property test runs many examples against one emulator."""
+    return Emulator()
+
+
+@settings(max_examples=60, deadline=None)
+@given(pattern=st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12))
+def test_any_search_pattern_signed_by_our_signing_is_verified(shared_emulator, pattern):
+    params = list_numbers_params(SearchPattern=pattern, IsMember="false")
+    headers = signed_headers("ListPhoneNumbersOfSkillGroup", params)
+    body = assert_ok(post(shared_emulator, params, headers))
+    assert all(pattern in row["Number"] for row in body["Data"]["List"])
+
+
+# == 2. the actions ==========================================================================
+
+
+def test_the_api_page_example_is_answered_as_documented(emulator):
+    body = assert_ok(list_numbers(emulator, SearchPattern="0833", PageSize="10"))
+    assert body["Data"] == {
+        "PageNumber": 1,
+        "PageSize": 10,
+        "TotalCount": 1,
+        "List": [
+            {
+                "Active": True,
+                "Number": EXAMPLE_NUMBER,
+                "City": "乐山",
+                "InstanceId": EXAMPLE_INSTANCE_ID,
+                "Usage": "Bidirection",
+                "ContactFlowId": "a3fb6c62-9b49-4942-ae5b-cf2abd4123ek",
+                "Province": "四川",
+            }
+        ],
+    }
+    assert EXAMPLE_CONTACT_FLOW_ID == "a3fb6c62-9b49-4942-ae5b-cf2abd4123ek"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "code", "message"),
+    [
+        (
+            "PageSize",
+            "101",
+            "Parameter.Maximum",
+            "The parameter PageSize must be less than or equal to 100.",
+        ),
+        (
+            "PageNumber",
+            "101",
+            "Parameter.Maximum",
+            "The parameter PageNumber must be less than or equal to 100.",
+        ),
+        (
+            "PageSize",
+            "0",
+            "Parameter.Minimum",
+            "The parameter PageSize must be greater than or equal to 1.",
+        ),
+        (
+            "PageNumber",
+            "-3",
+            "Parameter.Minimum",
+            "The parameter PageNumber must be greater than or equal to 1.",
+        ),
+        (
+            "InstanceId",
+            "",
+            "Parameter.Empty",
+            "The parameter InstanceId may not be null or empty.",
+        ),
+        (
+            "InstanceId",
+            None,
+            "Parameter.Empty",
+            "The parameter InstanceId may not be null or empty.",
+        ),
+        (
+            "SkillGroupId",
+            "  ",
+            "Parameter.Empty",
+            "The parameter SkillGroupId may not be null or empty.",
+        ),
+        ("IsMember", None, "Parameter.Null", "The parameter IsMember may not be null."),
+        ("PageSize", None, "Parameter.Null", "The parameter PageSize may not be null."),
+        ("PageNumber", "", "Parameter.Null", "The parameter PageNumber may not be null."),
+    ],
+)
+def test_parameter_rules_answer_the_documented_codes_and_messages(
+    emulator, name, value, code, message
+):
+    assert_product_error(list_numbers(emulator, **{name: value}), 400, code, message)
+
+
+def test_an_unknown_instance_does_not_exist(emulator):
+    assert_product_error(
+        list_numbers(emulator, InstanceId="ccc-nope"),
+        404,
+        "NotExists.InstanceId",
+        "The specified instance ccc-nope does not exist.",
+    )
+
+
+@pytest.mark.parametrize("skill_group_id", ["nope@ccc-test", BULK_SKILL_GROUP_ID])
+def test_an_unknown_skill_group_does_not_exist_in_the_instance(emulator, skill_group_id):
+    assert_product_error(
+        list_numbers(emulator, SkillGroupId=skill_group_id),
+        404,
+        "NotExists.SkillGroupId",
+        f"The skill group ID {skill_group_id} does not exist in instance ccc-test.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PageNumber", "abc"),
+        ("PageNumber", "1.5"),
+        ("PageNumber", "1_0"),
+        ("PageNumber", " 5"),
+        ("PageSize", "１０"),
+        ("PageSize", "ten"),
+        ("IsMember", "yes"),
+        ("IsMember", "1"),
+        ("Active", "maybe"),
+    ],
+)
+def test_values_of_the_wrong_type_are_invalid_parameters(emulator, name, value):
+    body = assert_product_error(list_numbers(emulator, **{name: value}), 400, "Parameter.Invalid")
+    assert name in body["Message"]
+    assert value in body["Message"]
+
+
+@pytest.mark.parametrize(
+    ("action", "params", "status", "code"),
+    [
+        ("ListInstances", {"PageNumber": "1", "PageSize": "101"}, 400, "Parameter.Maximum"),
+        ("ListInstances", {"PageNumber": "0", "PageSize": "10"}, 400, "Parameter.Minimum"),
+        ("ListSkillGroups", {"PageNumber": "1", "PageSize": "10"}, 400, "Parameter.Empty"),
+        (
+            "ListSkillGroups",
+            {"InstanceId": "ccc-nope", "PageNumber": "1", "PageSize": "10"},
+            404,
+            "NotExists.InstanceId",
+        ),
+        ("GetSkillGroup", {"InstanceId": EXAMPLE_INSTANCE_ID}, 400, "Parameter.Empty"),
+        (
+            "GetSkillGroup",
+            {"InstanceId": EXAMPLE_INSTANCE_ID, "SkillGroupId": "nope@ccc-test"},
+            404,
+            "NotExists.SkillGroupId",
+        ),
+        (
+            "AddNumbersToSkillGroup",
+            {"InstanceId": "ccc-nope", "SkillGroupId": "x", "NumberList": "[]"},
+            404,
+            "NotExists.InstanceId",
+        ),
+        (
+            "RemovePhoneNumbersFromSkillGroup",
+            {"InstanceId": EXAMPLE_INSTANCE_ID, "SkillGroupId": EXAMPLE_SKILL_GROUP_ID},
+            400,
+            "Parameter.Empty",
+        ),
+    ],
+)
+def test_every_action_checks_its_parameters(emulator, action, params, status, code):
+    assert_product_error(call(emulator, action, params), status, code)
+
+
+@pytest.mark.parametrize(
+    ("true", "false"), [("true", "false"), ("True", "False"), ("TRUE", "FALSE")]
+)
+def test_booleans_are_accepted_whatever_their_case(emulator, true, false):
+    reference_members = assert_ok(list_numbers(emulator, IsMember="true"))["Data"]
+    reference_inactive = assert_ok(list_numbers(emulator, IsMember="false", Active="false"))
+    assert assert_ok(list_numbers(emulator, IsMember=true))["Data"] == reference_members
+    inactive = assert_ok(list_numbers(emulator, IsMember=false, Active=false))
+    assert inactive["Data"] == reference_inactive["Data"]
+    assert inactive["Data"]["TotalCount"] > 0
+
+
+def test_is_member_true_lists_exactly_the_linked_numbers(emulator, ccc):
+    rows, total = all_numbers(ccc, is_member=True)
+    assert {row.number for row in rows} == linked_numbers(emulator)
+    assert total == len(rows) == 61
+    assert {row.instance_id for row in rows} == {EXAMPLE_INSTANCE_ID}
+
+
+def test_is_member_false_lists_the_eligible_numbers_never_a_personal_outbound_one(emulator, ccc):
+    rows, total = all_numbers(ccc, is_member=False)
+    numbers = [row.number for row in rows]
+    assert len(numbers) == len(set(numbers)) == total
+    assert set(numbers) == eligible_numbers(emulator)
+    assert not set(numbers) & linked_numbers(emulator)
+    records = example_instance(emulator).numbers
+    assert not [number for number in numbers if records[number].personal_outbound]
+    assert personal_outbound_numbers(emulator), "the dataset must have some to leave out"
+
+
+def test_rows_carry_the_records_fields(emulator, ccc):
+    rows, _ = all_numbers(ccc, is_member=True)
+    records = example_instance(emulator).numbers
+    for row in rows:
+        record = records[row.number]
+        assert (row.active, row.usage, row.province, row.city, row.contact_flow_id) == (
+            record.active,
+            record.usage,
+            record.province,
+            record.city,
+            record.contact_flow_id,
+        )
+
+
+@pytest.mark.parametrize("pattern", ["0833", "021", "13", "4000", "99", EXAMPLE_NUMBER, "x"])
+def test_search_pattern_is_a_substring_match(emulator, ccc, pattern):
+    rows, total = all_numbers(ccc, is_member=False, search_pattern=pattern)
+    expected = {number for number in eligible_numbers(emulator) if pattern in number}
+    assert {row.number for row in rows} == expected
+    assert total == len(expected)
+
+
+def test_a_search_pattern_matches_in_the_middle_of_a_number(emulator, ccc):
+    middle = EXAMPLE_NUMBER[4:9]
+    rows, _ = all_numbers(ccc, is_member=True, search_pattern=middle)
+    assert EXAMPLE_NUMBER in {row.number for row in rows}
+    assert {row.number for row in rows} == {n for n in linked_numbers(emulator) if middle in n}
+
+
+@pytest.mark.parametrize("is_member", [True, False])
+def test_active_filters_and_both_halves_make_the_whole(emulator, ccc, is_member):
+    everything, total = all_numbers(ccc, is_member=is_member)
+    active, active_total = all_numbers(ccc, is_member=is_member, active=True)
+    inactive, inactive_total = all_numbers(ccc, is_member=is_member, active=False)
+    assert all(row.active for row in active)
+    assert not any(row.active for row in inactive)
+    assert active_total + inactive_total == total
+    assert {row.number for row in active} | {row.number for row in inactive} == {
+        row.number for row in everything
+    }
+    assert inactive_total > 0
+
+
+def test_paging_past_the_end_gives_an_empty_list_and_the_true_total(emulator):
+    data = assert_ok(list_numbers(emulator, PageNumber="100", PageSize="100"))["Data"]
+    assert data == {"PageNumber": 100, "PageSize": 100, "TotalCount": 61, "List": []}
+
+
+def test_pages_do_not_overlap_and_cover_the_matches_in_number_order(emulator):
+    pages = [
+        assert_ok(list_numbers(emulator, PageNumber=str(n), PageSize="25"))["Data"]
+        for n in (1, 2, 3, 4)
+    ]
+    numbers = [row["Number"] for page in pages for row in page["List"]]
+    assert [len(page["List"]) for page in pages] == [25, 25, 11, 0]
+    assert numbers == sorted(linked_numbers(emulator))
+
+
+def test_the_bulk_skill_group_has_more_than_10000_eligible_numbers(emulator, ccc):
+    page = ccc.list_phone_numbers_of_skill_group(
+        instance_id=BULK_INSTANCE_ID,
+        skill_group_id=BULK_SKILL_GROUP_ID,
+        is_member=False,
+        page_number=100,
+        page_size=100,
+    )
+    assert page.total_count > 10_000
+    assert len(page.items) == 100
+    overflow = ccc.list_phone_numbers_of_skill_group(
+        instance_id=BULK_INSTANCE_ID, skill_group_id=OVERFLOW_SKILL_GROUP_ID, is_member=True
+    )
+    assert overflow.total_count > 10_000
+
+
+def test_list_skill_groups_searches_name_and_display_name_and_filters_media_type(ccc):
+    def ids(**filters) -> list[str]:
+        page = ccc.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, page_size=100, **filters)
+        return [group.skill_group_id for group in page.items]
+
+    assert ids(search_pattern="售后") == ["aftersales@ccc-test"]
+    assert ids(search_pattern="NIGHT") == ["night-shift@ccc-test"]
+    assert ids(media_type="ONLINE") == ["chat@ccc-test"]
+    assert len(ids()) == 6
+
+
+def test_get_skill_group_answers_the_documented_fields(emulator):
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "SkillGroupId": EXAMPLE_SKILL_GROUP_ID}
+    data = assert_ok(call(emulator, "GetSkillGroup", params))["Data"]
+    assert data == {
+        "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+        "Name": "skillgroup",
+        "DisplayName": "Customer service",
+        "Description": "Customer service (skillgroup)",
+        "MediaType": "VOICE",
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+    }
+
+
+# -- Add and Remove --------------------------------------------------------------------------
+
+
+def test_an_added_number_moves_from_eligible_to_linked_and_back(emulator, ccc):
+    number = min(eligible_numbers(emulator))
+    _, members_before = all_numbers(ccc, is_member=True)
+    _, eligible_before = all_numbers(ccc, is_member=False)
+    count_before = linked_count(ccc)
+
+    ccc.add_numbers_to_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID, numbers=[number]
+    )
+
+    members, members_total = all_numbers(ccc, is_member=True)
+    eligible, eligible_total = all_numbers(ccc, is_member=False)
+    assert number in {row.number for row in members}
+    assert number not in {row.number for row in eligible}
+    assert (members_total, eligible_total) == (members_before + 1, eligible_before - 1)
+    assert linked_count(ccc) == count_before + 1
+
+    ccc.remove_phone_numbers_from_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID, numbers=[number]
+    )
+
+    members, members_total = all_numbers(ccc, is_member=True)
+    eligible, eligible_total = all_numbers(ccc, is_member=False)
+    assert number not in {row.number for row in members}
+    assert number in {row.number for row in eligible}
+    assert (members_total, eligible_total) == (members_before, eligible_before)
+    assert linked_count(ccc) == count_before
+
+
+def test_several_numbers_are_added_and_removed_at_once(emulator, ccc):
+    numbers = sorted(eligible_numbers(emulator))[:5]
+    before = linked_numbers(emulator)
+    group = {"instance_id": EXAMPLE_INSTANCE_ID, "skill_group_id": EXAMPLE_SKILL_GROUP_ID}
+    ccc.add_numbers_to_skill_group(**group, numbers=numbers)
+    assert linked_numbers(emulator) == before | set(numbers)
+    ccc.remove_phone_numbers_from_skill_group(**group, numbers=numbers[:2])
+    assert linked_numbers(emulator) == before | set(numbers[2:])
+    assert ccc.get_skill_group(**group).skill_group_id == EXAMPLE_SKILL_GROUP_ID
+
+
+@pytest.mark.parametrize("action", ["AddNumbersToSkillGroup", "RemovePhoneNumbersFromSkillGroup"])
+def test_an_unknown_number_is_refused_and_nothing_changes(emulator, action):
+    known = min(linked_numbers(emulator) if "Remove" in action else eligible_numbers(emulator))
+    before = linked_numbers(emulator)
+    params = {
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+        "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+        "NumberList": json.dumps([known, "099999999999"]),
+    }
+    assert_product_error(
+        call(emulator, action, params),
+        404,
+        "NotExists.Number",
+        "The number 099999999999 does not exist in instance ccc-test.",
+    )
+    assert linked_numbers(emulator) == before
+
+
+def test_a_personal_outbound_number_cannot_be_added_and_nothing_changes(emulator, ccc):
+    personal = personal_outbound_numbers(emulator)[0]
+    eligible = min(eligible_numbers(emulator))
+    before = linked_numbers(emulator)
+    with pytest.raises(InvalidParameterError) as raised:
+        ccc.add_numbers_to_skill_group(
+            instance_id=EXAMPLE_INSTANCE_ID,
+            skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+            numbers=[eligible, personal],
+        )
+    assert raised.value.code == "Parameter.Invalid"
+    assert raised.value.http_status == 400
+    assert personal in raised.value.message
+    assert "personal outbound" in raised.value.message
+    assert linked_numbers(emulator) == before
+
+
+def test_our_client_maps_an_unknown_number_to_not_found(emulator, ccc):
+    with pytest.raises(NotFoundError) as raised:
+        ccc.add_numbers_to_skill_group(
+            instance_id=EXAMPLE_INSTANCE_ID,
+            skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+            numbers=["099999999999"],
+        )
+    assert raised.value.code == "NotExists.Number"
+
+
+@pytest.mark.parametrize(
+    ("number_list", "code"),
+    [
+        ("", "Parameter.Empty"),
+        ("[]", "Parameter.Invalid"),
+        ("not json", "Parameter.Invalid"),
+        ('{"Number": "083300110001"}', "Parameter.Invalid"),
+        ("[83300110001]", "Parameter.Invalid"),
+        ('"083300110001"', "Parameter.Invalid"),
+    ],
+)
+def test_a_malformed_number_list_is_refused(emulator, number_list, code):
+    before = linked_numbers(emulator)
+    params = {
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+        "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+        "NumberList": number_list,
+    }
+    assert_product_error(call(emulator, "AddNumbersToSkillGroup", params), 400, code)
+    assert linked_numbers(emulator) == before
+
+
+def test_writes_answer_no_data(emulator):
+    params = {
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+        "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+        "NumberList": json.dumps([min(eligible_numbers(emulator))]),
+    }
+    body = assert_ok(call(emulator, "AddNumbersToSkillGroup", params))
+    assert "Data" not in body
+
+
+def test_concurrent_adds_and_removes_leave_consistent_counts(emulator, make_client):
+    workers = 8
+    per_worker = 12
+    candidates = sorted(eligible_numbers(emulator))[: workers * per_worker]
+    chunks = [candidates[i * per_worker : (i + 1) * per_worker] for i in range(workers)]
+    clients = [make_client(emulator=emulator, retry=NO_RETRY) for _ in range(workers)]
+    before = linked_numbers(emulator)
+    eligible_before = len(eligible_numbers(emulator))
+    group = {"instance_id": EXAMPLE_INSTANCE_ID, "skill_group_id": EXAMPLE_SKILL_GROUP_ID}
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def work(client: CccClient, numbers: list[str]) -> None:
+        try:
+            barrier.wait()
+            for number in numbers:
+                client.add_numbers_to_skill_group(**group, numbers=[number])
+                client.list_phone_numbers_of_skill_group(**group, is_member=True, page_size=5)
+            # Keep the even positions, take the odd ones back out.
+            client.remove_phone_numbers_from_skill_group(**group, numbers=numbers[1::2])
+        except BaseException as error:  # surfaced in the main thread below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=work, args=(client, chunk))
+        for client, chunk in zip(clients, chunks, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    kept = {number for chunk in chunks for number in chunk[::2]}
+    assert linked_numbers(emulator) == before | kept
+    client = clients[0]
+    assert linked_count(client) == len(before) + len(kept)
+    _, members_total = all_numbers(client, is_member=True)
+    _, eligible_total = all_numbers(client, is_member=False)
+    assert members_total == len(before) + len(kept)
+    assert eligible_total == eligible_before - len(kept)
+
+
+def test_request_count_counts_every_request(emulator):
+    call(emulator, "ListInstances", {"PageNumber": "1", "PageSize": "1"})
+    call(emulator, "ListInstances", {"PageNumber": "1", "PageSize": "1"}, secret="wrong")
+    assert emulator.request_count == 2
+
+
+# -- the dataset -----------------------------------------------------------------------------
+
+
+def test_the_dataset_is_deterministic():
+    first, second = build_demo_instances(), build_demo_instances()
+    assert first == second
+    assert [number.to_api() for number in first[EXAMPLE_INSTANCE_ID].numbers.values()] == [
+        number.to_api() for number in second[EXAMPLE_INSTANCE_ID].numbers.values()
+    ]
+    assert build_demo_instances(seed=1) != first
+
+
+def test_the_dataset_is_realistic():
+    instances = build_demo_instances()
+    test = instances[EXAMPLE_INSTANCE_ID]
+    records = list(test.numbers.values())
+    assert 300 <= len(records) <= 2_000
+    assert len({record.province for record in records}) >= 10
+    assert {record.usage for record in records} == {"Inbound", "Outbound", "Bidirection"}
+    assert sum(not record.active for record in records) >= 10
+    assert sum(record.personal_outbound for record in records) >= 5
+    assert all(record.instance_id == EXAMPLE_INSTANCE_ID for record in records)
+    assert list(test.numbers) == sorted(test.numbers)
+    assert len(test.skill_groups) >= 4
+    example = test.numbers[EXAMPLE_NUMBER]
+    assert (example.province, example.city, example.usage, example.contact_flow_id) == (
+        "四川",
+        "乐山",
+        "Bidirection",
+        EXAMPLE_CONTACT_FLOW_ID,
+    )
+    assert EXAMPLE_NUMBER in test.skill_groups[EXAMPLE_SKILL_GROUP_ID].linked
+
+
+def test_no_skill_group_links_a_personal_outbound_number_or_an_unknown_one():
+    for instance in build_demo_instances().values():
+        for group in instance.skill_groups.values():
+            assert group.instance_id == instance.instance_id
+            assert group.linked <= set(instance.numbers)
+            assert not [n for n in group.linked if instance.numbers[n].personal_outbound]
+
+
+def test_the_bulk_instance_has_the_big_skill_groups():
+    bulk = build_demo_instances()[BULK_INSTANCE_ID]
+    eligible = [
+        record
+        for record in bulk.numbers.values()
+        if record.number not in bulk.skill_groups[BULK_SKILL_GROUP_ID].linked
+        and not record.personal_outbound
+    ]
+    assert len(eligible) > 10_000
+    assert len(bulk.skill_groups[OVERFLOW_SKILL_GROUP_ID].linked) > 10_000
+
+
+# == 3. fault knobs ==========================================================================
+
+
+def list_instances(emulator: Emulator) -> httpx.Response:
+    return call(emulator, "ListInstances", {"PageNumber": "1", "PageSize": "1"})
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        (FaultKind.UNAVAILABLE, 503, "ServiceUnavailable"),
+        (FaultKind.INTERNAL, 500, "InternalError"),
+        ("throttling", 400, "Throttling.User"),
+    ],
+)
+def test_an_injected_fault_answers_once_then_the_emulator_recovers(emulator, kind, status, code):
+    emulator.faults.inject(kind)
+    response = list_instances(emulator)
+    assert_gateway_error(response, status, code)
+    assert "x-acs-retry-after" not in response.headers
+    assert_ok(list_instances(emulator))
+
+
+def test_throttling_says_when_to_retry_when_given(emulator):
+    emulator.faults.inject(FaultKind.THROTTLING, retry_after_ms=1500)
+    response = list_instances(emulator)
+    assert_gateway_error(response, 400, "Throttling.User")
+    assert response.headers["x-acs-retry-after"] == "1500"
+
+
+def test_a_malformed_fault_answers_200_with_a_body_that_is_not_json(emulator):
+    emulator.faults.inject(FaultKind.MALFORMED)
+    response = list_instances(emulator)
+    assert response.status_code == 200
+    with pytest.raises(ValueError):
+        json.loads(response.content)
+    assert_ok(list_instances(emulator))
+
+
+def test_a_slow_fault_delays_a_normal_answer(emulator):
+    emulator.faults.inject(FaultKind.SLOW, delay=0.3)
+    started = time.perf_counter()
+    assert_ok(list_instances(emulator))
+    assert time.perf_counter() - started >= 0.3
+
+
+def test_latency_applies_to_every_request_until_cleared(emulator):
+    emulator.faults.latency = 0.25
+    for _ in range(2):
+        started = time.perf_counter()
+        assert_ok(list_instances(emulator))
+        assert time.perf_counter() - started >= 0.25
+    emulator.faults.clear()
+    assert emulator.faults.latency == 0
+    started = time.perf_counter()
+    assert_ok(list_instances(emulator))
+    assert time.perf_counter() - started < 0.25
+
+
+def test_a_fault_restricted_to_an_action_only_hits_that_action(emulator):
+    emulator.faults.inject(FaultKind.UNAVAILABLE, action="GetSkillGroup")
+    assert_ok(list_instances(emulator))
+    assert_ok(list_numbers(emulator))
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "SkillGroupId": EXAMPLE_SKILL_GROUP_ID}
+    assert_gateway_error(call(emulator, "GetSkillGroup", params), 503, "ServiceUnavailable")
+    assert_ok(call(emulator, "GetSkillGroup", params))
+
+
+def test_a_fault_injected_several_times_answers_that_many_times(emulator):
+    emulator.faults.inject(FaultKind.INTERNAL, times=3)
+    codes = [list_instances(emulator).json()["Code"] for _ in range(4)]
+    assert codes == ["InternalError"] * 3 + ["OK"]
+
+
+def test_clear_drops_pending_faults(emulator):
+    emulator.faults.inject(FaultKind.UNAVAILABLE, times=5)
+    emulator.faults.inject(FaultKind.MALFORMED, action="ListInstances")
+    emulator.faults.clear()
+    assert_ok(list_instances(emulator))
+    assert_ok(list_instances(emulator))
+
+
+def test_faults_reach_our_client_as_typed_errors(emulator, ccc):
+    emulator.faults.inject(FaultKind.MALFORMED)
+    with pytest.raises(UnavailableError) as raised:
+        ccc.list_instances()
+    assert raised.value.code == "InvalidResponse"

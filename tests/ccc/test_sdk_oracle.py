@@ -1,0 +1,572 @@
+"""The official SDK, over a real socket, is the oracle: the emulator must speak its protocol.
+
+Every action the project uses is called through `alibabacloud_ccc20200701`; every documented
+error reaches it with its code; and our CccClient, on the same server with the same
+credentials, reads the same data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+from alibabacloud_ccc20200701 import models as ccc_models
+from alibabacloud_ccc20200701.client import Client as SdkClient
+from alibabacloud_tea_openapi import utils_models as open_api_models
+from alibabacloud_tea_openapi.exceptions import (
+    AlibabaCloudException,
+    ClientException,
+    ServerException,
+    ThrottlingException,
+)
+from darabonba.runtime import RuntimeOptions
+
+from phone_numbers.ccc import (
+    CccClient,
+    CccError,
+    Instance,
+    PhoneNumber,
+    RetryPolicy,
+    SkillGroup,
+)
+from phone_numbers.ccc.emulator import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_ACCESS_KEY_SECRET,
+    Emulator,
+    FaultKind,
+)
+from phone_numbers.ccc.emulator.dataset import (
+    BULK_INSTANCE_ID,
+    BULK_SKILL_GROUP_ID,
+    EXAMPLE_INSTANCE_ID,
+    EXAMPLE_NUMBER,
+    EXAMPLE_SKILL_GROUP_ID,
+    build_demo_instances,
+)
+from phone_numbers.emulator_server import running_emulator
+
+# Characters the SDK encodes differently from the canonical query (space as `+`), or not at all.
+AWKWARD_PATTERN = "08 33+*~/乐é"
+
+
+def sdk_client(
+    url: str,
+    *,
+    access_key_id: str = DEMO_ACCESS_KEY_ID,
+    access_key_secret: str = DEMO_ACCESS_KEY_SECRET,
+    security_token: str | None = None,
+) -> SdkClient:
+    """The SDK on the emulator's loopback port: plain http, short timeouts, no retry options."""
+    return SdkClient(
+        open_api_models.Config(
+            access_key_id=access_key_id,
+            access_key_secret=access_key_secret,
+            security_token=security_token,
+            endpoint=url.removeprefix("http://"),
+            protocol="http",
+            connect_timeout=2_000,
+            read_timeout=5_000,
+        )
+    )
+
+
+def runtime() -> RuntimeOptions:
+    return RuntimeOptions(connect_timeout=2_000, read_timeout=5_000)
+
+
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[tuple[str, Emulator]]:
+    """One socket for the module: shutting a server down costs half a second of polling."""
+    with running_emulator(Emulator()) as served:
+        yield served
+
+
+@pytest.fixture
+def served(module_server: tuple[str, Emulator]) -> Iterator[tuple[str, Emulator]]:
+    """The module's server, with fresh demo data and no faults for every test."""
+    _, emulator = module_server
+    yield module_server
+    emulator.faults.clear()
+    emulator.instances = build_demo_instances()
+
+
+@pytest.fixture
+def sdk(served: tuple[str, Emulator]) -> SdkClient:
+    return sdk_client(served[0])
+
+
+@pytest.fixture
+def ours(served: tuple[str, Emulator], make_client: Callable[..., CccClient]) -> CccClient:
+    """Our client on the same socket with the same credentials, without retries."""
+    return make_client(endpoint=served[0], retry=RetryPolicy(attempts=1), timeout=5.0)
+
+
+def list_numbers_request(**fields) -> ccc_models.ListPhoneNumbersOfSkillGroupRequest:
+    return ccc_models.ListPhoneNumbersOfSkillGroupRequest(
+        **{
+            "instance_id": EXAMPLE_INSTANCE_ID,
+            "skill_group_id": EXAMPLE_SKILL_GROUP_ID,
+            "is_member": True,
+            "page_number": 1,
+            "page_size": 100,
+            **fields,
+        }
+    )
+
+
+# What the SDK read, as our dataclasses, field by field.
+
+
+def sdk_instance(row) -> Instance:
+    return Instance(
+        instance_id=row.id,
+        name=row.name,
+        domain_name=row.domain_name,
+        description=row.description,
+        status=row.status,
+        console_url=row.console_url,
+        create_time=row.create_time,
+    )
+
+
+def sdk_listed_skill_group(row) -> SkillGroup:
+    return SkillGroup(
+        skill_group_id=row.skill_group_id,
+        instance_id=row.instance_id,
+        name=row.skill_group_name,
+        display_name=row.display_name,
+        description=row.description,
+        media_type=row.media_type,
+        phone_number_count=row.phone_number_count,
+        user_count=row.user_count,
+    )
+
+
+def sdk_phone_number(row) -> PhoneNumber:
+    return PhoneNumber(
+        number=row.number,
+        instance_id=row.instance_id,
+        active=row.active,
+        usage=row.usage,
+        province=row.province,
+        city=row.city,
+        contact_flow_id=row.contact_flow_id,
+    )
+
+
+def paging(data) -> tuple[int, int, int]:
+    return (data.page_number, data.page_size, data.total_count)
+
+
+# == every action succeeds through the SDK and reads like our client =========================
+
+
+def test_list_instances(sdk, ours):
+    response = sdk.list_instances_with_options(
+        ccc_models.ListInstancesRequest(page_number=1, page_size=10), runtime()
+    )
+    assert response.status_code == 200
+    assert response.body.code == "OK"
+    data = response.body.data
+    assert [row.id for row in data.list] == [EXAMPLE_INSTANCE_ID, BULK_INSTANCE_ID]
+
+    page = ours.list_instances(page_number=1, page_size=10)
+    assert page.items == tuple(sdk_instance(row) for row in data.list)
+    assert (page.page_number, page.page_size, page.total_count) == paging(data) == (1, 10, 2)
+
+
+@pytest.mark.parametrize(
+    ("search_pattern", "media_type", "expected"),
+    [
+        (
+            None,
+            None,
+            [
+                EXAMPLE_SKILL_GROUP_ID,
+                "sales@ccc-test",
+                "aftersales@ccc-test",
+                "vip@ccc-test",
+                "night-shift@ccc-test",
+                "chat@ccc-test",
+            ],
+        ),
+        ("VIP hotline", None, ["vip@ccc-test"]),
+        ("售后", None, ["aftersales@ccc-test"]),
+        (None, "ONLINE", ["chat@ccc-test"]),
+    ],
+)
+def test_list_skill_groups(sdk, ours, search_pattern, media_type, expected):
+    data = sdk.list_skill_groups(
+        ccc_models.ListSkillGroupsRequest(
+            instance_id=EXAMPLE_INSTANCE_ID,
+            page_number=1,
+            page_size=100,
+            search_pattern=search_pattern,
+            media_type=media_type,
+        )
+    ).body.data
+    assert [row.skill_group_id for row in data.list] == expected
+
+    page = ours.list_skill_groups(
+        instance_id=EXAMPLE_INSTANCE_ID,
+        page_size=100,
+        search_pattern=search_pattern,
+        media_type=media_type,
+    )
+    assert page.items == tuple(sdk_listed_skill_group(row) for row in data.list)
+    assert (page.page_number, page.page_size, page.total_count) == paging(data)
+
+
+def test_get_skill_group(sdk, ours):
+    data = sdk.get_skill_group(
+        ccc_models.GetSkillGroupRequest(
+            instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
+        )
+    ).body.data
+    assert (data.skill_group_id, data.name, data.display_name, data.media_type) == (
+        EXAMPLE_SKILL_GROUP_ID,
+        "skillgroup",
+        "Customer service",
+        "VOICE",
+    )
+
+    group = ours.get_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
+    )
+    assert group == SkillGroup(
+        skill_group_id=data.skill_group_id,
+        instance_id=data.instance_id,
+        name=data.name,
+        display_name=data.display_name,
+        description=data.description,
+        media_type=data.media_type,
+    )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"is_member": True},
+        {"is_member": False},
+        {"is_member": False, "active": False},
+        {"is_member": True, "active": True, "page_size": 7, "page_number": 3},
+        {"is_member": True, "search_pattern": "0833", "page_size": 10},
+        {"is_member": False, "search_pattern": "021"},
+        {"is_member": False, "page_number": 100},
+    ],
+    ids=lambda fields: "-".join(f"{name}={value}" for name, value in fields.items()),
+)
+def test_list_phone_numbers_of_skill_group(sdk, ours, fields):
+    response = sdk.list_phone_numbers_of_skill_group_with_options(
+        list_numbers_request(**fields), runtime()
+    )
+    assert response.status_code == 200
+    data = response.body.data
+
+    page = ours.list_phone_numbers_of_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID,
+        skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+        page_size=fields.get("page_size", 100),
+        **{name: value for name, value in fields.items() if name != "page_size"},
+    )
+    assert page.items == tuple(sdk_phone_number(row) for row in data.list)
+    assert (page.page_number, page.page_size, page.total_count) == paging(data)
+    if fields.get("page_number") == 100:
+        assert data.list == [] and data.total_count > 300
+    else:
+        assert data.list
+
+
+def test_the_api_page_example_through_the_sdk(sdk):
+    body = sdk.list_phone_numbers_of_skill_group(
+        list_numbers_request(search_pattern="0833", page_size=10)
+    ).body
+    (row,) = body.data.list
+    assert (row.number, row.city, row.province, row.usage, row.contact_flow_id, row.active) == (
+        EXAMPLE_NUMBER,
+        "乐山",
+        "四川",
+        "Bidirection",
+        "a3fb6c62-9b49-4942-ae5b-cf2abd4123ek",
+        True,
+    )
+    assert body.data.total_count == 1
+
+
+@pytest.mark.parametrize("is_member", [True, False])
+def test_an_awkward_search_pattern_is_signed_and_verified(sdk, ours, is_member):
+    data = sdk.list_phone_numbers_of_skill_group(
+        list_numbers_request(search_pattern=AWKWARD_PATTERN, is_member=is_member)
+    ).body.data
+    assert (data.total_count, data.list) == (0, [])
+    page = ours.list_phone_numbers_of_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID,
+        skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+        is_member=is_member,
+        search_pattern=AWKWARD_PATTERN,
+    )
+    assert (page.total_count, page.items) == (0, ())
+
+
+def test_add_and_remove_numbers(sdk, ours, served):
+    _, emulator = served
+    group = emulator.instances[EXAMPLE_INSTANCE_ID].skill_groups[EXAMPLE_SKILL_GROUP_ID]
+    eligible = ours.list_phone_numbers_of_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID,
+        skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+        is_member=False,
+        page_size=3,
+    )
+    numbers = [row.number for row in eligible.items]
+    before = set(group.linked)
+
+    added = sdk.add_numbers_to_skill_group_with_options(
+        ccc_models.AddNumbersToSkillGroupRequest(
+            instance_id=EXAMPLE_INSTANCE_ID,
+            skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+            number_list=json.dumps(numbers),
+        ),
+        runtime(),
+    )
+    assert (added.status_code, added.body.code) == (200, "OK")
+    assert group.linked == before | set(numbers)
+    members = ours.list_phone_numbers_of_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID,
+        skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+        is_member=True,
+        page_size=100,
+    )
+    assert set(numbers) <= {row.number for row in members.items}
+    assert members.total_count == len(before) + 3
+
+    removed = sdk.remove_phone_numbers_from_skill_group_with_options(
+        ccc_models.RemovePhoneNumbersFromSkillGroupRequest(
+            instance_id=EXAMPLE_INSTANCE_ID,
+            skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+            number_list=json.dumps(numbers),
+        ),
+        runtime(),
+    )
+    assert (removed.status_code, removed.body.code) == (200, "OK")
+    assert group.linked == before
+
+
+def test_our_client_and_the_sdk_see_each_others_writes(sdk, ours):
+    number = ours.list_phone_numbers_of_skill_group(
+        instance_id=BULK_INSTANCE_ID, skill_group_id=BULK_SKILL_GROUP_ID, is_member=False
+    ).items[0]
+    ours.add_numbers_to_skill_group(
+        instance_id=BULK_INSTANCE_ID, skill_group_id=BULK_SKILL_GROUP_ID, numbers=[number.number]
+    )
+    linked = sdk.list_phone_numbers_of_skill_group(
+        list_numbers_request(
+            instance_id=BULK_INSTANCE_ID,
+            skill_group_id=BULK_SKILL_GROUP_ID,
+            search_pattern=number.number,
+        )
+    ).body.data
+    assert [sdk_phone_number(row) for row in linked.list] == [number]
+
+    sdk.remove_phone_numbers_from_skill_group(
+        ccc_models.RemovePhoneNumbersFromSkillGroupRequest(
+            instance_id=BULK_INSTANCE_ID,
+            skill_group_id=BULK_SKILL_GROUP_ID,
+            number_list=json.dumps([number.number]),
+        )
+    )
+    after = ours.list_phone_numbers_of_skill_group(
+        instance_id=BULK_INSTANCE_ID,
+        skill_group_id=BULK_SKILL_GROUP_ID,
+        is_member=True,
+        search_pattern=number.number,
+    )
+    assert after.items == ()
+
+
+# == documented errors reach the SDK with their code =========================================
+
+
+def sdk_error(emulator: Emulator, call: Callable[[], object]) -> AlibabaCloudException:
+    """The exception the SDK raised, after checking it sent exactly one request (no retry)."""
+    before = emulator.request_count
+    with pytest.raises(AlibabaCloudException) as raised:
+        call()
+    assert emulator.request_count == before + 1
+    return raised.value
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "code", "message"),
+    [
+        (
+            {"page_size": 101},
+            400,
+            "Parameter.Maximum",
+            "The parameter PageSize must be less than or equal to 100.",
+        ),
+        (
+            {"page_number": 0},
+            400,
+            "Parameter.Minimum",
+            "The parameter PageNumber must be greater than or equal to 1.",
+        ),
+        (
+            {"instance_id": ""},
+            400,
+            "Parameter.Empty",
+            "The parameter InstanceId may not be null or empty.",
+        ),
+        ({"is_member": None}, 400, "Parameter.Null", "The parameter IsMember may not be null."),
+        (
+            {"instance_id": "ccc-nope"},
+            404,
+            "NotExists.InstanceId",
+            "The specified instance ccc-nope does not exist.",
+        ),
+        (
+            {"skill_group_id": "nope@ccc-test"},
+            404,
+            "NotExists.SkillGroupId",
+            "The skill group ID nope@ccc-test does not exist in instance ccc-test.",
+        ),
+    ],
+)
+def test_documented_errors_reach_the_sdk_with_their_code(
+    sdk, served, fields, status, code, message
+):
+    error = sdk_error(
+        served[1],
+        lambda: sdk.list_phone_numbers_of_skill_group_with_options(
+            list_numbers_request(**fields), runtime()
+        ),
+    )
+    assert isinstance(error, ClientException)
+    assert (error.code, error.status_code) == (code, status)
+    assert error.data["Message"] == message
+    assert message in error.message
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"instance_id": "ccc-nope"}, "NotExists.InstanceId"),
+        ({"skill_group_id": "nope@ccc-test"}, "NotExists.SkillGroupId"),
+    ],
+)
+def test_our_client_raises_the_same_code_as_the_sdk(sdk, ours, served, fields, code):
+    error = sdk_error(
+        served[1],
+        lambda: sdk.list_phone_numbers_of_skill_group(list_numbers_request(**fields)),
+    )
+    with pytest.raises(CccError) as raised:
+        ours.list_phone_numbers_of_skill_group(
+            instance_id=fields.get("instance_id", EXAMPLE_INSTANCE_ID),
+            skill_group_id=fields.get("skill_group_id", EXAMPLE_SKILL_GROUP_ID),
+            is_member=True,
+        )
+    assert raised.value.code == error.code == code
+    assert raised.value.http_status == error.status_code
+
+
+@pytest.mark.parametrize(
+    ("credentials", "status", "code"),
+    [
+        ({"access_key_secret": "not-the-secret"}, 400, "SignatureDoesNotMatch"),
+        ({"access_key_id": "LTAIunknownKey"}, 404, "InvalidAccessKeyId.NotFound"),
+    ],
+)
+def test_bad_credentials_reach_the_sdk_and_our_client_alike(
+    served, make_client, credentials, status, code
+):
+    url, emulator = served
+    sdk = sdk_client(url, **credentials)
+    error = sdk_error(
+        emulator,
+        lambda: sdk.list_instances(ccc_models.ListInstancesRequest(page_number=1, page_size=10)),
+    )
+    assert (error.code, error.status_code) == (code, status)
+    assert DEMO_ACCESS_KEY_SECRET not in json.dumps(error.data)
+
+    ours = make_client(endpoint=url, retry=RetryPolicy(attempts=1), **credentials)
+    with pytest.raises(CccError) as raised:
+        ours.list_instances()
+    assert (raised.value.code, raised.value.http_status) == (code, status)
+
+
+def test_an_unknown_number_reaches_the_sdk_as_not_found(sdk, served):
+    error = sdk_error(
+        served[1],
+        lambda: sdk.add_numbers_to_skill_group(
+            ccc_models.AddNumbersToSkillGroupRequest(
+                instance_id=EXAMPLE_INSTANCE_ID,
+                skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+                number_list=json.dumps(["099999999999"]),
+            )
+        ),
+    )
+    assert (error.code, error.status_code) == ("NotExists.Number", 404)
+
+
+def test_faults_reach_the_sdk_without_retries(sdk, served):
+    _, emulator = served
+    emulator.faults.inject(FaultKind.UNAVAILABLE)
+    unavailable = sdk_error(
+        emulator,
+        lambda: sdk.list_instances(ccc_models.ListInstancesRequest(page_number=1, page_size=1)),
+    )
+    assert isinstance(unavailable, ServerException)
+    assert (unavailable.code, unavailable.status_code) == ("ServiceUnavailable", 503)
+
+    emulator.faults.inject(FaultKind.THROTTLING, retry_after_ms=2_000)
+    throttled = sdk_error(
+        emulator,
+        lambda: sdk.list_instances(ccc_models.ListInstancesRequest(page_number=1, page_size=1)),
+    )
+    assert isinstance(throttled, ThrottlingException)
+    assert (throttled.code, throttled.retry_after) == ("Throttling.User", 2_000)
+
+
+# == STS credentials ==========================================================================
+
+
+@pytest.fixture(scope="module")
+def sts_served() -> Iterator[tuple[str, Emulator]]:
+    emulator = Emulator(
+        credentials={"STS.demoKey": "sts-secret"}, security_tokens={"STS.demoKey": "sts-token"}
+    )
+    with running_emulator(emulator) as served:
+        yield served
+
+
+def test_the_sdk_with_an_sts_token_is_accepted(sts_served, make_client):
+    url, _ = sts_served
+    sdk = sdk_client(
+        url, access_key_id="STS.demoKey", access_key_secret="sts-secret", security_token="sts-token"
+    )
+    data = sdk.list_instances(ccc_models.ListInstancesRequest(page_number=1, page_size=10)).body
+    assert data.data.total_count == 2
+
+    ours = make_client(
+        endpoint=url,
+        access_key_id="STS.demoKey",
+        access_key_secret="sts-secret",
+        security_token="sts-token",
+        retry=RetryPolicy(attempts=1),
+    )
+    assert ours.list_instances(page_size=10).items == tuple(
+        sdk_instance(row) for row in data.data.list
+    )
+
+
+@pytest.mark.parametrize("token", [None, "another-token"])
+def test_the_sdk_without_the_right_sts_token_is_refused(sts_served, token):
+    url, emulator = sts_served
+    sdk = sdk_client(
+        url, access_key_id="STS.demoKey", access_key_secret="sts-secret", security_token=token
+    )
+    error = sdk_error(
+        emulator,
+        lambda: sdk.list_instances(ccc_models.ListInstancesRequest(page_number=1, page_size=1)),
+    )
+    assert error.code == "InvalidSecurityToken.Malformed"
