@@ -38,8 +38,13 @@ class ListFilterForm(forms.Form):
     # In the order they appear in links.
     defaults: dict[str, Any] = {"q": "", "per_page": DEFAULT_PER_PAGE, "page": 1}
 
+    @staticmethod
+    def normalise_q(value: str) -> str:
+        return value.strip()
+
     def clean_q(self) -> str:
-        return self.cleaned_data["q"].strip()[:SEARCH_MAX_LENGTH]
+        # Stripped again after the cut, or the canonical link would end in a space.
+        return self.normalise_q(self.cleaned_data["q"])[:SEARCH_MAX_LENGTH].strip()
 
 
 class SkillGroupFilterForm(ListFilterForm):
@@ -61,8 +66,14 @@ class NumberFilterForm(ListFilterForm):
 
     defaults = {"view": "linked", "q": "", "active": "", "per_page": DEFAULT_PER_PAGE, "page": 1}
 
-    def clean_q(self) -> str:
-        return _NUMBER_PUNCTUATION.sub("", self.cleaned_data["q"])[:SEARCH_MAX_LENGTH]
+    @staticmethod
+    def normalise_q(value: str) -> str:
+        return _NUMBER_PUNCTUATION.sub("", value)
+
+
+def _printable(value: str) -> str:
+    """The value as a notice may quote it: control characters (NUL included) left out."""
+    return "".join(char for char in value if char.isprintable())
 
 
 @dataclass(frozen=True)
@@ -82,14 +93,17 @@ class ListQuery:
         for name, default in form.defaults.items():
             if name in form.errors:
                 notices.append(
-                    _("“%(value)s” is not a valid %(field)s; showing the default instead.")
-                    % {"value": data.get(name, "")[:40], "field": form.fields[name].label.lower()}
+                    _("“%(value)s” is not a valid value for “%(field)s”; showing the default.")
+                    % {
+                        "value": _printable(data.get(name, ""))[:40],
+                        "field": form.fields[name].label,
+                    }
                 )
                 values[name] = default
             else:
                 values[name] = form.cleaned_data.get(name) or default
-        raw_q = data.get("q", "").strip()
-        if len(raw_q) > SEARCH_MAX_LENGTH and values["q"] == raw_q[:SEARCH_MAX_LENGTH]:
+        # Measured after normalising: punctuation dropped from a number does not count.
+        if "q" not in form.errors and len(form.normalise_q(data.get("q", ""))) > SEARCH_MAX_LENGTH:
             notices.append(
                 _("The search was cut to its first %(length)d characters.")
                 % {"length": SEARCH_MAX_LENGTH}

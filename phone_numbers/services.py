@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 import cccadmin
 
-from .ccc import CccClient, Instance, Page, PhoneNumber, SkillGroup
+from .ccc import AuthenticationError, CccClient, CccError, Instance, Page, PhoneNumber, SkillGroup
 from .ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from .ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 
@@ -65,7 +66,8 @@ def ccc_client() -> CccClient:
     missing = missing_credential_settings()
     if missing:
         raise CccNotConfigured(
-            f"CCC_ENDPOINT is set but {' and '.join(missing)} is not: set it in the environment."
+            f"CCC_ENDPOINT is set but {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not: set it in the environment."
         )
     return CccClient(
         endpoint=settings.CCC_ENDPOINT,
@@ -156,7 +158,9 @@ def skill_group_list(
 
 def skill_group_get(*, instance_id: str, skill_group_id: str) -> SkillGroup:
     """The skill group's header data, cached briefly: it changes rarely and every page shows it."""
-    key = f"ccc:skill-group:{instance_id}:{skill_group_id}"
+    # The ids come from the URL: hashed, any of them makes a key every cache backend accepts.
+    ids = hashlib.sha256(f"{instance_id}\0{skill_group_id}".encode()).hexdigest()
+    key = f"ccc:skill-group:{ids}"
     group = cache.get(key)
     if group is None:
         group = ccc_client().get_skill_group(instance_id=instance_id, skill_group_id=skill_group_id)
@@ -188,3 +192,26 @@ def phone_number_list(
         page=page,
         per_page=per_page,
     )
+
+
+READINESS_CACHE_SECONDS = 5
+
+
+def ccc_readiness_problem() -> str:
+    """ "" when a signed ListInstances succeeds, else a short, non-sensitive reason.
+
+    Cached briefly, so a fleet of probes costs CCC one call per replica every few seconds.
+    """
+    problem = cache.get("ccc:readiness")
+    if problem is None:
+        try:
+            ccc_client().list_instances(page_number=1, page_size=1)
+            problem = ""
+        except CccNotConfigured:
+            problem = "CCC credentials are not configured"
+        except AuthenticationError:
+            problem = "CCC refused the credentials"
+        except CccError as error:
+            problem = f"CCC is unavailable ({type(error).__name__})"
+        cache.set("ccc:readiness", problem, READINESS_CACHE_SECONDS)
+    return problem

@@ -81,7 +81,8 @@ class PhoneNumberTable(ResultTable):
 
 
 class SkillGroupTable(ResultTable):
-    display_name = tables.Column(verbose_name=_("Skill group"))
+    # Never empty: a group without a display name is still linked, by its name.
+    display_name = tables.Column(verbose_name=_("Skill group"), empty_values=())
     skill_group_id = tables.Column(
         verbose_name=_("ID"), attrs={"td": {"class": "font-monospace small"}}
     )

@@ -1,0 +1,87 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against Django's live server.
+
+The live server runs the app in a thread of this process, so the app still reaches its
+embedded emulator, which `app_emulator` resets for every test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
+
+from phone_numbers.ccc.emulator import Emulator
+
+# Playwright's sync API runs an event loop in the test thread; Django would then refuse the
+# database calls pytest-django makes around each live-server test.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The loopback address itself: "localhost" may resolve to another address first.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; `playwright install` is not used
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 900}
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; under CI the browser tests must run", pytrace=False)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser, live_server, app_emulator: Emulator) -> Iterator:
+    """Makes fresh browser contexts on the live server that can reach nothing else."""
+    contexts: list[BrowserContext] = []
+    off_site: list[str] = []
+
+    def refuse(route: Route, request: Request) -> None:
+        off_site.append(request.url)
+        route.abort()
+
+    def make(**options) -> BrowserContext:
+        context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, **options)
+        context.route(lambda url: not url.startswith(f"{live_server.url}/"), refuse)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not off_site, f"the page tried to reach other hosts: {off_site}"
+
+
+@pytest.fixture
+def context(new_context) -> BrowserContext:
+    return new_context()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()

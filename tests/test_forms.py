@@ -1,0 +1,323 @@
+"""The query-string forms: every parameter validated and normalised, links canonical."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+from django.http import QueryDict
+
+from phone_numbers.forms import (
+    DEFAULT_PER_PAGE,
+    SEARCH_MAX_LENGTH,
+    ListQuery,
+    NumberFilterForm,
+    SkillGroupFilterForm,
+)
+from phone_numbers.services import MAX_REACHABLE_ROWS
+
+NUMBER_DEFAULTS = {"view": "linked", "q": "", "active": "", "per_page": 25, "page": 1}
+CUT_NOTICE = f"The search was cut to its first {SEARCH_MAX_LENGTH} characters."
+
+
+def number_query(query_string: str = "", **params: str) -> ListQuery:
+    data = QueryDict(query_string or urlencode(params))
+    return ListQuery.from_request(NumberFilterForm, data)
+
+
+def skill_group_query(query_string: str = "", **params: str) -> ListQuery:
+    data = QueryDict(query_string or urlencode(params))
+    return ListQuery.from_request(SkillGroupFilterForm, data)
+
+
+# -- defaults and canonical links ------------------------------------------------------------
+
+
+def test_no_parameters_gives_the_defaults_without_notices():
+    query = number_query()
+
+    assert query.values == NUMBER_DEFAULTS
+    assert query.notices == ()
+    assert query.query_string() == ""
+
+
+def test_skill_group_query_has_no_view_or_status():
+    query = skill_group_query()
+
+    assert query.values == {"q": "", "per_page": DEFAULT_PER_PAGE, "page": 1}
+    assert query.query_string() == ""
+
+
+def test_explicit_defaults_are_left_out_of_the_canonical_link():
+    query = number_query("q=0833&active=&per_page=25&view=linked&page=1")
+
+    assert query.query_string() == "?q=0833"
+
+
+def test_canonical_link_keeps_every_non_default_in_a_fixed_order():
+    query = number_query("page=3&per_page=50&active=false&q=0833&view=eligible")
+
+    assert query.query_string() == "?view=eligible&q=0833&active=false&per_page=50&page=3"
+
+
+def test_changing_a_filter_resets_the_page():
+    query = number_query("q=0833&page=3")
+
+    assert query.query_string(view="eligible") == "?view=eligible&q=0833"
+    assert query.query_string(per_page=10) == "?q=0833&per_page=10"
+
+
+def test_changing_the_page_keeps_the_filters():
+    query = number_query("q=0833&page=3&per_page=10")
+
+    assert query.query_string(page=4) == "?q=0833&per_page=10&page=4"
+    assert query.query_string(page=1) == "?q=0833&per_page=10"
+
+
+def test_changing_back_to_a_default_leaves_it_out():
+    query = number_query("view=eligible&active=true")
+
+    assert query.query_string(view="linked") == "?active=true"
+    assert query.query_string(active="") == "?view=eligible"
+
+
+def test_the_canonical_link_round_trips():
+    query = number_query("q=0833-00&active=true&per_page=100&view=eligible&page=2")
+
+    again = number_query(query.query_string().lstrip("?"))
+
+    assert again.values == query.values
+    assert again.notices == ()
+
+
+def test_search_is_percent_encoded_in_links():
+    query = skill_group_query(q="售后 & more")
+
+    assert query.query_string() == "?q=%E5%94%AE%E5%90%8E+%26+more"
+    assert skill_group_query(query.query_string().lstrip("?"))["q"] == "售后 & more"
+
+
+# -- view --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["linked", "eligible"])
+def test_view_accepts_linked_and_eligible(value):
+    query = number_query(view=value)
+
+    assert query["view"] == value
+    assert query.notices == ()
+
+
+@pytest.mark.parametrize("value", ["junk", "LINKED", "Eligible", " eligible", "all"])
+def test_a_junk_view_falls_back_to_linked_with_a_notice(value):
+    query = number_query(view=value)
+
+    assert query["view"] == "linked"
+    assert query.notices == (f"“{value}” is not a valid value for “View”; showing the default.",)
+
+
+def test_empty_view_is_the_default_without_notice():
+    query = number_query("view=")
+
+    assert query["view"] == "linked"
+    assert query.notices == ()
+
+
+# -- q -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("0833", "0833"),
+        ("  0833  ", "0833"),
+        ("0833 001", "0833001"),
+        ("0833-001 (1)", "08330011"),
+        ("(0833) 0011.0001", "083300110001"),
+        ("0833\u20130011", "08330011"),  # an en dash, as word processors type it
+        ("0833\t0011", "08330011"),
+        ("", ""),
+    ],
+)
+def test_number_search_drops_spaces_dashes_dots_and_parentheses(raw, cleaned):
+    query = number_query(q=raw)
+
+    assert query["q"] == cleaned
+    assert query.notices == ()
+
+
+def test_skill_group_search_keeps_inner_punctuation():
+    assert skill_group_query(q="  after-sales (VIP)  ")["q"] == "after-sales (VIP)"
+
+
+def test_a_long_search_is_cut_with_a_notice():
+    query = number_query(q="1" * 40)
+
+    assert query["q"] == "1" * SEARCH_MAX_LENGTH
+    assert query.notices == (CUT_NOTICE,)
+
+
+def test_a_search_of_exactly_the_maximum_is_kept_without_notice():
+    query = number_query(q="1" * SEARCH_MAX_LENGTH)
+
+    assert query["q"] == "1" * SEARCH_MAX_LENGTH
+    assert query.notices == ()
+
+
+def test_punctuation_does_not_count_toward_the_length():
+    # 40 characters typed, 32 digits once the dashes are gone: nothing was cut.
+    query = number_query(q="0833-" * 8)
+
+    assert query["q"] == "0833" * 8
+    assert query.notices == ()
+
+
+def test_a_cut_after_removing_punctuation_still_says_so():
+    # 45 characters typed, 36 digits after normalising: the last four are dropped.
+    query = number_query(q="0833-" * 9)
+
+    assert query["q"] == "0833" * 8
+    assert query.notices == (CUT_NOTICE,)
+
+
+def test_a_long_skill_group_search_is_cut_with_a_notice():
+    query = skill_group_query(q="s" * 100)
+
+    assert query["q"] == "s" * SEARCH_MAX_LENGTH
+    assert query.notices == (CUT_NOTICE,)
+
+
+def test_a_search_cut_just_after_a_space_does_not_end_in_one():
+    query = skill_group_query(q="a" * 31 + " b")
+
+    assert query["q"] == "a" * 31
+    assert query.notices == (CUT_NOTICE,)
+    again = skill_group_query(query.query_string().lstrip("?"))
+    assert again.query_string() == query.query_string()
+    assert again.notices == ()
+
+
+def test_a_search_with_a_nul_byte_is_dropped_with_a_notice():
+    query = number_query(q="0833\x00")
+
+    assert query["q"] == ""
+    assert len(query.notices) == 1
+    assert "is not a valid value for “Search numbers”" in query.notices[0]
+
+
+# -- active --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["true", "false", ""])
+def test_active_accepts_true_false_and_any(value):
+    query = number_query(f"active={value}")
+
+    assert query["active"] == value
+    assert query.notices == ()
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "True", "FALSE", "maybe"])
+def test_a_junk_active_means_any_with_a_notice(value):
+    query = number_query(active=value)
+
+    assert query["active"] == ""
+    assert query.notices == (f"“{value}” is not a valid value for “Status”; showing the default.",)
+
+
+# -- per_page ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [10, 25, 50, 100])
+def test_per_page_accepts_the_offered_sizes(value):
+    query = number_query(per_page=str(value))
+
+    assert query["per_page"] == value
+    assert query.notices == ()
+
+
+@pytest.mark.parametrize("value", ["junk", "0", "-1", "999", "20", "10.0", "1e1"])
+def test_a_junk_per_page_falls_back_to_25_with_a_notice(value):
+    query = number_query(per_page=value)
+
+    assert query["per_page"] == DEFAULT_PER_PAGE
+    assert query.notices == (
+        f"“{value}” is not a valid value for “Per page”; showing the default.",
+    )
+
+
+# -- page ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["junk", "0", "-5", "1.5", "½"])
+def test_a_junk_page_falls_back_to_the_first_with_a_notice(value):
+    query = number_query(page=value)
+
+    assert query["page"] == 1
+    assert query.notices == (f"“{value}” is not a valid value for “Page”; showing the default.",)
+
+
+@pytest.mark.parametrize(
+    ("per_page", "last_page"),
+    [(10, 1000), (25, 400), (50, 200), (100, 100)],
+)
+def test_a_huge_page_is_clamped_to_the_last_reachable_page(per_page, last_page):
+    query = number_query(page="99999999999999999999999", per_page=str(per_page))
+
+    assert last_page * per_page == MAX_REACHABLE_ROWS
+    assert query["page"] == last_page
+    assert query.notices == (
+        f"Only the first {last_page} pages can be listed; showing page {last_page}.",
+    )
+
+
+@pytest.mark.parametrize(("per_page", "last_page"), [(10, 1000), (25, 400), (100, 100)])
+def test_the_last_reachable_page_itself_is_kept(per_page, last_page):
+    query = number_query(page=str(last_page), per_page=str(per_page))
+
+    assert query["page"] == last_page
+    assert query.notices == ()
+
+
+def test_a_junk_page_notice_quotes_at_most_40_characters():
+    query = number_query(page="x" * 100)
+
+    assert query.notices == (f"“{'x' * 40}” is not a valid value for “Page”; showing the default.",)
+
+
+# -- several problems at once, duplicated parameters -------------------------------------------
+
+
+def test_every_junk_parameter_gets_its_own_notice():
+    query = number_query("view=junk&active=maybe&per_page=-1&page=abc&q=0833-001%20(1)")
+
+    assert query.values == {**NUMBER_DEFAULTS, "q": "08330011"}
+    assert query.notices == (
+        "“junk” is not a valid value for “View”; showing the default.",
+        "“maybe” is not a valid value for “Status”; showing the default.",
+        "“-1” is not a valid value for “Per page”; showing the default.",
+        "“abc” is not a valid value for “Page”; showing the default.",
+    )
+
+
+def test_a_duplicated_parameter_takes_its_last_value():
+    query = number_query("view=eligible&view=linked&q=1&q=0833&per_page=10&per_page=50")
+
+    assert query["view"] == "linked"
+    assert query["q"] == "0833"
+    assert query["per_page"] == 50
+    assert query.notices == ()
+    assert query.query_string() == "?q=0833&per_page=50"
+
+
+def test_a_duplicated_parameter_whose_last_value_is_junk_falls_back():
+    query = number_query("page=2&page=junk")
+
+    assert query["page"] == 1
+    assert query.notices == ("“junk” is not a valid value for “Page”; showing the default.",)
+
+
+def test_unknown_parameters_are_ignored_and_left_out_of_links():
+    query = number_query("utm_source=mail&q=0833&sort=number")
+
+    assert query.notices == ()
+    assert query.query_string() == "?q=0833"

@@ -1,0 +1,956 @@
+"""The dashboard through Django's test client, against the app's embedded emulator.
+
+Full pages and htmx fragments, every query parameter, the 10,000 cap, the error pages and
+fragments for each kind of CCC failure, and how many API calls each response costs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import stamina
+from django.test import Client
+
+from phone_numbers import services
+from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+from phone_numbers.ccc.emulator.dataset import (
+    BULK_INSTANCE_ID,
+    BULK_SKILL_GROUP_ID,
+    EXAMPLE_INSTANCE_ID,
+    EXAMPLE_NUMBER,
+    EXAMPLE_SKILL_GROUP_ID,
+    OVERFLOW_SKILL_GROUP_ID,
+)
+from phone_numbers.emulator_server import running_emulator
+
+INSTANCES = "/"
+SKILL_GROUPS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/"
+NUMBERS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{EXAMPLE_SKILL_GROUP_ID}/numbers/"
+HOTLINE = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
+OVERFLOW = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{OVERFLOW_SKILL_GROUP_ID}/numbers/"
+LIST_NUMBERS = "ListPhoneNumbersOfSkillGroup"
+# What the numbers form leaves out of links.
+NUMBER_DEFAULTS = {"view": "linked", "q": "", "active": "", "per_page": "25", "page": "1"}
+MODES = ["page", "fragment", "restore"]
+ATTEMPTS = 3
+WRONG_SECRET = "not-the-secret-the-emulator-knows"
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+class Html(HTMLParser):
+    """The parts of a page the tests look at: text, links, attributes and table body rows."""
+
+    def __init__(self, content: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str]]] = []
+        self.links: list[tuple[str, str]] = []  # (href, text)
+        self.rows: list[list[str]] = []
+        self.headers: list[str] = []
+        self._text: list[str] = []
+        self._link: list[str] | None = None
+        self._href = ""
+        self._in_body = False
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._header: list[str] | None = None
+        self.feed(content)
+        self.close()
+        self.text = " ".join("".join(self._text).split())
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        self.elements.append((tag, attributes))
+        if tag == "a":
+            self._link, self._href = [], attributes.get("href", "")
+        elif tag == "tbody":
+            self._in_body = True
+        elif tag == "tr" and self._in_body:
+            self._row = []
+        elif tag == "td" and self._row is not None:
+            self._cell = []
+        elif tag == "th":
+            self._header = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._link is not None:
+            self.links.append((self._href, " ".join("".join(self._link).split())))
+            self._link = None
+        elif tag == "tbody":
+            self._in_body = False
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+        elif tag == "td" and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "th" and self._header is not None:
+            self.headers.append(" ".join("".join(self._header).split()))
+            self._header = None
+
+    def handle_data(self, data: str) -> None:
+        self._text.append(data)
+        for collecting in (self._link, self._cell, self._header):
+            if collecting is not None:
+                collecting.append(data)
+
+    def attribute_values(self, name: str) -> list[str]:
+        return [attrs[name] for _, attrs in self.elements if name in attrs]
+
+    def find(self, tag: str, **attributes: str) -> list[dict[str, str]]:
+        return [
+            attrs
+            for element, attrs in self.elements
+            if element == tag and all(attrs.get(k) == v for k, v in attributes.items())
+        ]
+
+
+def get(
+    client: Client, url: str, *, htmx: bool = False, restore: bool = False
+) -> tuple[object, Html]:
+    """GET a page (as htmx, or as an htmx history restore) and parse it; never a traceback."""
+    headers = {}
+    if htmx or restore:
+        headers["HX-Request"] = "true"
+    if restore:
+        headers["HX-History-Restore-Request"] = "true"
+    response = client.get(url, headers=headers)
+    content = response.content.decode()
+    assert "Traceback" not in content
+    return response, Html(content)
+
+
+def get_mode(client: Client, url: str, mode: str) -> tuple[object, Html]:
+    return get(client, url, htmx=mode == "fragment", restore=mode == "restore")
+
+
+def is_full_page(response) -> bool:
+    return b"<html" in response.content
+
+
+def vary(response) -> list[str]:
+    return [value.strip() for value in response.get("Vary", "").split(",")]
+
+
+def numbers_in(page: Html) -> list[str]:
+    return [row[0] for row in page.rows]
+
+
+def listed_numbers(
+    emulator: Emulator,
+    instance_id: str,
+    skill_group_id: str,
+    *,
+    linked: bool = True,
+    active: bool | None = None,
+) -> list[str]:
+    """What the emulator lists for a group, in its order, read straight from its data."""
+    instance = emulator.instances[instance_id]
+    group = instance.skill_groups[skill_group_id]
+    return [
+        record.number
+        for record in instance.numbers.values()
+        if (record.number in group.linked) == linked
+        and (linked or not record.personal_outbound)
+        and active in (None, record.active)
+    ]
+
+
+def generated_urls(response, page: Html, path: str) -> list[str]:
+    """Every link the response makes to `path`: hrefs, hx-gets, the share URL, the pushed URL."""
+    values = [
+        *page.attribute_values("href"),
+        *page.attribute_values("hx-get"),
+        *page.attribute_values("data-copy-url"),
+    ]
+    if response.has_header("HX-Push-Url"):
+        values.append(response["HX-Push-Url"])
+    return [value for value in values if urlsplit(value).path == path]
+
+
+def assert_error(response, page: Html, status: int, *, htmx: bool) -> None:
+    """The error came as the alert fragment (htmx) or a full page, with the right status."""
+    assert response.status_code == status
+    assert "HX-Request" in vary(response)
+    assert page.find("div", role="alert"), "no alert in the error response"
+    if htmx:
+        assert not is_full_page(response)
+        assert not page.find("main")
+    else:
+        assert is_full_page(response)
+        assert "Go back" in [text for _, text in page.links]
+
+
+def request_ids_logged(caplog) -> list[str]:
+    return [
+        match.group(1)
+        for record in caplog.records
+        if (match := re.search(r"failed: .*request_id=(\S+)", record.getMessage()))
+    ]
+
+
+@pytest.fixture
+def fast_retries() -> Iterator[None]:
+    stamina.set_testing(True, attempts=ATTEMPTS)
+    yield
+    stamina.set_testing(False)
+
+
+@pytest.fixture
+def served_emulator(settings) -> Iterator[Emulator]:
+    """The app pointed at an emulator on a real socket, with the demo credentials."""
+    with running_emulator() as (url, emulator):
+        settings.CCC_ENDPOINT = url
+        settings.CCC_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID
+        settings.CCC_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET
+        settings.CCC_TIMEOUT = 0.2
+        services.ccc_client.cache_clear()
+        yield emulator
+        if services.ccc_client.cache_info().currsize:
+            services.ccc_client().close()
+        services.ccc_client.cache_clear()
+
+
+# -- full page, fragment, history restore ------------------------------------------------------
+
+
+def test_the_full_page_has_the_header_filters_and_results(client, app_emulator):
+    response, page = get(client, NUMBERS)
+
+    assert response.status_code == 200
+    assert is_full_page(response)
+    assert "<title>Customer service · Numbers · cccadmin</title>" in response.content.decode()
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", response.content.decode()).group(1)
+    assert heading == "Customer service"
+    assert f'<code class="small">{EXAMPLE_SKILL_GROUP_ID}</code>' in response.content.decode()
+    assert f"instance {EXAMPLE_INSTANCE_ID}" in page.text
+    assert page.find("form", id="filters")
+    assert page.find("div", id="results")
+    assert len(page.rows) == 25
+    assert not response.has_header("HX-Push-Url")
+
+
+def test_an_htmx_swap_gets_only_the_results_region(client, app_emulator):
+    response, page = get(client, NUMBERS, htmx=True)
+
+    assert response.status_code == 200
+    assert not is_full_page(response)
+    assert b"<h1" not in response.content
+    assert not page.find("form")
+    assert not page.find("div", id="results")  # the region's content, not the region
+    assert page.find("table")
+    assert (
+        numbers_in(page)
+        == listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID)[:25]
+    )
+    assert "Showing 1–25 of 61 numbers" in page.text
+
+
+def test_a_history_restore_gets_the_full_page(client, app_emulator):
+    response, page = get(client, NUMBERS + "?page=2", restore=True)
+
+    assert response.status_code == 200
+    assert is_full_page(response)
+    assert page.find("form", id="filters")
+    assert "Customer service" in page.text
+    assert "Showing 26–50 of 61 numbers" in page.text
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("url", [NUMBERS, SKILL_GROUPS], ids=["numbers", "skill-groups"])
+def test_every_list_response_varies_on_hx_request(client, app_emulator, url, mode):
+    response, _ = get_mode(client, url, mode)
+
+    assert response.status_code == 200
+    assert "HX-Request" in vary(response)
+    assert "HX-History-Restore-Request" in vary(response)
+
+
+@pytest.mark.parametrize(
+    ("query", "pushed"),
+    [
+        ("?q=0833&active=&per_page=25&view=linked", "?q=0833"),
+        ("", ""),
+        ("?view=linked&page=1&per_page=25", ""),
+        ("?page=2&per_page=10&view=eligible", "?view=eligible&per_page=10&page=2"),
+        ("?q=0833-001%20(1)", "?q=08330011"),
+        ("?view=junk&active=maybe&page=-5&per_page=7", ""),
+        ("?utm_source=mail&q=0833", "?q=0833"),
+    ],
+)
+def test_htmx_swaps_push_the_canonical_url(client, app_emulator, query, pushed):
+    response, _ = get(client, NUMBERS + query, htmx=True)
+
+    assert response["HX-Push-Url"] == NUMBERS + pushed
+
+
+def test_skill_group_swaps_push_the_canonical_url(client, app_emulator):
+    response, page = get(client, SKILL_GROUPS + "?q=sales&per_page=25&page=1", htmx=True)
+
+    assert not is_full_page(response)
+    assert response["HX-Push-Url"] == SKILL_GROUPS + "?q=sales"
+    assert len(page.rows) == 2
+
+
+def test_htmx_links_keep_a_real_href(client, app_emulator):
+    _, page = get(client, NUMBERS + "?page=2", htmx=True)
+
+    links = page.find("a")
+    with_htmx = [attrs for attrs in links if "hx-get" in attrs]
+    assert len(with_htmx) >= 6  # two views, previous, next, pages
+    assert all(attrs["href"] == attrs["hx-get"] for attrs in with_htmx)
+
+
+# -- view ------------------------------------------------------------------------------------
+
+
+def test_the_eligible_view_lists_numbers_not_linked(client, app_emulator):
+    _, page = get(client, NUMBERS + "?view=eligible", htmx=True)
+
+    eligible = listed_numbers(
+        app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID, linked=False
+    )
+    assert numbers_in(page) == eligible[:25]
+    assert f"of {len(eligible)} numbers" in page.text
+    toggles = [attrs for attrs in page.find("a") if "nav-link" in attrs.get("class", "")]
+    assert [(attrs["href"], attrs.get("aria-current")) for attrs in toggles] == [
+        (NUMBERS, None),
+        (NUMBERS + "?view=eligible", "page"),
+    ]
+    assert "could be linked to this skill group but are not" in page.text
+
+
+def test_a_junk_view_shows_the_linked_numbers_and_says_so(client, app_emulator):
+    response, page = get(client, NUMBERS + "?view=junk")
+
+    assert response.status_code == 200
+    assert "“junk” is not a valid value for “View”; showing the default." in page.text
+    assert (
+        numbers_in(page)
+        == listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID)[:25]
+    )
+
+
+def test_a_notice_escapes_what_it_quotes(client, app_emulator):
+    response, page = get(client, NUMBERS + "?view=%3Cscript%3Ealert(1)%3C/script%3E")
+
+    assert b"<script>alert(1)" not in response.content
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in response.content
+    assert "“<script>alert(1)</script>” is not a valid value for “View”" in page.text
+
+
+# -- q -----------------------------------------------------------------------------------------
+
+
+def test_the_search_is_normalised_and_shown_normalised(client, app_emulator):
+    _, page = get(client, NUMBERS + "?q=0833-001%20(1)")
+
+    assert page.find("input", name="q")[0]["value"] == "08330011"
+    assert numbers_in(page) == [EXAMPLE_NUMBER]
+    assert "Showing 1–1 of 1 number" in page.text
+
+
+def test_a_long_search_is_cut_with_a_visible_notice(client, app_emulator):
+    response, page = get(client, NUMBERS + "?q=" + "0" * 40, htmx=True)
+
+    assert "The search was cut to its first 32 characters." in page.text
+    assert response["HX-Push-Url"] == NUMBERS + "?q=" + "0" * 32
+    assert "No numbers match." in page.text
+
+
+def test_the_search_lists_what_the_api_matches(client, app_emulator):
+    response, page = get(client, NUMBERS + "?q=0-1&per_page=100", htmx=True)
+
+    expected = services.ccc_client().list_phone_numbers_of_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID,
+        skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+        is_member=True,
+        search_pattern="01",
+        page_size=100,
+    )
+    assert expected.items
+    assert numbers_in(page) == [n.number for n in expected.items]
+    assert response["HX-Push-Url"] == NUMBERS + "?q=01&per_page=100"
+
+
+# -- active ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "active", "word"), [("true", True, "Active"), ("false", False, "Inactive")]
+)
+def test_the_status_filter_lists_only_that_status(client, app_emulator, value, active, word):
+    _, page = get(client, NUMBERS + f"?active={value}&per_page=100", htmx=True)
+
+    expected = listed_numbers(
+        app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID, active=active
+    )
+    assert expected
+    assert numbers_in(page) == expected
+    assert {row[1] for row in page.rows} == {("✓ " if active else "✕ ") + word}
+
+
+def test_a_junk_status_means_any_and_says_so(client, app_emulator):
+    response, page = get(client, NUMBERS + "?active=maybe&per_page=100", htmx=True)
+
+    assert "“maybe” is not a valid value for “Status”; showing the default." in page.text
+    assert len(page.rows) == 61
+    assert {row[1] for row in page.rows} == {"✓ Active", "✕ Inactive"}
+    assert response["HX-Push-Url"] == NUMBERS + "?per_page=100"
+
+
+# -- per_page ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "rows"), [("10", 10), ("25", 25), ("50", 50), ("100", 61)])
+def test_per_page_sets_the_rows_shown(client, app_emulator, value, rows):
+    _, page = get(client, NUMBERS + f"?per_page={value}")
+
+    assert len(page.rows) == rows
+    assert page.text.count("is not a valid") == 0
+    assert page.find("option", value=value, selected="")
+
+
+@pytest.mark.parametrize("value", ["junk", "0", "-1", "999"])
+def test_a_junk_per_page_shows_25_and_says_so(client, app_emulator, value):
+    response, page = get(client, NUMBERS + f"?per_page={value}")
+
+    assert response.status_code == 200
+    assert len(page.rows) == 25
+    assert f"“{value}” is not a valid value for “Per page”; showing the default." in page.text
+
+
+# -- page ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["junk", "0", "-5"])
+def test_a_junk_page_shows_the_first_and_says_so(client, app_emulator, value):
+    response, page = get(client, NUMBERS + f"?page={value}", htmx=True)
+
+    assert response.status_code == 200
+    assert f"“{value}” is not a valid value for “Page”; showing the default." in page.text
+    assert "Showing 1–25 of 61 numbers" in page.text
+    assert response["HX-Push-Url"] == NUMBERS
+
+
+def test_a_huge_page_is_clamped_to_the_last_reachable_page(client, app_emulator):
+    response, page = get(client, OVERFLOW + "?page=99999999999999999999", htmx=True)
+
+    linked = listed_numbers(app_emulator, BULK_INSTANCE_ID, OVERFLOW_SKILL_GROUP_ID)
+    assert response.status_code == 200
+    assert "Only the first 400 pages can be listed; showing page 400." in page.text
+    assert numbers_in(page) == linked[9975:10000]
+    assert response["HX-Push-Url"] == OVERFLOW + "?page=400"
+
+
+def test_a_page_past_the_end_shows_an_empty_state_with_a_way_back(client, app_emulator):
+    response, page = get(client, NUMBERS + "?q=0833&page=7")
+
+    assert response.status_code == 200
+    assert "Page 7 is past the end: there is 1 page." in page.text
+    assert page.rows == []
+    assert (NUMBERS + "?q=0833", "Go to the last page") in page.links
+    assert page.find("a", href=NUMBERS + "?q=0833", **{"hx-get": NUMBERS + "?q=0833"})
+
+
+def test_a_page_past_the_end_of_several_names_the_last(client, app_emulator):
+    _, page = get(client, NUMBERS + "?page=9", htmx=True)
+
+    assert "Page 9 is past the end: there are 3 pages." in page.text
+    assert (NUMBERS + "?page=3", "Go to the last page") in page.links
+
+
+def test_a_page_past_the_end_of_nothing_points_to_the_first(client, app_emulator):
+    _, page = get(client, NUMBERS + "?q=99999&page=2", htmx=True)
+
+    assert "Page 2 is past the end: there is 1 page." in page.text
+    assert (NUMBERS + "?q=99999", "Go to the last page") in page.links
+
+
+def test_duplicated_parameters_take_their_last_value(client, app_emulator):
+    response, page = get(
+        client,
+        NUMBERS + "?view=eligible&view=linked&q=1&q=0833&per_page=100&per_page=10",
+        htmx=True,
+    )
+
+    assert numbers_in(page) == [EXAMPLE_NUMBER]
+    assert response["HX-Push-Url"] == NUMBERS + "?q=0833&per_page=10"
+    assert "is not a valid" not in page.text
+
+
+# -- generated links -------------------------------------------------------------------------
+
+
+def test_generated_links_leave_the_defaults_out(client, app_emulator):
+    response, page = get(client, NUMBERS + "?view=linked&q=&active=&per_page=25&page=2", htmx=True)
+
+    urls = generated_urls(response, page, NUMBERS)
+    assert len(urls) >= 8
+    for url in urls:
+        for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+            assert NUMBER_DEFAULTS.get(name) != value, f"{url} spells out the default {name}"
+    assert page.find("a", href=NUMBERS)  # Linked, Previous and page 1
+    assert page.find("a", href=NUMBERS + "?view=eligible")
+    assert page.find("a", href=NUMBERS + "?page=3", rel="next")
+    assert page.find("button", **{"data-copy-url": "http://testserver" + NUMBERS + "?page=2"})
+
+
+def test_the_toggle_keeps_the_filters_and_resets_the_page(client, app_emulator):
+    _, page = get(client, NUMBERS + "?q=0&active=true&per_page=10&page=2", htmx=True)
+
+    toggles = [attrs["href"] for attrs in page.find("a") if "nav-link" in attrs.get("class", "")]
+    assert toggles == [
+        NUMBERS + "?q=0&active=true&per_page=10",
+        NUMBERS + "?view=eligible&q=0&active=true&per_page=10",
+    ]
+
+
+def test_the_share_url_reproduces_the_view(client, app_emulator):
+    _, first = get(client, NUMBERS + "?view=eligible&per_page=10&page=3&active=")
+    (share,) = first.attribute_values("data-copy-url")
+    assert share == "http://testserver" + NUMBERS + "?view=eligible&per_page=10&page=3"
+
+    _, again = get(client, share)
+
+    assert len(numbers_in(first)) == 10
+    assert numbers_in(again) == numbers_in(first)
+    assert "Showing 21–30 of" in again.text
+
+
+def test_pager_links_on_the_full_page_are_canonical(client, app_emulator):
+    _, page = get(client, HOTLINE + "?view=eligible&per_page=10&page=50&active=")
+
+    pages = [
+        (attrs["href"], attrs.get("aria-current"))
+        for attrs in page.find("a")
+        if "page-link" in attrs.get("class", "")
+    ]
+    hrefs = [href for href, _ in pages]
+    assert hrefs[0] == HOTLINE + "?view=eligible&per_page=10&page=49"  # Previous
+    assert hrefs[-1] == HOTLINE + "?view=eligible&per_page=10&page=51"  # Next
+    assert HOTLINE + "?view=eligible&per_page=10" in hrefs  # page 1
+    assert HOTLINE + "?view=eligible&per_page=10&page=1000" in hrefs
+    assert (HOTLINE + "?view=eligible&per_page=10&page=50", "page") in pages
+    assert page.text.endswith("Previous 1 … 48 49 50 51 52 … 1000 Next")
+
+
+# -- the 10,000 cap ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("per_page", "last"), [(10, 1000), (25, 400), (50, 200), (100, 100)])
+def test_the_last_reachable_page_shows_rows_up_to_10000(client, app_emulator, per_page, last):
+    response, page = get(client, HOTLINE + f"?view=eligible&per_page={per_page}&page={last}")
+
+    eligible = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
+    assert response.status_code == 200
+    assert numbers_in(page) == eligible[10_000 - per_page : 10_000]
+    assert f"Showing {10_000 - per_page + 1:,}–10,000 of 10,000 numbers" in page.text
+    assert not page.find("a", rel="next")
+
+
+def test_rows_9991_to_10000_are_what_the_api_holds_there(client, app_emulator):
+    _, page = get(client, HOTLINE + "?view=eligible&per_page=10&page=1000", htmx=True)
+
+    api_page = services.ccc_client().list_phone_numbers_of_skill_group(
+        instance_id=BULK_INSTANCE_ID,
+        skill_group_id=BULK_SKILL_GROUP_ID,
+        is_member=False,
+        page_number=100,
+        page_size=100,
+    )
+    assert numbers_in(page) == [n.number for n in api_page.items[90:100]]
+    assert [row[2] for row in page.rows] == [
+        {"Inbound": "Inbound only", "Outbound": "Outbound only"}.get(
+            n.usage, "Inbound and outbound"
+        )
+        for n in api_page.items[90:100]
+    ]
+    assert "Showing 9,991–10,000 of 10,000 numbers" in page.text
+
+
+@pytest.mark.parametrize(
+    ("url", "linked", "group"),
+    [
+        (HOTLINE + "?view=eligible", False, BULK_SKILL_GROUP_ID),
+        (OVERFLOW, True, OVERFLOW_SKILL_GROUP_ID),
+    ],
+    ids=["hotline-eligible", "overflow-linked"],
+)
+def test_more_than_10000_matches_says_how_many_and_asks_to_narrow(
+    client, app_emulator, url, linked, group
+):
+    _, page = get(client, url)
+
+    total = len(listed_numbers(app_emulator, BULK_INSTANCE_ID, group, linked=linked))
+    assert total > 10_000
+    assert (
+        f"{total:,} numbers match; only the first 10,000 can be listed. "
+        "Narrow the search to reach the rest."
+    ) in page.text
+    assert "Showing 1–25 of 10,000 numbers" in page.text
+
+
+def test_10000_or_fewer_matches_need_no_truncation_notice(client, app_emulator):
+    _, linked = get(client, HOTLINE)
+    _, small = get(client, NUMBERS + "?view=eligible")
+
+    assert "only the first 10,000" not in linked.text
+    assert "only the first 10,000" not in small.text
+
+
+def test_a_narrower_search_lifts_the_truncation(client, app_emulator):
+    eligible = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
+    search = eligible[0][:4]
+
+    _, page = get(client, HOTLINE + f"?view=eligible&q={search}", htmx=True)
+
+    expected = services.ccc_client().list_phone_numbers_of_skill_group(
+        instance_id=BULK_INSTANCE_ID,
+        skill_group_id=BULK_SKILL_GROUP_ID,
+        is_member=False,
+        search_pattern=search,
+    )
+    assert 25 < expected.total_count < 10_000
+    assert "only the first 10,000" not in page.text
+    assert f"Showing 1–25 of {expected.total_count:,} numbers" in page.text
+
+
+def test_a_page_beyond_reach_is_clamped_with_a_notice(client, app_emulator):
+    response, page = get(client, HOTLINE + "?view=eligible&per_page=10&page=1001", htmx=True)
+
+    eligible = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
+    assert "Only the first 1000 pages can be listed; showing page 1000." in page.text
+    assert numbers_in(page) == eligible[9990:10000]
+    assert response["HX-Push-Url"] == HOTLINE + "?view=eligible&per_page=10&page=1000"
+
+
+# -- one API call per swap ---------------------------------------------------------------------
+
+
+def test_an_htmx_swap_costs_exactly_one_api_call(client, app_emulator):
+    for query in ("", "?page=2", "?view=eligible&q=0", "?active=false&per_page=100"):
+        before = app_emulator.request_count
+        response, _ = get(client, NUMBERS + query, htmx=True)
+        assert response.status_code == 200
+        assert app_emulator.request_count - before == 1, query
+
+
+def test_a_deep_htmx_swap_still_costs_one_api_call(client, app_emulator):
+    get(client, HOTLINE + "?view=eligible&per_page=10&page=1000", htmx=True)
+
+    assert app_emulator.request_count == 1
+
+
+def test_a_full_page_costs_two_calls_then_one_while_the_group_is_cached(client, app_emulator):
+    get(client, NUMBERS)
+    assert app_emulator.request_count == 2  # GetSkillGroup + ListPhoneNumbersOfSkillGroup
+
+    get(client, NUMBERS + "?page=2")
+    assert app_emulator.request_count == 3
+
+    get(client, NUMBERS + "?view=eligible", restore=True)
+    assert app_emulator.request_count == 4
+
+
+def test_the_skill_group_and_instance_pages_cost_one_call(client, app_emulator):
+    get(client, SKILL_GROUPS)
+    assert app_emulator.request_count == 1
+
+    get(client, SKILL_GROUPS + "?q=sales", htmx=True)
+    assert app_emulator.request_count == 2
+
+    get(client, INSTANCES)
+    assert app_emulator.request_count == 3
+
+
+# -- instances and skill groups ----------------------------------------------------------------
+
+
+def test_the_instance_list_links_every_instance(client, app_emulator):
+    response, page = get(client, INSTANCES)
+
+    assert response.status_code == 200
+    hrefs = [href for href, _ in page.links if href.startswith("/instances/")]
+    assert hrefs == [SKILL_GROUPS, f"/instances/{BULK_INSTANCE_ID}/skill-groups/"]
+    texts = dict(page.links)
+    assert texts[SKILL_GROUPS].startswith("CCC test ccc-test")
+    assert texts[f"/instances/{BULK_INSTANCE_ID}/skill-groups/"].startswith(
+        f"CCC nationwide {BULK_INSTANCE_ID}"
+    )
+
+
+def test_a_single_instance_goes_straight_to_its_skill_groups(client, app_emulator):
+    del app_emulator.instances[BULK_INSTANCE_ID]
+
+    response = client.get(INSTANCES)
+
+    assert response.status_code == 302
+    assert response["Location"] == SKILL_GROUPS
+
+
+def test_an_account_without_instances_says_so(client, app_emulator):
+    app_emulator.instances.clear()
+
+    response, page = get(client, INSTANCES)
+
+    assert response.status_code == 200
+    assert "This account has no contact center instances." in page.text
+
+
+def test_the_skill_group_list_shows_every_group_with_counts(client, app_emulator):
+    response, page = get(client, SKILL_GROUPS)
+
+    groups = app_emulator.instances[EXAMPLE_INSTANCE_ID].skill_groups.values()
+    assert response.status_code == 200
+    assert f"Skill groups of {EXAMPLE_INSTANCE_ID}" in page.text
+    assert page.rows == [
+        [
+            group.display_name,
+            group.skill_group_id,
+            group.media_type,
+            str(len(group.linked)),
+            str(group.user_count),
+        ]
+        for group in groups
+    ]
+    assert "Showing 1–6 of 6 skill groups" in page.text
+
+
+def test_the_skill_group_search_finds_names_and_display_names(client, app_emulator):
+    _, page = get(client, SKILL_GROUPS + "?q=sales")
+
+    assert page.rows == [
+        ["Sales", "sales@ccc-test", "VOICE", "35", "18"],
+        ["售后服务", "aftersales@ccc-test", "VOICE", "48", "25"],
+    ]
+    assert (f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/sales@ccc-test/numbers/", "Sales") in (
+        page.links
+    )
+    assert page.find("input", name="q")[0]["value"] == "sales"
+    assert page.headers == ["Skill group", "ID", "Media", "Numbers", "Agents"]
+
+
+def test_a_skill_group_link_opens_its_numbers(client, app_emulator):
+    _, groups = get(client, SKILL_GROUPS + "?q=vip")
+    (href,) = [href for href, text in groups.links if text == "VIP hotline"]
+
+    response, page = get(client, href)
+
+    assert response.status_code == 200
+    assert "VIP hotline" in page.text
+    assert "Showing 1–12 of 12 numbers" in page.text
+
+
+def test_a_skill_group_search_without_match_says_so(client, app_emulator):
+    response, page = get(client, SKILL_GROUPS + "?q=nothing-like-this", htmx=True)
+
+    assert response.status_code == 200
+    assert "No skill groups match." in page.text
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_an_unknown_instance_is_404_naming_it(client, app_emulator, htmx):
+    response, page = get(client, "/instances/no-such-instance/skill-groups/", htmx=htmx)
+
+    assert_error(response, page, 404, htmx=htmx)
+    assert "Instance “no-such-instance” was not found." in page.text
+    assert "Check the link, or go back and pick it from the list." in page.text
+    if not htmx:
+        assert ("/", "Go back") in page.links
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_an_unknown_instance_on_the_numbers_page_is_404(client, app_emulator, htmx):
+    response, page = get(client, "/instances/gone/skill-groups/x@gone/numbers/", htmx=htmx)
+
+    assert_error(response, page, 404, htmx=htmx)
+    assert "Instance “gone” was not found." in page.text
+    if not htmx:
+        assert ("/", "Go back") in page.links
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_an_unknown_skill_group_is_404_naming_it(client, app_emulator, htmx):
+    url = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/gone@ccc-test/numbers/"
+
+    response, page = get(client, url, htmx=htmx)
+
+    assert_error(response, page, 404, htmx=htmx)
+    assert "Skill group “gone@ccc-test” was not found in instance “ccc-test”." in page.text
+    if not htmx:
+        assert (SKILL_GROUPS, "Go back") in page.links
+
+
+def test_a_not_found_error_carries_the_request_id(client, app_emulator, caplog):
+    caplog.set_level(logging.WARNING, logger="phone_numbers.ccc.client")
+
+    _, page = get(client, "/instances/no-such-instance/skill-groups/")
+
+    (request_id,) = request_ids_logged(caplog)
+    assert f"RequestId {request_id}" in page.text
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_throttling_is_503_saying_it_retried(client, app_emulator, fast_retries, caplog, htmx):
+    caplog.set_level(logging.WARNING, logger="phone_numbers.ccc.client")
+    app_emulator.faults.inject("throttling", times=ATTEMPTS + 2, action=LIST_NUMBERS)
+
+    response, page = get(client, NUMBERS, htmx=htmx)
+
+    assert_error(response, page, 503, htmx=htmx)
+    assert "The contact center is busy (requests are being throttled)." in page.text
+    assert f"It was tried {ATTEMPTS} times. Wait a few seconds and try again." in page.text
+    (request_id,) = request_ids_logged(caplog)
+    assert f"RequestId {request_id}" in page.text
+    assert response["Retry-After"] == "5"
+    assert app_emulator.request_count == ATTEMPTS + (0 if htmx else 1)
+
+
+def test_throttling_that_passes_within_the_retries_is_not_an_error(
+    client, app_emulator, fast_retries
+):
+    app_emulator.faults.inject("throttling", times=ATTEMPTS - 1, action=LIST_NUMBERS)
+
+    response, page = get(client, NUMBERS, htmx=True)
+
+    assert response.status_code == 200
+    assert len(page.rows) == 25
+    assert app_emulator.request_count == ATTEMPTS
+
+
+@pytest.mark.parametrize("fault", ["internal", "unavailable", "malformed"])
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_a_failing_service_is_502(client, app_emulator, fast_retries, caplog, fault, htmx):
+    caplog.set_level(logging.WARNING, logger="phone_numbers.ccc.client")
+    app_emulator.faults.inject(fault, times=ATTEMPTS, action=LIST_NUMBERS)
+
+    response, page = get(client, NUMBERS, htmx=htmx)
+
+    assert_error(response, page, 502, htmx=htmx)
+    assert "The contact center service is unavailable." in page.text
+    assert f"It was tried {ATTEMPTS} times." in page.text
+    assert "Try again in a moment; if it persists, tell your admin." in page.text
+    (request_id,) = request_ids_logged(caplog)
+    assert f"RequestId {request_id}" in page.text
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_a_failure_of_the_skill_group_page_is_shown_there(client, app_emulator, fast_retries, htmx):
+    app_emulator.faults.inject("internal", times=ATTEMPTS, action="ListSkillGroups")
+
+    response, page = get(client, SKILL_GROUPS + "?q=sales", htmx=htmx)
+
+    assert_error(response, page, 502, htmx=htmx)
+    assert "The contact center service is unavailable." in page.text
+
+
+def test_a_failure_of_the_instance_list_is_a_full_error_page(client, app_emulator, fast_retries):
+    app_emulator.faults.inject("throttling", times=ATTEMPTS, action="ListInstances")
+
+    response, page = get(client, INSTANCES)
+
+    assert_error(response, page, 503, htmx=False)
+    assert ("/", "Go back") in page.links
+
+
+def test_a_history_restore_gets_the_full_error_page(client, app_emulator, fast_retries):
+    app_emulator.faults.inject("internal", times=ATTEMPTS, action=LIST_NUMBERS)
+
+    response, page = get(client, NUMBERS, restore=True)
+
+    assert_error(response, page, 502, htmx=False)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_a_timeout_is_504(client, served_emulator, fast_retries, htmx):
+    served_emulator.faults.inject("slow", delay=1.0, times=ATTEMPTS, action=LIST_NUMBERS)
+
+    response, page = get(client, NUMBERS, htmx=htmx)
+
+    assert_error(response, page, 504, htmx=htmx)
+    assert "The contact center did not answer in time." in page.text
+    assert f"It was tried {ATTEMPTS} times." in page.text
+
+
+def test_the_socket_emulator_serves_the_page_when_it_is_fast(client, served_emulator):
+    response, page = get(client, NUMBERS + "?q=0833")
+
+    assert response.status_code == 200
+    assert numbers_in(page) == [EXAMPLE_NUMBER]
+    assert served_emulator.request_count == 2
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("CCC_ACCESS_KEY_SECRET", WRONG_SECRET), ("CCC_ACCESS_KEY_ID", "LTAI5tNoSuchKey")],
+    ids=["wrong-secret", "unknown-key"],
+)
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_refused_credentials_are_502_without_details(
+    client, settings, served_emulator, setting, value, htmx
+):
+    setattr(settings, setting, value)
+
+    response, page = get(client, NUMBERS, htmx=htmx)
+
+    assert_error(response, page, 502, htmx=htmx)
+    assert "This server's CCC credentials need attention." in page.text
+    assert "check the AccessKey configuration" in page.text
+    for detail in ("SignatureDoesNotMatch", "InvalidAccessKeyId", "Signature", WRONG_SECRET):
+        assert detail not in response.content.decode()
+    assert DEMO_ACCESS_KEY_SECRET not in response.content.decode()
+    assert served_emulator.request_count == 1  # refused credentials are not retried
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_an_endpoint_without_access_key_id_is_503_naming_the_variable(
+    client, app_emulator, settings, htmx
+):
+    services.ccc_client.cache_clear()
+    settings.CCC_ENDPOINT = "http://127.0.0.1:9"
+    settings.CCC_ACCESS_KEY_ID = ""
+    settings.CCC_ACCESS_KEY_SECRET = WRONG_SECRET
+
+    response, page = get(client, NUMBERS, htmx=htmx)
+
+    assert_error(response, page, 503, htmx=htmx)
+    assert "The contact center connection is not configured." in page.text
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in page.text
+    assert WRONG_SECRET not in response.content.decode()
+    assert app_emulator.request_count == 0
+
+
+def test_an_unconfigured_instance_list_is_503(client, app_emulator, settings):
+    services.ccc_client.cache_clear()
+    settings.CCC_ENDPOINT = "ccc.cn-shanghai.aliyuncs.com"
+    settings.CCC_ACCESS_KEY_ID = ""
+    settings.CCC_ACCESS_KEY_SECRET = ""
+
+    response, page = get(client, INSTANCES)
+
+    assert_error(response, page, 503, htmx=False)
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in page.text
+    assert "ALIBABA_CLOUD_ACCESS_KEY_SECRET" in page.text
+
+
+def test_a_blank_instance_id_is_rejected_before_asking_ccc(client, app_emulator):
+    response, page = get(client, "/instances/%20/skill-groups/")
+
+    assert_error(response, page, 400, htmx=False)
+    assert "The parameter InstanceId may not be null or empty." in page.text
+    assert app_emulator.request_count == 0
+
+
+def test_only_get_is_allowed(client, app_emulator):
+    assert client.post(NUMBERS).status_code == 405
+    assert app_emulator.request_count == 0
