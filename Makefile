@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run test lint bench emulator clean
+.PHONY: run serve test lint bench emulator clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,14 @@ $(VENV)/.installed-test: $(VENV)/.installed-app
 run: $(VENV)/.installed-app
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py runserver $(HOST_PORT)
+
+# Production: gunicorn + whitenoise; the environment must hold the production settings
+# (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, CCCADMIN_AUTH_MODE, ... see the README).
+serve: $(VENV)/.installed-app
+	DJANGO_DEBUG=false $(BIN)/python manage.py check --deploy --fail-level WARNING
+	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_DEBUG=false $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=false $(BIN)/gunicorn --config gunicorn.conf.py cccadmin.wsgi
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .

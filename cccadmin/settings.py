@@ -1,8 +1,9 @@
-"""Django settings, read from the environment (see .env.example)."""
+"""Django settings, read from the environment (see .env.example and the README)."""
 
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,27 +21,123 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
-    "django.contrib.auth",
-    "django.contrib.sessions",
-    "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "django_htmx",
     "django_tables2",
     "template_partials",
+    "cccadmin",
     "phone_numbers",
 ]
 
+# -- Authentication: who may use the dashboard (see cccadmin/auth.py) --------------------------
+AUTH_MODES = ("dev", "header", "jwt")
+CCCADMIN_AUTH_MODE = env.str("CCCADMIN_AUTH_MODE", default="dev" if DEBUG else "")
+if CCCADMIN_AUTH_MODE not in AUTH_MODES:
+    raise ImproperlyConfigured(
+        "Set CCCADMIN_AUTH_MODE to 'header' (identity headers from a trusted SSO proxy) or "
+        "'jwt' (a signed assertion header); 'dev' is only for local work with DJANGO_DEBUG=true."
+    )
+if CCCADMIN_AUTH_MODE == "dev" and not DEBUG:
+    raise ImproperlyConfigured(
+        "CCCADMIN_AUTH_MODE=dev lets anyone on this machine in as a demo user, so it needs "
+        "DJANGO_DEBUG=true; set CCCADMIN_AUTH_MODE to 'header' or 'jwt' in production."
+    )
+CCCADMIN_DEV_USER = env.str("CCCADMIN_DEV_USER", default="dev@localhost")
+CCCADMIN_AUTH_USER_HEADER = env.str("CCCADMIN_AUTH_USER_HEADER", default="X-Forwarded-User")
+CCCADMIN_AUTH_EMAIL_HEADER = env.str("CCCADMIN_AUTH_EMAIL_HEADER", default="X-Forwarded-Email")
+CCCADMIN_AUTH_GROUPS_HEADER = env.str("CCCADMIN_AUTH_GROUPS_HEADER", default="X-Forwarded-Groups")
+CCCADMIN_AUTH_GROUPS_SEPARATOR = env.str("CCCADMIN_AUTH_GROUPS_SEPARATOR", default=",")
+CCCADMIN_TRUSTED_PROXIES = env.list("CCCADMIN_TRUSTED_PROXIES", default=[])
+CCCADMIN_JWT_HEADER = env.str("CCCADMIN_JWT_HEADER", default="X-Pomerium-Jwt-Assertion")
+CCCADMIN_JWT_JWKS_URL = env.str("CCCADMIN_JWT_JWKS_URL", default="")
+CCCADMIN_JWT_ISSUER = env.str("CCCADMIN_JWT_ISSUER", default="")
+CCCADMIN_JWT_AUDIENCE = env.str("CCCADMIN_JWT_AUDIENCE", default="")
+CCCADMIN_JWT_ALGORITHMS = env.list("CCCADMIN_JWT_ALGORITHMS", default=["RS256", "ES256"])
+CCCADMIN_JWT_USER_CLAIM = env.str("CCCADMIN_JWT_USER_CLAIM", default="email")
+CCCADMIN_JWT_GROUPS_CLAIM = env.str("CCCADMIN_JWT_GROUPS_CLAIM", default="groups")
+CCCADMIN_JWT_LEEWAY = env.int("CCCADMIN_JWT_LEEWAY", default=30)
+CCCADMIN_JWT_JWKS_TIMEOUT = env.float("CCCADMIN_JWT_JWKS_TIMEOUT", default=3.0)
+CCCADMIN_JWT_JWKS_CACHE_SECONDS = env.int("CCCADMIN_JWT_JWKS_CACHE_SECONDS", default=300)
+# Roles come from groups; a user in neither list is refused.
+CCCADMIN_VIEWER_GROUPS = env.list("CCCADMIN_VIEWER_GROUPS", default=[])
+CCCADMIN_EDITOR_GROUPS = env.list("CCCADMIN_EDITOR_GROUPS", default=[])
+# Optional per-instance scoping: {"group": ["instance-id", ...] or ["*"]}; unset means no scoping.
+CCCADMIN_INSTANCE_ACCESS = env.json("CCCADMIN_INSTANCE_ACCESS", default=None)
+
+# -- Framing, cookies and the proxy in front ---------------------------------------------------
+CCCADMIN_FRAME_ANCESTORS = env.list("CCCADMIN_FRAME_ANCESTORS", default=[])
+CSRF_COOKIE_SAMESITE = env.str("CCCADMIN_COOKIE_SAMESITE", default="Lax")
+if CSRF_COOKIE_SAMESITE not in ("Lax", "Strict", "None"):
+    raise ImproperlyConfigured("CCCADMIN_COOKIE_SAMESITE must be Lax, Strict or None.")
+# SameSite=None is only accepted by browsers on Secure cookies.
+CSRF_COOKIE_SECURE = env.bool("CCCADMIN_COOKIE_SECURE", default=not DEBUG) or (
+    CSRF_COOKIE_SAMESITE == "None"
+)
+CSRF_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if any(not origin.startswith("https://") for origin in CSRF_TRUSTED_ORIGINS):
+    raise ImproperlyConfigured("CSRF_TRUSTED_ORIGINS must list https:// origins only.")
+if env.str("CCCADMIN_PROXY_SSL_HEADER", default=""):
+    # e.g. X-Forwarded-Proto: trusted only because the proxy always sets it.
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + env.str("CCCADMIN_PROXY_SSL_HEADER").upper().replace("-", "_"),
+        "https",
+    )
+USE_X_FORWARDED_HOST = env.bool("CCCADMIN_USE_X_FORWARDED_HOST", default=False)
+CCCADMIN_BASE_PATH = "/" + env.str("CCCADMIN_BASE_PATH", default="").strip("/")
+FORCE_SCRIPT_NAME = CCCADMIN_BASE_PATH if CCCADMIN_BASE_PATH != "/" else None
+
+# -- Security headers --------------------------------------------------------------------------
+SECURE_SSL_REDIRECT = env.bool("CCCADMIN_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env.int("CCCADMIN_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("CCCADMIN_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("CCCADMIN_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS for subdomains and preloading commit the company's whole domain, which this app
+    # does not own: opt in with CCCADMIN_HSTS_INCLUDE_SUBDOMAINS / CCCADMIN_HSTS_PRELOAD.
+    "security.W005",
+    "security.W021",
+]
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap draws select arrows and checkboxes with data: SVG images.
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF, *CCCADMIN_FRAME_ANCESTORS]
+        if CCCADMIN_FRAME_ANCESTORS
+        else [NONE],
+    }
+}
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Framing is decided by CSP frame-ancestors; X-Frame-Options cannot name a portal origin.
+    *(
+        []
+        if CCCADMIN_FRAME_ANCESTORS
+        else ["django.middleware.clickjacking.XFrameOptionsMiddleware"]
+    ),
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "cccadmin.auth.SsoMiddleware",
     "phone_numbers.middleware.CccErrorMiddleware",
 ]
 
@@ -55,8 +152,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csrf",
             ],
         },
     },
@@ -71,13 +167,25 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+STATIC_URL = f"{CCCADMIN_BASE_PATH.rstrip('/')}/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# With DEBUG on, static files come straight from the source folders, no collectstatic needed.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
-# The CCC OpenAPI. No endpoint means the embedded emulator with its demo data.
+# -- The CCC OpenAPI. No endpoint means the embedded emulator with its demo data. -------------
 CCC_ENDPOINT = env.str("CCC_ENDPOINT", default="")
 CCC_ACCESS_KEY_ID = env.str("ALIBABA_CLOUD_ACCESS_KEY_ID", default="")
 CCC_ACCESS_KEY_SECRET = env.str("ALIBABA_CLOUD_ACCESS_KEY_SECRET", default="")

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
+from cccadmin.auth import Identity
+
 from . import services
 from .forms import PER_PAGE_CHOICES, ListQuery, NumberFilterForm, SkillGroupFilterForm
 from .services import ResultPage
@@ -21,6 +23,7 @@ from .tables import PhoneNumberTable, SkillGroupTable, pager
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+    identity: Identity
 
 
 def wants_fragment(request: HtmxHttpRequest) -> bool:
@@ -30,7 +33,7 @@ def wants_fragment(request: HtmxHttpRequest) -> bool:
 
 @require_GET
 def instance_list(request: HtmxHttpRequest) -> TemplateResponse | HttpResponseRedirect:
-    instances = services.instance_list()
+    instances = [i for i in services.instance_list() if request.identity.can_see(i.instance_id)]
     if len(instances) == 1:
         return HttpResponseRedirect(
             reverse("phone_numbers:skill_group_list", args=[instances[0].instance_id])

@@ -701,7 +701,7 @@ def test_an_account_without_instances_says_so(client, app_emulator):
     response, page = get(client, INSTANCES)
 
     assert response.status_code == 200
-    assert "This account has no contact center instances." in page.text
+    assert "There are no contact center instances you may see." in page.text
 
 
 def test_the_skill_group_list_shows_every_group_with_counts(client, app_emulator):

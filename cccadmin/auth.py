@@ -1,0 +1,287 @@
+"""Who is asking: identity from the SSO proxy in front of cccadmin, and what they may see.
+
+Nothing is remembered between requests: the proxy's header (or signed assertion) is read on
+every request, so no identity outlives it. Modes (CCCADMIN_AUTH_MODE):
+
+- ``dev``: a fixed demo user for local work; only with DEBUG on and only from loopback.
+- ``header``: identity headers set by a trusted proxy (oauth2-proxy, authentik, ...), accepted
+  only from CCCADMIN_TRUSTED_PROXIES.
+- ``jwt``: a signed assertion header (Pomerium, Cloudflare Access, Google IAP, ...) verified
+  against the identity provider's JWKS.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+
+import jwt
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+# Probes of the process and of CCC; they reveal nothing and must work before anyone signs in.
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    EDITOR = "editor"
+
+
+@dataclass(frozen=True)
+class Identity:
+    username: str
+    email: str
+    groups: frozenset[str]
+    role: Role
+    # None: every instance; otherwise only these.
+    instances: frozenset[str] | None
+
+    is_authenticated = True
+
+    @property
+    def is_editor(self) -> bool:
+        return self.role is Role.EDITOR
+
+    def can_see(self, instance_id: str) -> bool:
+        return self.instances is None or instance_id in self.instances
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What an authenticator learnt about the requester, before roles are decided."""
+
+    username: str
+    email: str = ""
+    groups: frozenset[str] = frozenset()
+
+
+class Denied(Exception):
+    """Refused: `reason` is for the log; `status` and the page say only what the user needs."""
+
+    def __init__(self, status: int, reason: str, user: str = "") -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.user = user
+
+
+def _header(request: HttpRequest, name: str) -> str:
+    # request.headers maps "X-Forwarded-User" from HTTP_X_FORWARDED_USER; the WSGI server must
+    # drop client headers spelt with underscores (runserver and our gunicorn config do).
+    return request.headers.get(name, "").strip()
+
+
+def _peer(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _in_networks(address: str, networks: Iterable[ipaddress._BaseNetwork]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+class DevAuthenticator:
+    def __init__(self) -> None:
+        self.user = settings.CCCADMIN_DEV_USER
+
+    def authenticate(self, request: HttpRequest) -> Claims:
+        try:
+            loopback = ipaddress.ip_address(_peer(request)).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise Denied(403, "dev mode serves loopback only")
+        return Claims(username=self.user, email=self.user, groups=frozenset({"dev"}))
+
+
+class HeaderAuthenticator:
+    def __init__(self) -> None:
+        if not settings.CCCADMIN_TRUSTED_PROXIES:
+            raise ImproperlyConfigured(
+                "CCCADMIN_AUTH_MODE=header needs CCCADMIN_TRUSTED_PROXIES: the proxies' "
+                "addresses as CIDRs (e.g. 10.0.0.5/32), so nobody else can send the headers."
+            )
+        try:
+            self.trusted = [
+                ipaddress.ip_network(cidr, strict=False)
+                for cidr in settings.CCCADMIN_TRUSTED_PROXIES
+            ]
+        except ValueError as error:
+            raise ImproperlyConfigured(f"CCCADMIN_TRUSTED_PROXIES: {error}") from None
+
+    def authenticate(self, request: HttpRequest) -> Claims:
+        if not _in_networks(_peer(request), self.trusted):
+            raise Denied(403, "peer is not a trusted proxy")
+        user = _header(request, settings.CCCADMIN_AUTH_USER_HEADER)
+        email = _header(request, settings.CCCADMIN_AUTH_EMAIL_HEADER)
+        if not (user or email):
+            raise Denied(401, f"no {settings.CCCADMIN_AUTH_USER_HEADER} header")
+        groups = _header(request, settings.CCCADMIN_AUTH_GROUPS_HEADER)
+        separator = settings.CCCADMIN_AUTH_GROUPS_SEPARATOR
+        return Claims(
+            username=user or email,
+            email=email,
+            groups=frozenset(g.strip() for g in groups.split(separator) if g.strip()),
+        )
+
+
+class JwtAuthenticator:
+    def __init__(self) -> None:
+        missing = [
+            name
+            for name in ("CCCADMIN_JWT_JWKS_URL", "CCCADMIN_JWT_ISSUER", "CCCADMIN_JWT_AUDIENCE")
+            if not getattr(settings, name)
+        ]
+        if missing:
+            raise ImproperlyConfigured(f"CCCADMIN_AUTH_MODE=jwt needs {', '.join(missing)}.")
+        if "none" in {a.lower() for a in settings.CCCADMIN_JWT_ALGORITHMS}:
+            raise ImproperlyConfigured("CCCADMIN_JWT_ALGORITHMS must not allow 'none'.")
+
+    @cached_property
+    def jwks(self) -> jwt.PyJWKClient:
+        # Keys are cached and refetched on an unknown kid; a short timeout bounds a slow IdP.
+        return jwt.PyJWKClient(
+            settings.CCCADMIN_JWT_JWKS_URL,
+            cache_keys=True,
+            lifespan=settings.CCCADMIN_JWT_JWKS_CACHE_SECONDS,
+            timeout=settings.CCCADMIN_JWT_JWKS_TIMEOUT,
+        )
+
+    def authenticate(self, request: HttpRequest) -> Claims:
+        token = _header(request, settings.CCCADMIN_JWT_HEADER)
+        if not token:
+            raise Denied(401, f"no {settings.CCCADMIN_JWT_HEADER} header")
+        try:
+            key = self.jwks.get_signing_key_from_jwt(token)
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=settings.CCCADMIN_JWT_ALGORITHMS,
+                audience=settings.CCCADMIN_JWT_AUDIENCE,
+                issuer=settings.CCCADMIN_JWT_ISSUER,
+                leeway=settings.CCCADMIN_JWT_LEEWAY,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.PyJWKClientConnectionError as error:
+            raise Denied(503, f"JWKS unreachable: {type(error).__name__}") from None
+        except jwt.PyJWTError as error:
+            # The exception names what failed (signature, audience, expiry, kid); never the token.
+            raise Denied(401, f"invalid assertion: {type(error).__name__}: {error}") from None
+        user = claims.get(settings.CCCADMIN_JWT_USER_CLAIM)
+        if not isinstance(user, str) or not user:
+            raise Denied(401, f"assertion lacks the {settings.CCCADMIN_JWT_USER_CLAIM} claim")
+        groups = claims.get(settings.CCCADMIN_JWT_GROUPS_CLAIM) or []
+        if isinstance(groups, str):
+            groups = [groups]
+        return Claims(
+            username=user,
+            email=claims.get("email", "") if isinstance(claims.get("email"), str) else "",
+            groups=frozenset(str(g) for g in groups),
+        )
+
+
+AUTHENTICATORS: dict[
+    str, Callable[[], DevAuthenticator | HeaderAuthenticator | JwtAuthenticator]
+] = {
+    "dev": DevAuthenticator,
+    "header": HeaderAuthenticator,
+    "jwt": JwtAuthenticator,
+}
+
+
+def authorize(claims: Claims) -> Identity:
+    """Decide the role and the visible instances from the groups."""
+    dev = settings.CCCADMIN_AUTH_MODE == "dev"
+    if dev or claims.groups & set(settings.CCCADMIN_EDITOR_GROUPS):
+        role = Role.EDITOR
+    elif claims.groups & set(settings.CCCADMIN_VIEWER_GROUPS):
+        role = Role.VIEWER
+    else:
+        raise Denied(403, "in no viewer or editor group", user=claims.username)
+    instances = None
+    access = settings.CCCADMIN_INSTANCE_ACCESS
+    if access is not None and not dev:
+        allowed = {i for group in claims.groups for i in access.get(group, ())}
+        instances = None if "*" in allowed else frozenset(allowed)
+    return Identity(
+        username=claims.username,
+        email=claims.email,
+        groups=claims.groups,
+        role=role,
+        instances=instances,
+    )
+
+
+class SsoMiddleware:
+    """Authenticates every request but the health probes, and enforces instance scoping."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.authenticator = AUTHENTICATORS[settings.CCCADMIN_AUTH_MODE]()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in PUBLIC_PATHS:
+            return self.get_response(request)
+        try:
+            claims = self.authenticator.authenticate(request)
+            request.identity = authorize(claims)
+        except Denied as denied:
+            return self.deny(request, denied)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        identity = getattr(request, "identity", None)
+        instance_id = view_kwargs.get("instance_id")
+        if identity and instance_id and not identity.can_see(instance_id):
+            return self.deny(
+                request,
+                Denied(
+                    403, f"instance {instance_id} is outside the user's scope", identity.username
+                ),
+                instance_id=instance_id,
+            )
+        return None
+
+    def deny(self, request: HttpRequest, denied: Denied, instance_id: str = "") -> HttpResponse:
+        logger.warning(
+            "access denied: user=%r reason=%s peer=%s path=%s",
+            denied.user,
+            denied.reason,
+            _peer(request),
+            request.path,
+        )
+        if instance_id:
+            message = _("You do not have access to instance “%(instance)s”.") % {
+                "instance": instance_id
+            }
+        elif denied.status == 401:
+            message = _("You are not signed in. Open cccadmin through the company portal.")
+        elif denied.user:
+            message = _(
+                "You are signed in as %(user)s, but not in a group that may use cccadmin. "
+                "Ask your administrator for access."
+            ) % {"user": denied.user}
+        elif denied.status == 503:
+            message = _("Sign-in could not be checked right now. Try again in a moment.")
+        else:
+            message = _("Access denied.")
+        template = "denied.html"
+        htmx = getattr(request, "htmx", None)
+        if htmx and not htmx.history_restore_request:
+            template += "#alert"
+        return TemplateResponse(
+            request, template, {"message": message, "status": denied.status}, status=denied.status
+        ).render()
