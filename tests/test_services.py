@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from phone_numbers import services
 from phone_numbers.ccc import NotFoundError, Page, PhoneNumber, SkillGroup
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
@@ -21,18 +21,7 @@ from phone_numbers.ccc.emulator.dataset import (
 from phone_numbers.emulator_server import running_emulator
 from phone_numbers.services import MAX_REACHABLE_ROWS, ResultPage, max_reachable_page
 
-
-def listed_numbers(
-    emulator: Emulator, instance_id: str, skill_group_id: str, *, linked: bool
-) -> list[str]:
-    """The numbers the emulator lists for a group, in its order, read from its data."""
-    instance = emulator.instances[instance_id]
-    group = instance.skill_groups[skill_group_id]
-    return [
-        record.number
-        for record in instance.numbers.values()
-        if (record.number in group.linked) == linked and (linked or not record.personal_outbound)
-    ]
+from .emulator_data import listed_numbers
 
 
 def fake_numbers(count: int) -> tuple[PhoneNumber, ...]:

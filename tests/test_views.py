@@ -28,6 +28,8 @@ from phone_numbers.ccc.emulator.dataset import (
 )
 from phone_numbers.emulator_server import running_emulator
 
+from .emulator_data import listed_numbers
+
 INSTANCES = "/"
 SKILL_GROUPS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/"
 NUMBERS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{EXAMPLE_SKILL_GROUP_ID}/numbers/"
@@ -140,26 +142,6 @@ def vary(response) -> list[str]:
 
 def numbers_in(page: Html) -> list[str]:
     return [row[0] for row in page.rows]
-
-
-def listed_numbers(
-    emulator: Emulator,
-    instance_id: str,
-    skill_group_id: str,
-    *,
-    linked: bool = True,
-    active: bool | None = None,
-) -> list[str]:
-    """What the emulator lists for a group, in its order, read straight from its data."""
-    instance = emulator.instances[instance_id]
-    group = instance.skill_groups[skill_group_id]
-    return [
-        record.number
-        for record in instance.numbers.values()
-        if (record.number in group.linked) == linked
-        and (linked or not record.personal_outbound)
-        and active in (None, record.active)
-    ]
 
 
 def generated_urls(response, page: Html, path: str) -> list[str]:
