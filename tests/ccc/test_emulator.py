@@ -60,6 +60,9 @@ def acs_date(timestamp: float | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
 def signed_headers(
     action: str,
     params: Mapping[str, str],
@@ -436,7 +439,7 @@ def test_a_nonce_sent_concurrently_is_accepted_exactly_once(emulator):
 
 def test_a_body_that_does_not_match_its_hash_is_refused(emulator):
     params = {"PageNumber": "1", "PageSize": "10"}
-    headers = signed_headers("ListInstances", params, body=b"")
+    headers = signed_headers("ListInstances", params, body=b"", extra=FORM)
     response = post(emulator, params, headers, body=b"PageSize=99")
     body = assert_gateway_error(response, 400, "SignatureDoesNotMatch")
     assert "x-acs-content-sha256" in body["Message"]
@@ -444,8 +447,27 @@ def test_a_body_that_does_not_match_its_hash_is_refused(emulator):
 
 def test_a_body_that_matches_its_signed_hash_is_accepted(emulator):
     params = {"PageNumber": "1", "PageSize": "10"}
-    headers = signed_headers("ListInstances", params, body=b"ignored=1")
+    headers = signed_headers("ListInstances", params, body=b"ignored=1", extra=FORM)
     assert_ok(post(emulator, params, headers, body=b"ignored=1"))
+
+
+def test_a_body_needs_a_signed_content_type(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params, body=b"ignored=1")
+    unsigned = {**headers, **FORM}
+    response = post(emulator, params, unsigned, body=b"ignored=1")
+    body = assert_gateway_error(response, 400, "IncompleteSignature")
+    assert "content-type" in body["Message"]
+
+
+def test_only_the_root_path_is_an_api(emulator):
+    params = {"PageNumber": "1", "PageSize": "10"}
+    headers = signed_headers("ListInstances", params)
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=emulator), base_url=f"http://{HOST}"
+    ) as http:
+        response = http.post(f"/other/?{signing.canonical_query(params)}", headers=headers)
+    assert_gateway_error(response, 404, "InvalidAction.NotFound")
 
 
 def test_the_wire_query_may_encode_spaces_as_plus(emulator):

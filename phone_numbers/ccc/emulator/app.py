@@ -176,10 +176,17 @@ class Emulator:
         if self.faults.latency:
             time.sleep(self.faults.latency)
         headers = _headers(environ)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
+        length = environ.get("CONTENT_LENGTH") or "0"
+        body = (
+            environ["wsgi.input"].read(int(length)) if length.isdigit() and length != "0" else b""
+        )
         params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         try:
+            if environ.get("PATH_INFO", "/") != "/":
+                # RPC-style APIs live at the root; anything else is no API at all.
+                raise GatewayError(
+                    404, "InvalidAction.NotFound", "The specified path is not found."
+                )
             action = self._authenticate(environ.get("REQUEST_METHOD", "GET"), params, headers, body)
         except GatewayError as error:
             return Response.json(
@@ -278,9 +285,10 @@ class Emulator:
                 400, "IncompleteSignature", f"The request signature is incomplete: {error}."
             ) from None
         signed = set(authorization.signed_headers)
-        unsigned = (
-            REQUIRED_SIGNED_HEADERS | {h for h in headers if h.startswith("x-acs-")}
-        ) - signed
+        must_sign = set(REQUIRED_SIGNED_HEADERS) | {h for h in headers if h.startswith("x-acs-")}
+        if body:
+            must_sign.add("content-type")
+        unsigned = must_sign - signed
         if unsigned:
             raise GatewayError(
                 400,
