@@ -13,6 +13,7 @@ every request, so no identity outlives it. Modes (CCCADMIN_AUTH_MODE):
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -90,6 +92,9 @@ def _in_networks(address: str, networks: Iterable[ipaddress._BaseNetwork]) -> bo
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    # A dual-stack server reports an IPv4 proxy as ::ffff:a.b.c.d.
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
     return any(ip in network for network in networks)
 
 
@@ -124,7 +129,12 @@ class HeaderAuthenticator:
 
     def authenticate(self, request: HttpRequest) -> Claims:
         if not _in_networks(_peer(request), self.trusted):
-            raise Denied(403, "peer is not a trusted proxy")
+            # The claimed name is unverified: logged in the reason, never shown as the user.
+            claimed = _header(request, settings.CCCADMIN_AUTH_USER_HEADER)
+            raise Denied(
+                403,
+                "peer is not a trusted proxy" + (f" (claimed user {claimed!r})" if claimed else ""),
+            )
         user = _header(request, settings.CCCADMIN_AUTH_USER_HEADER)
         email = _header(request, settings.CCCADMIN_AUTH_EMAIL_HEADER)
         if not (user or email):
@@ -152,10 +162,12 @@ class JwtAuthenticator:
 
     @cached_property
     def jwks(self) -> jwt.PyJWKClient:
-        # Keys are cached and refetched on an unknown kid; a short timeout bounds a slow IdP.
+        # The key set is cached for its lifespan and refetched on an unknown kid; a short timeout
+        # bounds a slow IdP. No per-kid cache: it never expires, so a key the IdP revoked would
+        # stay trusted.
         return jwt.PyJWKClient(
             settings.CCCADMIN_JWT_JWKS_URL,
-            cache_keys=True,
+            cache_keys=False,
             lifespan=settings.CCCADMIN_JWT_JWKS_CACHE_SECONDS,
             timeout=settings.CCCADMIN_JWT_JWKS_TIMEOUT,
         )
@@ -175,7 +187,7 @@ class JwtAuthenticator:
                 leeway=settings.CCCADMIN_JWT_LEEWAY,
                 options={"require": ["exp", "iss", "aud"]},
             )
-        except jwt.PyJWKClientConnectionError as error:
+        except (jwt.PyJWKClientConnectionError, json.JSONDecodeError) as error:
             raise Denied(503, f"JWKS unreachable: {type(error).__name__}") from None
         except jwt.PyJWTError as error:
             # The exception names what failed (signature, audience, expiry, kid); never the token.
@@ -240,7 +252,10 @@ class SsoMiddleware:
             request.identity = authorize(claims)
         except Denied as denied:
             return self.deny(request, denied)
-        return self.get_response(request)
+        response = self.get_response(request)
+        # Pages depend on who asked: no shared cache between the browser and us may keep them.
+        patch_cache_control(response, private=True)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs) -> HttpResponse | None:
         identity = getattr(request, "identity", None)
@@ -282,6 +297,8 @@ class SsoMiddleware:
         htmx = getattr(request, "htmx", None)
         if htmx and not htmx.history_restore_request:
             template += "#alert"
-        return TemplateResponse(
+        response = TemplateResponse(
             request, template, {"message": message, "status": denied.status}, status=denied.status
-        ).render()
+        )
+        patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+        return response.render()

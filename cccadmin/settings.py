@@ -1,5 +1,6 @@
 """Django settings, read from the environment (see .env.example and the README)."""
 
+import re
 from pathlib import Path
 
 import environ
@@ -91,7 +92,9 @@ FORCE_SCRIPT_NAME = CCCADMIN_BASE_PATH if CCCADMIN_BASE_PATH != "/" else None
 
 # -- Security headers --------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("CCCADMIN_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over plain HTTP
+# Load balancers probe over plain HTTP. The patterns match request.path, base path included.
+_PROBE_PREFIX = re.escape(CCCADMIN_BASE_PATH.strip("/") + "/") if FORCE_SCRIPT_NAME else ""
+SECURE_REDIRECT_EXEMPT = [rf"^{_PROBE_PREFIX}healthz$", rf"^{_PROBE_PREFIX}readyz$"]
 SECURE_HSTS_SECONDS = env.int("CCCADMIN_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("CCCADMIN_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("CCCADMIN_HSTS_PRELOAD", default=False)
