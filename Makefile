@@ -43,7 +43,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.client_vs_sdk
 
 emulator: $(VENV)/.installed-app
-	$(BIN)/python manage.py ccc_emulator --port 8765
+	DJANGO_DEBUG=true $(BIN)/python manage.py ccc_emulator --port 8765
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -92,7 +92,8 @@ def emulator_process() -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only")}
+    # The emulator is a development tool: local settings (DEBUG, dev sign-in) are enough.
+    env = {**os.environ, "DJANGO_DEBUG": "true"}
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", "ccc_emulator", "--port", str(port)],
         cwd=REPO_ROOT,
