@@ -10,4 +10,5 @@ timeout = 30
 # variable; dropping headers with underscores keeps identity headers the proxy's alone.
 header_map = "drop"
 accesslog = "-"
-# The default access log format has no headers, so no assertion or token reaches the log.
+# The default access log format names the Referer and User-Agent, never identity headers, so
+# no assertion or token reaches the log.

@@ -24,14 +24,12 @@ import jwt
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from .htmx import render_alert
 
-# Probes of the process and of CCC; they reveal nothing and must work before anyone signs in.
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+logger = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -47,8 +45,6 @@ class Identity:
     role: Role
     # None: every instance; otherwise only these.
     instances: frozenset[str] | None
-
-    is_authenticated = True
 
     @property
     def is_editor(self) -> bool:
@@ -112,6 +108,23 @@ class DevAuthenticator:
         return Claims(username=self.user, email=self.user, groups=frozenset({"dev"}))
 
 
+def _trusted_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    try:
+        return [
+            ipaddress.ip_network(cidr, strict=False) for cidr in settings.CCCADMIN_TRUSTED_PROXIES
+        ]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"CCCADMIN_TRUSTED_PROXIES: {error}") from None
+
+
+def _require_trusted_peer(request: HttpRequest, trusted: list, claimed: str) -> None:
+    if not _in_networks(_peer(request), trusted):
+        # The claimed name is unverified: logged in the reason, never shown as the user.
+        raise Denied(
+            403, "peer is not a trusted proxy" + (f" (claimed user {claimed!r})" if claimed else "")
+        )
+
+
 class HeaderAuthenticator:
     def __init__(self) -> None:
         if not settings.CCCADMIN_TRUSTED_PROXIES:
@@ -119,22 +132,12 @@ class HeaderAuthenticator:
                 "CCCADMIN_AUTH_MODE=header needs CCCADMIN_TRUSTED_PROXIES: the proxies' "
                 "addresses as CIDRs (e.g. 10.0.0.5/32), so nobody else can send the headers."
             )
-        try:
-            self.trusted = [
-                ipaddress.ip_network(cidr, strict=False)
-                for cidr in settings.CCCADMIN_TRUSTED_PROXIES
-            ]
-        except ValueError as error:
-            raise ImproperlyConfigured(f"CCCADMIN_TRUSTED_PROXIES: {error}") from None
+        self.trusted = _trusted_networks()
 
     def authenticate(self, request: HttpRequest) -> Claims:
-        if not _in_networks(_peer(request), self.trusted):
-            # The claimed name is unverified: logged in the reason, never shown as the user.
-            claimed = _header(request, settings.CCCADMIN_AUTH_USER_HEADER)
-            raise Denied(
-                403,
-                "peer is not a trusted proxy" + (f" (claimed user {claimed!r})" if claimed else ""),
-            )
+        _require_trusted_peer(
+            request, self.trusted, _header(request, settings.CCCADMIN_AUTH_USER_HEADER)
+        )
         user = _header(request, settings.CCCADMIN_AUTH_USER_HEADER)
         email = _header(request, settings.CCCADMIN_AUTH_EMAIL_HEADER)
         if not (user or email):
@@ -159,6 +162,8 @@ class JwtAuthenticator:
             raise ImproperlyConfigured(f"CCCADMIN_AUTH_MODE=jwt needs {', '.join(missing)}.")
         if "none" in {a.lower() for a in settings.CCCADMIN_JWT_ALGORITHMS}:
             raise ImproperlyConfigured("CCCADMIN_JWT_ALGORITHMS must not allow 'none'.")
+        # Optional here: when set, a leaked assertion cannot be replayed around the proxy.
+        self.trusted = _trusted_networks()
 
     @cached_property
     def jwks(self) -> jwt.PyJWKClient:
@@ -173,6 +178,8 @@ class JwtAuthenticator:
         )
 
     def authenticate(self, request: HttpRequest) -> Claims:
+        if self.trusted:
+            _require_trusted_peer(request, self.trusted, "")
         token = _header(request, settings.CCCADMIN_JWT_HEADER)
         if not token:
             raise Denied(401, f"no {settings.CCCADMIN_JWT_HEADER} header")
@@ -187,7 +194,7 @@ class JwtAuthenticator:
                 leeway=settings.CCCADMIN_JWT_LEEWAY,
                 options={"require": ["exp", "iss", "aud"]},
             )
-        except (jwt.PyJWKClientConnectionError, json.JSONDecodeError) as error:
+        except (jwt.PyJWKClientConnectionError, json.JSONDecodeError, OSError) as error:
             raise Denied(503, f"JWKS unreachable: {type(error).__name__}") from None
         except jwt.PyJWTError as error:
             # The exception names what failed (signature, audience, expiry, kid); never the token.
@@ -198,10 +205,15 @@ class JwtAuthenticator:
         groups = claims.get(settings.CCCADMIN_JWT_GROUPS_CLAIM) or []
         if isinstance(groups, str):
             groups = [groups]
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            raise Denied(
+                401, f"the {settings.CCCADMIN_JWT_GROUPS_CLAIM} claim is not a list of names"
+            )
+        email = claims.get("email")
         return Claims(
             username=user,
-            email=claims.get("email", "") if isinstance(claims.get("email"), str) else "",
-            groups=frozenset(str(g) for g in groups),
+            email=email if isinstance(email, str) else "",
+            groups=frozenset(groups),
         )
 
 
@@ -238,15 +250,14 @@ def authorize(claims: Claims) -> Identity:
 
 
 class SsoMiddleware:
-    """Authenticates every request but the health probes, and enforces instance scoping."""
+    """Authenticates every request (health probes are answered before it) and enforces
+    instance scoping."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.authenticator = AUTHENTICATORS[settings.CCCADMIN_AUTH_MODE]()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info in PUBLIC_PATHS:
-            return self.get_response(request)
         try:
             claims = self.authenticator.authenticate(request)
             request.identity = authorize(claims)
@@ -271,8 +282,9 @@ class SsoMiddleware:
         return None
 
     def deny(self, request: HttpRequest, denied: Denied, instance_id: str = "") -> HttpResponse:
+        # %r: the reason and path may carry what a client sent, newlines included.
         logger.warning(
-            "access denied: user=%r reason=%s peer=%s path=%s",
+            "access denied: user=%r reason=%r peer=%s path=%r",
             denied.user,
             denied.reason,
             _peer(request),
@@ -293,12 +305,5 @@ class SsoMiddleware:
             message = _("Sign-in could not be checked right now. Try again in a moment.")
         else:
             message = _("Access denied.")
-        template = "denied.html"
-        htmx = getattr(request, "htmx", None)
-        if htmx and not htmx.history_restore_request:
-            template += "#alert"
-        response = TemplateResponse(
-            request, template, {"message": message, "status": denied.status}, status=denied.status
-        )
-        patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
-        return response.render()
+        title = _("Not signed in") if denied.status == 401 else _("Access denied")
+        return render_alert(request, status=denied.status, title=title, detail=message)

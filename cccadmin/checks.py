@@ -23,19 +23,4 @@ def sign_in_check(app_configs, **kwargs):
                 id="cccadmin.E002",
             )
         )
-    access = settings.CCCADMIN_INSTANCE_ACCESS
-    if access is not None and not (
-        isinstance(access, dict)
-        and all(
-            isinstance(ids, list) and all(isinstance(i, str) for i in ids)
-            for ids in access.values()
-        )
-    ):
-        errors.append(
-            Error(
-                "CCCADMIN_INSTANCE_ACCESS must be a JSON object of group → list of instance ids.",
-                hint='For example {"cc-admins": ["*"], "support": ["ccc-test"]}.',
-                id="cccadmin.E003",
-            )
-        )
     return errors

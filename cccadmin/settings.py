@@ -66,6 +66,17 @@ CCCADMIN_VIEWER_GROUPS = env.list("CCCADMIN_VIEWER_GROUPS", default=[])
 CCCADMIN_EDITOR_GROUPS = env.list("CCCADMIN_EDITOR_GROUPS", default=[])
 # Optional per-instance scoping: {"group": ["instance-id", ...] or ["*"]}; unset means no scoping.
 CCCADMIN_INSTANCE_ACCESS = env.json("CCCADMIN_INSTANCE_ACCESS", default=None)
+if CCCADMIN_INSTANCE_ACCESS is not None and not (
+    isinstance(CCCADMIN_INSTANCE_ACCESS, dict)
+    and all(
+        isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+        for ids in CCCADMIN_INSTANCE_ACCESS.values()
+    )
+):
+    raise ImproperlyConfigured(
+        "CCCADMIN_INSTANCE_ACCESS must be a JSON object of group to a list of instance ids, "
+        'e.g. {"cc-admins": ["*"], "support": ["ccc-test"]}.'
+    )
 
 # -- Framing, cookies and the proxy in front ---------------------------------------------------
 CCCADMIN_FRAME_ANCESTORS = env.list("CCCADMIN_FRAME_ANCESTORS", default=[])
@@ -107,6 +118,9 @@ SILENCED_SYSTEM_CHECKS = [
     # does not own: opt in with CCCADMIN_HSTS_INCLUDE_SUBDOMAINS / CCCADMIN_HSTS_PRELOAD.
     "security.W005",
     "security.W021",
+    # With CCCADMIN_FRAME_ANCESTORS the portal may frame us: CSP frame-ancestors names it, and
+    # X-Frame-Options, which cannot name an origin, is deliberately left out.
+    *(["security.W002"] if CCCADMIN_FRAME_ANCESTORS else []),
 ]
 
 CONTENT_SECURITY_POLICY = {
@@ -136,7 +150,7 @@ MIDDLEWARE = [
         if CCCADMIN_FRAME_ANCESTORS
         else ["django.middleware.clickjacking.XFrameOptionsMiddleware"]
     ),
-    "django.middleware.locale.LocaleMiddleware",
+    "cccadmin.health.HealthProbeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -166,6 +180,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cccadmin")}
 
 LANGUAGE_CODE = "en"
+# Strings are marked for translation; until catalogues exist, every page is English.
+LANGUAGES = [("en", "English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,9 +1,6 @@
 from django.urls import include, path
 
-from . import views
-
+# /healthz and /readyz are answered by cccadmin.health.HealthProbeMiddleware.
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
     path("", include("phone_numbers.urls")),
 ]

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
 
 from .services import missing_credential_settings
 
@@ -14,4 +14,18 @@ def ccc_credentials_check(app_configs, **kwargs):
             id="phone_numbers.E001",
         )
         for name in missing_credential_settings()
+    ]
+
+
+@register(Tags.security, deploy=True)
+def ccc_endpoint_deploy_check(app_configs, **kwargs):
+    """A deployment without CCC_ENDPOINT would show the emulator's demo data as if it were real."""
+    if settings.CCC_ENDPOINT:
+        return []
+    return [
+        Warning(
+            "CCC_ENDPOINT is not set: the dashboard would show the embedded emulator's demo data.",
+            hint="Set CCC_ENDPOINT and the ALIBABA_CLOUD_ACCESS_KEY_* variables.",
+            id="phone_numbers.W001",
+        )
     ]

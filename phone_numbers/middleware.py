@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+
+from cccadmin.htmx import render_alert
 
 from .ccc import (
     AuthenticationError,
@@ -20,6 +21,8 @@ from .ccc import (
 )
 from .services import CccNotConfigured
 
+DEFAULT_RETRY_AFTER_SECONDS = 5
+
 
 class CccErrorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -30,37 +33,31 @@ class CccErrorMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, CccNotConfigured):
-            status, title, detail = (
-                503,
-                _("The contact center connection is not configured."),
-                str(exception),
+            return render_alert(
+                request,
+                status=503,
+                title=_("The contact center connection is not configured."),
+                detail=str(exception),
+                back_url=back_url(exception, request),
             )
-            request_id = None
-        elif isinstance(exception, CccError):
-            status, title, detail = describe(exception, request)
-            request_id = exception.request_id
-        else:
+        if not isinstance(exception, CccError):
             return None
-        template = "phone_numbers/error.html"
-        htmx = getattr(request, "htmx", None)
-        if htmx and not htmx.history_restore_request:
-            template += "#alert"
-        response = TemplateResponse(
-            request,
-            template,
-            {
-                "status": status,
-                "title": title,
-                "detail": detail,
-                "request_id": request_id,
-                "back_url": back_url(exception, request),
-            },
-            status=status,
-        )
+        status, title, detail = describe(exception, request)
+        headers = None
         if isinstance(exception, ThrottlingError | UnavailableError):
-            response["Retry-After"] = "5"
-        patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
-        return response.render()
+            wait = getattr(exception, "retry_after", None) or DEFAULT_RETRY_AFTER_SECONDS
+            headers = {"Retry-After": str(math.ceil(wait))}
+        return render_alert(
+            request,
+            status=status,
+            title=title,
+            detail=detail,
+            # Credential errors name nothing an attacker could use; the RequestId is enough.
+            code="" if isinstance(exception, AuthenticationError) else exception.code,
+            request_id=exception.request_id,
+            back_url=back_url(exception, request),
+            headers=headers,
+        )
 
 
 def back_url(error: Exception, request: HttpRequest) -> str:
@@ -126,5 +123,5 @@ def describe(error: CccError, request: HttpRequest) -> tuple[int, str, str]:
             ),
         )
     if isinstance(error, InvalidParameterError):
-        return 400, _("The contact center rejected the request."), error.message
+        return 400, _("The request is not valid."), error.message
     return 502, _("The contact center answered with an error."), error.message

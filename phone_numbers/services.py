@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -31,6 +33,7 @@ _CREDENTIAL_SETTINGS = (
     ("ALIBABA_CLOUD_ACCESS_KEY_ID", "CCC_ACCESS_KEY_ID"),
     ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "CCC_ACCESS_KEY_SECRET"),
 )
+_SECURITY_TOKEN_SETTING = ("ALIBABA_CLOUD_SECURITY_TOKEN", "CCC_SECURITY_TOKEN")
 
 
 class CccNotConfigured(ImproperlyConfigured):
@@ -64,6 +67,16 @@ def ccc_client() -> CccClient:
             user_agent=user_agent,
         )
     missing = missing_credential_settings()
+    unusable = [
+        variable
+        for variable, name in (*_CREDENTIAL_SETTINGS, _SECURITY_TOKEN_SETTING)
+        if not getattr(settings, name).isascii()
+    ]
+    if unusable:
+        raise CccNotConfigured(
+            f"{' and '.join(unusable)} must be ASCII, as Alibaba Cloud credentials are: "
+            "check for a pasted typographic character."
+        )
     if missing:
         raise CccNotConfigured(
             f"CCC_ENDPOINT is set but {' and '.join(missing)} "
@@ -202,7 +215,9 @@ def ccc_readiness_problem() -> str:
 
     Cached briefly, so a fleet of probes costs CCC one call per replica every few seconds.
     """
-    problem = cache.get("ccc:readiness")
+    # Keyed per process: with a shared cache, one replica's success must not hide another's fault.
+    key = f"ccc:readiness:{socket.gethostname()}:{os.getpid()}"
+    problem = cache.get(key)
     if problem is None:
         try:
             ccc_client().list_instances(page_number=1, page_size=1)
@@ -213,5 +228,5 @@ def ccc_readiness_problem() -> str:
             problem = "CCC refused the credentials"
         except CccError as error:
             problem = f"CCC is unavailable ({type(error).__name__})"
-        cache.set("ccc:readiness", problem, READINESS_CACHE_SECONDS)
+        cache.set(key, problem, READINESS_CACHE_SECONDS)
     return problem

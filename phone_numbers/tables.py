@@ -66,6 +66,7 @@ class PhoneNumberTable(ResultTable):
 
     class Meta(ResultTable.Meta):
         empty_text = _("No numbers match.")
+        attrs = {**ResultTable.Meta.attrs, "aria-label": _("Phone numbers")}
 
     def render_active(self, value: bool) -> str:
         # Words and a symbol, so the status never depends on colour alone.
@@ -96,11 +97,17 @@ class SkillGroupTable(ResultTable):
 
     class Meta(ResultTable.Meta):
         empty_text = _("No skill groups match.")
+        attrs = {**ResultTable.Meta.attrs, "aria-label": _("Skill groups")}
+
+    def __init__(self, result: ResultPage, *, instance_id: str) -> None:
+        # Links use the instance of the page's own URL, not whatever the API echoed back.
+        self.instance_id = instance_id
+        super().__init__(result)
 
     def render_display_name(self, record: SkillGroup) -> str:
         url = reverse(
             "phone_numbers:number_list",
-            kwargs={"instance_id": record.instance_id, "skill_group_id": record.skill_group_id},
+            kwargs={"instance_id": self.instance_id, "skill_group_id": record.skill_group_id},
         )
         return format_html('<a href="{}">{}</a>', url, record.display_name or record.name)
 

@@ -7,13 +7,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
 from cccadmin.auth import Identity
+from cccadmin.htmx import vary_on_htmx, wants_fragment
 
 from . import services
 from .forms import PER_PAGE_CHOICES, ListQuery, NumberFilterForm, SkillGroupFilterForm
@@ -24,11 +24,6 @@ from .tables import PhoneNumberTable, SkillGroupTable, pager
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
     identity: Identity
-
-
-def wants_fragment(request: HtmxHttpRequest) -> bool:
-    """An htmx swap gets the results region; a history restore needs the whole page."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @require_GET
@@ -52,7 +47,7 @@ def skill_group_list(request: HtmxHttpRequest, instance_id: str) -> TemplateResp
         "phone_numbers/skill_group_list.html",
         query,
         result,
-        SkillGroupTable(result),
+        SkillGroupTable(result, instance_id=instance_id),
         {"instance_id": instance_id, "noun": _("skill groups")},
     )
 
@@ -107,11 +102,12 @@ def _list_response(
         share_url=request.build_absolute_uri(canonical_url),
         last_page_url=request.path + query.query_string(page=result.num_pages),
     )
-    if wants_fragment(request):
+    context["fragment"] = wants_fragment(request)
+    if context["fragment"]:
         template_name += "#results"
     response = TemplateResponse(request, template_name, context)
     if request.htmx:
         # Form submissions carry every field; the address bar gets the canonical link.
         push_url(response, canonical_url)
-    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+    vary_on_htmx(response)
     return response

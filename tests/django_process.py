@@ -30,6 +30,13 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "cccadmin.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://cccadmin.example.com",
 }
+# A real CCC account's settings, as check --deploy requires; nothing here ever contacts it
+# (the discard port on loopback, should anything try).
+CCC_ACCOUNT = {
+    "CCC_ENDPOINT": "http://127.0.0.1:9",
+    "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI5tTestOnlyKeyId",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "test-only-secret",
+}
 
 
 def environment(**variables: str | None) -> dict[str, str]:

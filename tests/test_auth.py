@@ -90,7 +90,7 @@ def assert_denial_logged(caplog, *, user: str, reason: str, peer: str) -> None:
     logged = denials(caplog)
     assert len(logged) == 1, logged
     assert f"user={user!r} " in logged[0]
-    assert f"reason={reason}" in logged[0]
+    assert f"reason={reason!r}" in logged[0]
     assert f"peer={peer} " in logged[0]
 
 
@@ -973,7 +973,7 @@ def test_jwt_unreachable_jwks_refuses_quickly(
     assert app_emulator.request_count == 0
     logged = denials(caplog)
     assert len(logged) == 1
-    assert "reason=JWKS unreachable" in logged[0]
+    assert "reason='JWKS unreachable" in logged[0]
     assert_token_kept_secret(token, response, caplog)
 
 
@@ -991,7 +991,7 @@ def test_jwt_broken_jwks_refuses_with_503(
     response = with_assertion(client, token)
     assert response.status_code == 503
     assert "Sign-in could not be checked right now." in page_text(response)
-    assert "reason=JWKS unreachable" in denials(caplog)[0]
+    assert "reason='JWKS unreachable" in denials(caplog)[0]
     assert_token_kept_secret(token, response, caplog)
 
 
@@ -1021,3 +1021,34 @@ def test_pages_are_private_to_the_user(client, app_emulator):
     response = client.get("/instances/ccc-test/skill-groups/")
     assert response.status_code == 200
     assert "private" in response["Cache-Control"]
+
+
+def test_a_forged_line_break_cannot_split_the_denial_log(settings, client, caplog):
+    settings.CCCADMIN_AUTH_MODE = "header"
+    settings.CCCADMIN_TRUSTED_PROXIES = ["10.0.3.7/32"]
+    settings.CCCADMIN_VIEWER_GROUPS = ["support"]
+    caplog.set_level(logging.WARNING, logger="cccadmin.auth")
+
+    client.get("/%0Aaccess%20granted:%20user=admin", REMOTE_ADDR="10.9.9.9")
+
+    logged = denials(caplog)
+    assert len(logged) == 1
+    assert "\n" not in logged[0]
+
+
+@pytest.mark.parametrize("groups", [7, {"cc-admins": True}, ["cc-support", 3]])
+def test_jwt_groups_claim_of_the_wrong_shape_is_refused(client: Client, jwt_mode, keys, groups):
+    response = with_assertion(client, rs256(keys, groups=groups))
+    assert response.status_code == 401
+
+
+def test_jwt_mode_can_also_require_the_proxy(client: Client, jwt_mode, keys, caplog):
+    jwt_mode.CCCADMIN_TRUSTED_PROXIES = ["10.0.3.8/32"]
+    token = rs256(keys)
+
+    via_proxy = client.get(INSTANCES, headers={JWT_HEADER: token}, REMOTE_ADDR="10.0.3.8")
+    assert via_proxy.status_code == 200
+    replayed = client.get(INSTANCES, headers={JWT_HEADER: token}, REMOTE_ADDR="203.0.113.5")
+    assert replayed.status_code == 403
+    assert "peer is not a trusted proxy" in denials(caplog)[-1]
+    assert_token_kept_secret(token, replayed, caplog)

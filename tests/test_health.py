@@ -170,3 +170,14 @@ def test_healthz_and_readyz_answer_only_get(client: Client, app_emulator):
 def test_healthz_answers_head_probes(client):
     response = client.head("/healthz")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_answer_whatever_host_the_prober_names(client: Client, app_emulator, path):
+    # Kubernetes and load balancers send the pod's or node's address, not a public host name.
+    assert client.get("/", HTTP_HOST="10.42.0.17:8000").status_code == 400
+    assert client.get(path, HTTP_HOST="10.42.0.17:8000").status_code == 200
+
+
+def test_probes_refuse_writes(client: Client):
+    assert client.post("/healthz").status_code == 405

@@ -177,7 +177,9 @@ def test_number_table_columns():
 
 
 def test_skill_group_table_links_the_display_name_to_the_numbers_page():
-    table = SkillGroupTable(ResultPage(items=(group(),), page=1, per_page=25, total_count=1))
+    table = SkillGroupTable(
+        ResultPage(items=(group(),), page=1, per_page=25, total_count=1), instance_id="ccc-test"
+    )
 
     assert cells(table, "display_name") == [
         '<a href="/instances/ccc-test/skill-groups/sales@ccc-test/numbers/">Sales</a>'
@@ -195,7 +197,8 @@ def test_skill_group_table_links_the_display_name_to_the_numbers_page():
 
 def test_a_skill_group_without_display_name_is_linked_by_its_name():
     table = SkillGroupTable(
-        ResultPage(items=(group(display_name=""),), page=1, per_page=25, total_count=1)
+        ResultPage(items=(group(display_name=""),), page=1, per_page=25, total_count=1),
+        instance_id="ccc-test",
     )
 
     assert strip_tags(cells(table, "display_name")[0]) == "sales"
@@ -203,7 +206,8 @@ def test_a_skill_group_without_display_name_is_linked_by_its_name():
 
 def test_a_skill_group_name_is_escaped():
     table = SkillGroupTable(
-        ResultPage(items=(group(display_name="<b>VIP</b>"),), page=1, per_page=25, total_count=1)
+        ResultPage(items=(group(display_name="<b>VIP</b>"),), page=1, per_page=25, total_count=1),
+        instance_id="ccc-test",
     )
 
     assert "&lt;b&gt;VIP&lt;/b&gt;" in cells(table, "display_name")[0]
@@ -277,3 +281,25 @@ def test_the_pager_stops_at_the_last_reachable_page():
 
     assert current.pages[-1].label == "100"
     assert current.pages[-1].url == PATH + "?per_page=100&page=100"
+
+
+def test_skill_group_links_use_the_page_instance_not_the_api_echo():
+    table = SkillGroupTable(
+        ResultPage(items=(group(instance_id=""),), page=1, per_page=25, total_count=1),
+        instance_id="ccc-test",
+    )
+
+    assert (
+        "/instances/ccc-test/skill-groups/sales@ccc-test/numbers/"
+        in cells(table, "display_name")[0]
+    )
+
+
+def test_result_tables_have_accessible_names():
+    numbers = PhoneNumberTable(ResultPage(items=(), page=1, per_page=25, total_count=0))
+    groups = SkillGroupTable(
+        ResultPage(items=(), page=1, per_page=25, total_count=0), instance_id="ccc-test"
+    )
+
+    assert numbers.attrs["aria-label"] == "Phone numbers"
+    assert groups.attrs["aria-label"] == "Skill groups"

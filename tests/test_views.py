@@ -869,3 +869,52 @@ def test_a_blank_instance_id_is_rejected_before_asking_ccc(client, app_emulator)
 def test_only_get_is_allowed(client, app_emulator):
     assert client.post(NUMBERS).status_code == 405
     assert app_emulator.request_count == 0
+
+
+def test_throttling_passes_on_the_gateway_retry_after(client, app_emulator, fast_retries):
+    # Waits the gateway asks for beyond the retry budget are not retried: the user is told.
+    app_emulator.faults.inject(
+        "throttling", times=ATTEMPTS, action=LIST_NUMBERS, retry_after_ms=60_000
+    )
+
+    response, _ = get(client, NUMBERS, htmx=True)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+
+
+def test_an_error_swap_keeps_the_address_and_the_view(client, app_emulator, fast_retries):
+    app_emulator.faults.inject("unavailable", times=ATTEMPTS, action=LIST_NUMBERS)
+
+    response, _page = get(client, NUMBERS + "?view=eligible&q=0833", htmx=True)
+
+    assert response.status_code == 502
+    assert response["HX-Push-Url"] == "false"
+    # Only the alert is swapped in: the view toggle, outside the results, stays as it was.
+    assert 'id="view-toggle"' not in response.content.decode()
+
+
+def test_a_results_swap_updates_the_view_toggle_out_of_band(client, app_emulator):
+    _response, page = get(client, NUMBERS + "?view=eligible", htmx=True)
+
+    toggle = page.find("nav", id="view-toggle")
+    assert toggle and toggle[0]["hx-swap-oob"] == "true"
+    assert page.find("input", name="view", value="eligible", form="filters")
+    full, full_page = get(client, NUMBERS + "?view=eligible")
+    assert "hx-swap-oob" not in full.content.decode()
+    assert full_page.find("input", name="view", value="eligible", form="filters")
+
+
+def test_credentials_with_typographic_characters_are_named(client, settings):
+    settings.CCC_ENDPOINT = "http://127.0.0.1:9"
+    settings.CCC_ACCESS_KEY_ID = "LTAI5t“pasted”"
+    settings.CCC_ACCESS_KEY_SECRET = "secret"
+    services.ccc_client.cache_clear()
+    try:
+        response, page = get(client, INSTANCES)
+    finally:
+        services.ccc_client.cache_clear()
+
+    assert response.status_code == 503
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID must be ASCII" in page.text
+    assert "secret" not in page.text.replace("Alibaba Cloud credentials", "")

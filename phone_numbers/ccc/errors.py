@@ -109,8 +109,16 @@ def error_from_response(
         payload = json.loads(body)
     except ValueError:
         payload = None
+    if 300 <= http_status < 400:
+        # Retrying cannot help: the endpoint is wrong (e.g. http:// where CCC wants https://).
+        return CccError(
+            "UnexpectedRedirect",
+            f"The service redirected the request (HTTP {http_status}); check CCC_ENDPOINT.",
+            http_status=http_status,
+            request_id=headers.get("x-acs-request-id"),
+        )
     if not isinstance(payload, dict) or not payload.get("Code"):
-        error_class = UnavailableError if http_status >= 500 or http_status < 400 else CccError
+        error_class = UnavailableError if http_status >= 500 or http_status < 300 else CccError
         return error_class(
             "InvalidResponse",
             f"The service answered HTTP {http_status} with a body that is not a CCC error.",

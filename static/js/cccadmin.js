@@ -13,6 +13,23 @@
   }
   document.addEventListener("htmx:afterSettle", announceSummary);
 
+  // A request that got no answer (network down, or the SSO proxy sending an expired session
+  // to the identity provider) would otherwise leave stale results without a word.
+  function showUnreachable(event) {
+    var region = event.detail.target;
+    var message = document.body.getAttribute("data-unreachable-text");
+    if (!region || !message) {
+      return;
+    }
+    var alert = document.createElement("div");
+    alert.className = "alert alert-danger";
+    alert.setAttribute("role", "alert");
+    alert.textContent = message;
+    region.replaceChildren(alert);
+  }
+  document.addEventListener("htmx:sendError", showUnreachable);
+  document.addEventListener("htmx:timeout", showUnreachable);
+
   function copyWithSelection(text) {
     // Fallback where the Clipboard API is missing or refused (insecure origin, iframe policy).
     var field = document.createElement("textarea");

@@ -275,3 +275,34 @@ def test_example_number_is_listed_with_its_city(page: Page) -> None:
             )
         ]
     )
+
+
+def test_an_error_in_the_results_keeps_the_view_for_the_next_search(
+    page: Page, app_emulator: Emulator
+) -> None:
+    loads = open_numbers(page, f"{NUMBERS}?view=eligible")
+    app_emulator.faults.inject("unavailable", times=3, action="ListPhoneNumbersOfSkillGroup")
+    search = page.get_by_role("searchbox", name="Search numbers")
+
+    search.fill("0833")
+    expect(page.get_by_role("alert")).to_contain_text("The contact center service is unavailable.")
+    expect(page).to_have_url(at(f"{NUMBERS}?view=eligible"))  # the failed view is not pushed
+    expect(page.get_by_role("link", name="Eligible", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+
+    search.fill("083")
+    expect(page).to_have_url(at(f"{NUMBERS}?view=eligible&q=083"))
+    expect(summary(page)).to_have_text(re.compile(r"^Showing 1–\d+ of \d+ numbers?$"))
+    loads.assert_none_since_open()
+
+
+def test_an_unreachable_server_is_said_in_the_results(page: Page) -> None:
+    open_numbers(page)
+    page.route(re.compile(r".*[?&]q=0833.*"), lambda route: route.abort())
+
+    page.get_by_role("searchbox", name="Search numbers").fill("0833")
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "cccadmin could not be reached. Check your connection, or reload the page to sign in again."
+    )

@@ -938,3 +938,18 @@ def test_a_success_without_the_documented_data_is_unavailable(data):
     assert raised.value.code == "InvalidResponse"
     assert raised.value.request_id == "RID-PARTIAL"
     assert len(capture.requests) == 2  # a read: retried like any transient failure
+
+
+def test_a_redirect_is_a_configuration_error_sent_once():
+    capture = Capture(httpx.Response(301, headers={"location": "https://ccc.mock.test/"}))
+    client = _mock_client(
+        capture, retry=RetryPolicy(attempts=3, wait_initial=0, wait_max=0, wait_jitter=0)
+    )
+
+    with pytest.raises(CccError) as raised:
+        client.list_instances()
+
+    assert type(raised.value) is CccError
+    assert raised.value.code == "UnexpectedRedirect"
+    assert "CCC_ENDPOINT" in raised.value.message
+    assert len(capture.requests) == 1

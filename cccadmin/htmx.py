@@ -1,0 +1,49 @@
+"""What every view, error and refusal does the same way for htmx."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django_htmx.http import push_url
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """An htmx swap gets a fragment; a history restore (Back) needs the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def vary_on_htmx(response: HttpResponse) -> None:
+    """The same URL answers a full page or a fragment, so caches must key on these headers."""
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+
+
+def render_alert(
+    request: HttpRequest,
+    *,
+    status: int,
+    title: str,
+    detail: str = "",
+    code: str = "",
+    request_id: str | None = None,
+    back_url: str = "",
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    """A problem as a full page, or as an alert in the region the htmx request was updating."""
+    template = "alert.html#alert" if wants_fragment(request) else "alert.html"
+    context = {
+        "status": status,
+        "title": title,
+        "detail": detail,
+        "code": code,
+        "request_id": request_id,
+        "back_url": back_url,
+    }
+    response = TemplateResponse(request, template, context, status=status, headers=headers)
+    if getattr(request, "htmx", None):
+        # The address bar keeps the last view that worked.
+        push_url(response, False)
+    vary_on_htmx(response)
+    patch_cache_control(response, private=True)
+    return response.render()
