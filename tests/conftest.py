@@ -8,7 +8,8 @@ import pytest
 from django.core.cache import cache
 
 from phone_numbers import services
-from phone_numbers.ccc.emulator import Emulator
+from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+from phone_numbers.emulator_server import running_emulator
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +32,20 @@ def app_emulator() -> Iterator[Emulator]:
     services.ccc_client().close()
     services.ccc_client.cache_clear()
     services.embedded_emulator.cache_clear()
+
+
+@pytest.fixture
+def served_emulator(settings) -> Iterator[Emulator]:
+    """The app pointed at an emulator on a real socket (CCC_ENDPOINT), with a fresh client.
+
+    Settings changed in the test before its first request reach the client, which is built then.
+    """
+    with running_emulator() as (url, emulator):
+        settings.CCC_ENDPOINT = url
+        settings.CCC_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID
+        settings.CCC_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET
+        services.ccc_client.cache_clear()
+        yield emulator
+        if services.ccc_client.cache_info().currsize:
+            services.ccc_client().close()
+        services.ccc_client.cache_clear()

@@ -11,8 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from phone_numbers import services
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
-from phone_numbers.emulator_server import running_emulator
+from phone_numbers.ccc.emulator import Emulator
 
 WRONG_SECRET = "not-the-secret-the-emulator-knows"
 
@@ -23,22 +22,6 @@ def header_mode(settings):
     settings.CCCADMIN_TRUSTED_PROXIES = ["10.0.3.7/32"]
     settings.CCCADMIN_VIEWER_GROUPS = ["cc-support"]
     return settings
-
-
-@pytest.fixture
-def served_emulator(settings) -> Iterator[Emulator]:
-    """CCC on a real socket: the app reaches it through CCC_ENDPOINT, with a fresh client."""
-    with running_emulator() as (url, emulator):
-        settings.CCC_ENDPOINT = url
-        settings.CCC_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID
-        settings.CCC_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET
-        services.ccc_client.cache_clear()
-        cache.clear()
-        yield emulator
-        if services.ccc_client.cache_info().currsize:
-            services.ccc_client().close()
-        services.ccc_client.cache_clear()
-        cache.clear()
 
 
 def assert_not_cacheable(response) -> None:

@@ -16,7 +16,7 @@ import stamina
 from django.test import Client
 
 from phone_numbers import services
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_SECRET
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
@@ -25,7 +25,6 @@ from phone_numbers.ccc.emulator.dataset import (
     EXAMPLE_SKILL_GROUP_ID,
     OVERFLOW_SKILL_GROUP_ID,
 )
-from phone_numbers.emulator_server import running_emulator
 
 from .emulator_data import listed_numbers
 from .pages import Html
@@ -115,21 +114,6 @@ def fast_retries() -> Iterator[None]:
     stamina.set_testing(True, attempts=ATTEMPTS)
     yield
     stamina.set_testing(False)
-
-
-@pytest.fixture
-def served_emulator(settings) -> Iterator[Emulator]:
-    """The app pointed at an emulator on a real socket, with the demo credentials."""
-    with running_emulator() as (url, emulator):
-        settings.CCC_ENDPOINT = url
-        settings.CCC_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID
-        settings.CCC_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET
-        settings.CCC_TIMEOUT = 0.2
-        services.ccc_client.cache_clear()
-        yield emulator
-        if services.ccc_client.cache_info().currsize:
-            services.ccc_client().close()
-        services.ccc_client.cache_clear()
 
 
 # -- full page, fragment, history restore ------------------------------------------------------
@@ -787,7 +771,8 @@ def test_a_history_restore_gets_the_full_error_page(client, app_emulator, fast_r
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
-def test_a_timeout_is_504(client, served_emulator, fast_retries, htmx):
+def test_a_timeout_is_504(client, settings, served_emulator, fast_retries, htmx):
+    settings.CCC_TIMEOUT = 0.2  # read when the client is built, at the first request
     served_emulator.faults.inject("slow", delay=1.0, times=ATTEMPTS, action=LIST_NUMBERS)
 
     response, page = get(client, NUMBERS, htmx=htmx)
