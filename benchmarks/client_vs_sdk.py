@@ -130,6 +130,7 @@ def floor_call(url: str) -> Call:
     }
 
     def call() -> int:
+        query = signing.canonical_query(params)
         headers = {
             "host": host,
             "x-acs-action": "ListPhoneNumbersOfSkillGroup",
@@ -140,12 +141,12 @@ def floor_call(url: str) -> Call:
         }
         headers["authorization"] = signing.sign(
             method="POST",
-            params=params,
+            query=query,
             headers=headers,
             access_key_id=DEMO_ACCESS_KEY_ID,
             secret=DEMO_ACCESS_KEY_SECRET,
         )
-        connection.request("POST", f"/?{signing.canonical_query(params)}", headers=headers)
+        connection.request("POST", f"/?{query}", headers=headers)
         return len(json.loads(connection.getresponse().read())["Data"]["List"])
 
     return call

@@ -8,7 +8,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -84,10 +83,9 @@ class CccClient:
         self._access_key_secret = access_key_secret
         self._security_token = security_token or None
         self._retry = retry or RetryPolicy()
-        url = httpx.URL(endpoint_url(endpoint))
-        self._host = url.netloc.decode("ascii")
+        self._endpoint = endpoint_url(endpoint)
+        self._host = httpx.URL(self._endpoint).netloc.decode("ascii")
         self._http = httpx.Client(
-            base_url=url,
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             headers={"user-agent": user_agent, "accept": "application/json"},
@@ -234,24 +232,25 @@ class CccClient:
             "host": self._host,
             "x-acs-action": action,
             "x-acs-version": API_VERSION,
-            "x-acs-date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "x-acs-signature-nonce": uuid.uuid4().hex,
             "x-acs-content-sha256": signing.EMPTY_BODY_SHA256,
         }
         if self._security_token:
             headers["x-acs-security-token"] = self._security_token
             headers["x-acs-accesskey-id"] = self._access_key_id
+        # The canonical query is also a valid wire encoding: built once, signed and sent.
+        query = signing.canonical_query(params)
         headers["authorization"] = signing.sign(
             method="POST",
-            params=params,
+            query=query,
             headers=headers,
             access_key_id=self._access_key_id,
             secret=self._access_key_secret,
         )
-        # The canonical query is also a valid wire encoding, so the URL is built from it.
-        url = f"/?{signing.canonical_query(params)}" if params else "/"
         try:
-            response = self._http.post(url, headers=headers)
+            # An absolute URL: httpx would parse a relative one twice to join it to a base.
+            response = self._http.post(f"{self._endpoint}/?{query}", headers=headers)
         except httpx.TimeoutException as error:
             raise UnavailableError(
                 "Timeout", f"CCC did not answer in time ({type(error).__name__})."

@@ -40,18 +40,19 @@ def signature(
     *,
     secret: str,
     method: str,
-    params: Mapping[str, str],
+    query: str,
     headers: Mapping[str, str],
     signed_headers: Sequence[str],
     payload_sha256: str,
 ) -> str:
-    """Hex HMAC-SHA256 of the string to sign; `headers` is keyed by lower-case name."""
+    """Hex HMAC-SHA256 of the string to sign; `query` is the `canonical_query()` of the
+    parameters and `headers` is keyed by lower-case name."""
     canonical_headers = "".join(f"{name}:{headers[name].strip()}\n" for name in signed_headers)
     canonical_request = "\n".join(
         (
             method.upper(),
             "/",
-            canonical_query(params),
+            query,
             canonical_headers,
             ";".join(signed_headers),
             payload_sha256,
@@ -95,7 +96,7 @@ class Authorization:
 def sign(
     *,
     method: str,
-    params: Mapping[str, str],
+    query: str,
     headers: Mapping[str, str],
     access_key_id: str,
     secret: str,
@@ -109,7 +110,7 @@ def sign(
         signature=signature(
             secret=secret,
             method=method,
-            params=params,
+            query=query,
             headers=lowered,
             signed_headers=signed_headers,
             payload_sha256=lowered["x-acs-content-sha256"],

@@ -341,7 +341,9 @@ def test_request_shape_and_signature():
     assert authorization.signature == signing.signature(
         secret=DEMO_ACCESS_KEY_SECRET,
         method=request.method,
-        params=dict(parse_qsl(request.url.query.decode(), keep_blank_values=True)),
+        query=signing.canonical_query(
+            dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))
+        ),
         headers={name.lower(): value for name, value in request.headers.items()},
         signed_headers=authorization.signed_headers,
         payload_sha256=signing.EMPTY_BODY_SHA256,

@@ -85,7 +85,11 @@ def signed_headers(
         **(extra or {}),
     }
     headers["authorization"] = signing.sign(
-        method="POST", params=params, headers=headers, access_key_id=access_key_id, secret=secret
+        method="POST",
+        query=signing.canonical_query(params),
+        headers=headers,
+        access_key_id=access_key_id,
+        secret=secret,
     )
     return headers
 
@@ -258,7 +262,7 @@ def test_a_wrong_secret_does_not_match_and_nothing_secret_is_echoed(emulator):
     expected = signing.signature(
         secret=DEMO_ACCESS_KEY_SECRET,
         method="POST",
-        params=params,
+        query=signing.canonical_query(params),
         headers=headers,
         signed_headers=authorization.signed_headers,
         payload_sha256=headers["x-acs-content-sha256"],
@@ -348,7 +352,7 @@ def test_a_required_header_left_out_of_the_signature_is_an_incomplete_signature(
         signature=signing.signature(
             secret=DEMO_ACCESS_KEY_SECRET,
             method="POST",
-            params=params,
+            query=signing.canonical_query(params),
             headers=headers,
             signed_headers=names,
             payload_sha256=headers["x-acs-content-sha256"],

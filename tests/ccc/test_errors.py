@@ -203,7 +203,11 @@ def signed_headers(params: dict[str, str], *, action: str, secret: str, key: str
         "x-acs-content-sha256": signing.EMPTY_BODY_SHA256,
     }
     headers["authorization"] = signing.sign(
-        method="POST", params=params, headers=headers, access_key_id=key, secret=secret
+        method="POST",
+        query=signing.canonical_query(params),
+        headers=headers,
+        access_key_id=key,
+        secret=secret,
     )
     return headers
 

@@ -64,7 +64,11 @@ def our_authorization(
     params: dict[str, str], headers: dict[str, str], access_key_id: str, secret: str
 ) -> str:
     return signing.sign(
-        method="POST", params=params, headers=headers, access_key_id=access_key_id, secret=secret
+        method="POST",
+        query=signing.canonical_query(params),
+        headers=headers,
+        access_key_id=access_key_id,
+        secret=secret,
     )
 
 
@@ -159,7 +163,7 @@ def test_header_names_are_case_insensitive_and_others_are_not_signed():
 def test_every_input_changes_the_signature(change):
     value = signing.sign(
         method="POST",
-        params=change.get("params", PARAMS),
+        query=signing.canonical_query(change.get("params", PARAMS)),
         headers=change.get("headers", HEADERS),
         access_key_id=ACCESS_KEY_ID,
         secret=change.get("secret", ACCESS_KEY_SECRET),

@@ -311,7 +311,7 @@ class Emulator:
         expected = signing.signature(
             secret=secret,
             method=method,
-            params=params,
+            query=signing.canonical_query(params),
             headers=headers,
             signed_headers=authorization.signed_headers,
             payload_sha256=headers["x-acs-content-sha256"],
