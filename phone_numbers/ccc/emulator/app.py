@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import threading
 import time
@@ -16,6 +15,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qsl
+
+import orjson
 
 from .. import signing
 from ..client import API_VERSION, MAX_PAGE_NUMBER, MAX_PAGE_SIZE
@@ -119,7 +120,7 @@ class Response:
         request_id: str,
         headers: tuple[tuple[str, str], ...] = (),
     ) -> Response:
-        return cls(status, json.dumps(payload, ensure_ascii=False).encode(), request_id, headers)
+        return cls(status, orjson.dumps(payload), request_id, headers)
 
 
 class Emulator:
@@ -492,7 +493,7 @@ class Emulator:
     def _number_list(params: Mapping[str, str], instance: InstanceRecord) -> list[str]:
         raw = check_text("NumberList", params.get("NumberList"))
         try:
-            numbers = json.loads(raw)
+            numbers = orjson.loads(raw)
         except ValueError:
             numbers = None
         if (
