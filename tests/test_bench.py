@@ -14,4 +14,5 @@ def test_benchmark_prints_its_figures(capsys):
     assert any(line.startswith("CccClient ") for line in lines)
     assert any(line.startswith("official SDK ") for line in lines)
     assert any(line.startswith("ratio CccClient / official SDK") for line in lines)
+    assert any(line.startswith("best ratio reachable at the httpx floor: ") for line in lines)
     assert lines[-1].startswith("goal (our client at most 50% of the SDK's per-call time): ")
