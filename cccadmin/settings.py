@@ -220,3 +220,6 @@ LOGGING = {
     # httpx logs every request URL at INFO; our client logs the call with its RequestId instead.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+# Error reports (the DEBUG page, mailed reports) hide the CCC credentials, request signatures
+# and the SSO assertion, even in frame variables.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "cccadmin.error_reports.SecretHidingExceptionReporterFilter"
