@@ -151,6 +151,17 @@ class HeaderAuthenticator:
         )
 
 
+_JWKS_UNREACHABLE = (jwt.PyJWKClientConnectionError, OSError)
+_JWKS_UNUSABLE = (jwt.PyJWKSetError, json.JSONDecodeError)
+
+
+def _jwks_denial(error: Exception) -> Denied:
+    """A key set that cannot be fetched or used is the IdP's problem (503), not the user's."""
+    if isinstance(error, _JWKS_UNREACHABLE):
+        return Denied(503, f"JWKS unreachable: {type(error).__name__}")
+    return Denied(503, f"JWKS unusable: {type(error).__name__}: {error}")
+
+
 class JwtAuthenticator:
     def __init__(self) -> None:
         missing = [
@@ -184,6 +195,12 @@ class JwtAuthenticator:
         if not token:
             raise Denied(401, f"no {settings.CCCADMIN_JWT_HEADER} header")
         try:
+            # The key set first: a broken one is the IdP's problem (503), not the user's (401).
+            self.jwks.get_signing_keys()
+        except (*_JWKS_UNREACHABLE, *_JWKS_UNUSABLE, jwt.PyJWKClientError) as error:
+            raise _jwks_denial(error) from None
+        try:
+            # An unknown kid refetches the key set once, which can fail like the fetch above.
             key = self.jwks.get_signing_key_from_jwt(token)
             claims = jwt.decode(
                 token,
@@ -194,8 +211,8 @@ class JwtAuthenticator:
                 leeway=settings.CCCADMIN_JWT_LEEWAY,
                 options={"require": ["exp", "iss", "aud"]},
             )
-        except (jwt.PyJWKClientConnectionError, json.JSONDecodeError, OSError) as error:
-            raise Denied(503, f"JWKS unreachable: {type(error).__name__}") from None
+        except (*_JWKS_UNREACHABLE, *_JWKS_UNUSABLE) as error:
+            raise _jwks_denial(error) from None
         except jwt.PyJWTError as error:
             # The exception names what failed (signature, audience, expiry, kid); never the token.
             raise Denied(401, f"invalid assertion: {type(error).__name__}: {error}") from None
