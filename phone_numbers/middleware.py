@@ -45,7 +45,7 @@ class CccErrorMiddleware:
         status, title, detail = describe(exception, request)
         headers = None
         if isinstance(exception, ThrottlingError | UnavailableError):
-            wait = getattr(exception, "retry_after", None) or DEFAULT_RETRY_AFTER_SECONDS
+            wait = exception.retry_after or DEFAULT_RETRY_AFTER_SECONDS
             headers = {"Retry-After": str(math.ceil(wait))}
         return render_alert(
             request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -185,8 +186,9 @@ class CccClient:
         attempts = 0
         try:
             if action in READ_ACTIONS:
+                deadline = started + self._retry.total_seconds
                 for attempt in stamina.retry_context(
-                    on=self._retry_backoff,
+                    on=functools.partial(self._retry_backoff, deadline=deadline),
                     attempts=self._retry.attempts,
                     timeout=self._retry.total_seconds,
                     wait_initial=self._retry.wait_initial,
@@ -220,11 +222,15 @@ class CccClient:
         )
         return result
 
-    def _retry_backoff(self, error: Exception) -> bool | float:
-        """stamina's hook: retry transient failures, waiting as long as the gateway asks."""
-        if isinstance(error, ThrottlingError) and error.retry_after is not None:
-            return error.retry_after if error.retry_after <= self._retry.total_seconds else False
-        return isinstance(error, ThrottlingError | UnavailableError)
+    @staticmethod
+    def _retry_backoff(error: Exception, *, deadline: float) -> bool | float:
+        """stamina's hook: retry transient failures, waiting as long as the gateway asks if
+        that wait still ends before the deadline (stamina checks its timeout only before)."""
+        if not isinstance(error, ThrottlingError | UnavailableError):
+            return False
+        if error.retry_after is None:
+            return True
+        return error.retry_after if time.perf_counter() + error.retry_after <= deadline else False
 
     def _send(
         self, action: str, params: Mapping[str, str], parse: Callable[[Any], T]

@@ -16,12 +16,15 @@ class CccError(Exception):
         *,
         http_status: int | None = None,
         request_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.http_status = http_status
         self.request_id = request_id
+        # Seconds the gateway asked callers to wait (`x-acs-retry-after`), on any error.
+        self.retry_after = retry_after
         self.attempts = 1  # the client records how many times it sent the request
 
     def __repr__(self) -> str:
@@ -44,11 +47,7 @@ class AuthenticationError(CccError):
 
 
 class ThrottlingError(CccError):
-    """Too many requests (`Throttling*`); `retry_after` is in seconds when the gateway says."""
-
-    def __init__(self, *args, retry_after: float | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.retry_after = retry_after
+    """Too many requests (`Throttling*`)."""
 
 
 class UnavailableError(CccError):
@@ -117,23 +116,29 @@ def error_from_response(
             http_status=http_status,
             request_id=headers.get("x-acs-request-id"),
         )
-    if not isinstance(payload, dict) or not payload.get("Code"):
+    retry_after = _retry_after_seconds(headers)
+    if not isinstance(payload, dict) or not _field(payload, "Code"):
         error_class = UnavailableError if http_status >= 500 or http_status < 300 else CccError
         return error_class(
             "InvalidResponse",
             f"The service answered HTTP {http_status} with a body that is not a CCC error.",
             http_status=http_status,
             request_id=headers.get("x-acs-request-id"),
+            retry_after=retry_after,
         )
-    code = str(payload["Code"])
-    error_class = error_class_for(code, http_status)
-    fields = {
-        "http_status": http_status,
-        "request_id": payload.get("RequestId") or headers.get("x-acs-request-id"),
-    }
-    if error_class is ThrottlingError:
-        fields["retry_after"] = _retry_after_seconds(headers)
-    return error_class(code, str(payload.get("Message") or ""), **fields)
+    code = str(_field(payload, "Code"))
+    return error_class_for(code, http_status)(
+        code,
+        str(_field(payload, "Message") or ""),
+        http_status=http_status,
+        request_id=_field(payload, "RequestId") or headers.get("x-acs-request-id"),
+        retry_after=retry_after,
+    )
+
+
+def _field(payload: Mapping[str, object], name: str) -> object:
+    """Error bodies say `Code` or, from some gateways, `code` (the SDK reads both)."""
+    return payload.get(name) or payload.get(name[0].lower() + name[1:])
 
 
 # The API's own messages, shared by the client's pre-flight checks and the emulator.

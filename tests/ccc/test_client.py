@@ -595,8 +595,9 @@ def test_faults_on_other_actions_do_not_count(client, emulator):
     assert emulator.request_count == 1
 
 
-def test_throttling_waits_as_long_as_the_gateway_asks(client, emulator, retry_waits):
-    emulator.faults.inject("throttling", times=1, retry_after_ms=300)
+@pytest.mark.parametrize("kind", ["throttling", "unavailable"])
+def test_transient_errors_wait_as_long_as_the_gateway_asks(client, emulator, retry_waits, kind):
+    emulator.faults.inject(kind, times=1, retry_after_ms=300)
     started = time.perf_counter()
     assert client.list_instances().total_count == 2
     elapsed = time.perf_counter() - started
@@ -612,6 +613,18 @@ def test_throttling_that_asks_for_longer_than_the_budget_is_not_retried(client, 
         client.list_instances()
     assert caught.value.retry_after == 60.0
     assert emulator.request_count == 1
+
+
+def test_a_wait_that_would_end_past_the_budget_is_not_taken(make_client, emulator, retry_waits):
+    """Each wait must fit in what is left of the budget, not in the whole budget."""
+    client = make_client(emulator=emulator, retry=RetryPolicy(attempts=3, total_seconds=1.0))
+    emulator.faults.inject("throttling", times=3, retry_after_ms=600)
+    started = time.perf_counter()
+    with pytest.raises(ThrottlingError):
+        client.list_instances()
+    assert retry_waits == [pytest.approx(0.6)]  # a second 0.6 s wait would end past 1 s
+    assert emulator.request_count == 2
+    assert time.perf_counter() - started < 1.0
 
 
 def test_throttling_without_retry_after_uses_the_backoff(make_client, emulator, retry_waits):

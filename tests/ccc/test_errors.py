@@ -160,15 +160,44 @@ def test_request_id_comes_from_the_header_when_the_body_has_none():
     assert error.request_id == "FROM-HEADER"
 
 
+def test_lower_case_error_fields_are_read_too():
+    """Some gateways spell the fields in lower camel case; the SDK reads both spellings."""
+    body = json.dumps(
+        {"code": "Throttling.User", "message": "Slow down.", "requestId": REQUEST_ID}
+    ).encode()
+    error = error_from_response(400, body)
+    assert type(error) is ThrottlingError
+    assert (error.code, error.message, error.request_id) == (
+        "Throttling.User",
+        "Slow down.",
+        REQUEST_ID,
+    )
+
+
 @pytest.mark.parametrize(
     ("header", "retry_after"),
     [("1500", 1.5), ("250", 0.25), ("0", None), ("-3", None), ("soon", None), (None, None)],
 )
-def test_throttling_retry_after_is_read_in_milliseconds(header, retry_after):
+@pytest.mark.parametrize(
+    ("status", "code", "error_class"),
+    [
+        (400, "Throttling.User", ThrottlingError),
+        (503, "ServiceUnavailable", UnavailableError),
+        (503, "Something.New", UnavailableError),
+    ],
+)
+def test_retry_after_is_read_in_milliseconds_on_any_error(
+    header, retry_after, status, code, error_class
+):
     headers = {} if header is None else {"x-acs-retry-after": header}
-    error = error_from_response(400, gateway_body("Throttling.User"), headers)
-    assert isinstance(error, ThrottlingError)
+    error = error_from_response(status, gateway_body(code), headers)
+    assert type(error) is error_class
     assert error.retry_after == retry_after
+
+
+def test_retry_after_is_read_when_the_body_is_not_a_ccc_error():
+    error = error_from_response(503, b"<html>busy</html>", {"x-acs-retry-after": "2000"})
+    assert (type(error), error.retry_after) == (UnavailableError, 2.0)
 
 
 def test_str_and_repr():
