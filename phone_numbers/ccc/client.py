@@ -266,6 +266,10 @@ class CccClient:
             raise UnavailableError(
                 "ConnectionError", f"CCC could not be reached ({type(error).__name__})."
             ) from None
+        except httpx.DecodingError:
+            raise UnavailableError(
+                "InvalidResponse", "CCC answered with a body its Content-Encoding does not fit."
+            ) from None
         payload = _success_payload(response)
         try:
             return payload, parse(payload.get("Data"))

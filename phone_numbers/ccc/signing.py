@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 ALGORITHM = "ACS3-HMAC-SHA256"
@@ -66,7 +66,7 @@ def signature(
 class Authorization:
     access_key_id: str
     signed_headers: tuple[str, ...]
-    signature: str
+    signature: str = field(repr=False)  # a repr may reach a log or an error page
 
     def header_value(self) -> str:
         return (

@@ -312,6 +312,15 @@ def _mock_client(handler, **kwargs) -> CccClient:
     )
 
 
+def test_a_body_that_does_not_fit_its_content_encoding_is_an_invalid_response():
+    corrupt = httpx.Response(
+        200, headers={"content-encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip")
+    )
+    with _mock_client(Capture(corrupt)) as client, pytest.raises(UnavailableError) as caught:
+        client.list_instances()
+    assert caught.value.code == "InvalidResponse"
+
+
 def test_request_shape_and_signature():
     capture = Capture()
     with _mock_client(capture) as client:

@@ -293,3 +293,11 @@ def test_parse_tolerates_spaces_around_fields():
 def test_parse_rejects_malformed_headers(value, complaint):
     with pytest.raises(ValueError, match=complaint):
         signing.Authorization.parse(value)
+
+
+def test_an_authorization_repr_leaves_the_signature_out():
+    authorization = signing.Authorization.parse(
+        our_authorization(PARAMS, HEADERS, ACCESS_KEY_ID, ACCESS_KEY_SECRET)
+    )
+    assert authorization.signature == EXPECTED_SIGNATURE
+    assert EXPECTED_SIGNATURE not in repr(authorization)
