@@ -408,6 +408,22 @@ def test_a_reused_nonce_is_refused(emulator):
     assert_ok(call(emulator, "ListInstances", params, nonce="nonce-2"))
 
 
+def test_a_nonce_is_forgotten_once_its_request_could_no_longer_be_replayed():
+    """Past twice the allowed clock skew, a replay fails the date check, so the emulator
+    forgets the nonce instead of keeping every nonce it has ever seen."""
+    now = [FIXED_NOW]
+    emulator = Emulator(clock=lambda: now[0])
+    params = {"PageNumber": "1", "PageSize": "10"}
+    assert_ok(call(emulator, "ListInstances", params, nonce="n-1", date=acs_date(now[0])))
+
+    now[0] += 29 * 60
+    replay = call(emulator, "ListInstances", params, nonce="n-1", date=acs_date(now[0]))
+    assert_gateway_error(replay, 400, "SignatureNonceUsed")
+
+    now[0] += 2 * 60
+    assert_ok(call(emulator, "ListInstances", params, nonce="n-1", date=acs_date(now[0])))
+
+
 def test_the_very_same_request_replayed_is_refused(emulator):
     params = {"PageNumber": "1", "PageSize": "10"}
     headers = signed_headers("ListInstances", params)
@@ -704,6 +720,19 @@ def test_an_unknown_skill_group_does_not_exist_in_the_instance(emulator, skill_g
 
 
 @pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("9" * 40, "Parameter.Maximum"),
+        ("9" * 5000, "Parameter.Maximum"),
+        ("-" + "9" * 5000, "Parameter.Minimum"),
+    ],
+    ids=["40-digits", "5000-digits", "minus-5000-digits"],
+)
+def test_an_integer_of_any_length_is_out_of_range_not_a_crash(emulator, value, code):
+    assert_product_error(list_numbers(emulator, PageNumber=value), 400, code)
+
+
+@pytest.mark.parametrize(
     ("name", "value"),
     [
         ("PageNumber", "abc"),
@@ -918,6 +947,20 @@ def test_an_added_number_moves_from_eligible_to_linked_and_back(emulator, ccc):
     assert number in {row.number for row in eligible}
     assert (members_total, eligible_total) == (members_before, eligible_before)
     assert linked_count(ccc) == count_before
+
+
+def test_new_data_is_listed_at_once(emulator, ccc):
+    """Replacing the data (as tests reset it) drops the listings built from the old data."""
+    number = min(eligible_numbers(emulator))
+    _, linked_before = all_numbers(ccc, is_member=True)
+    ccc.add_numbers_to_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID, numbers=[number]
+    )
+    assert all_numbers(ccc, is_member=True)[1] == linked_before + 1
+
+    emulator.instances = build_demo_instances()
+
+    assert all_numbers(ccc, is_member=True)[1] == linked_before
 
 
 def test_several_numbers_are_added_and_removed_at_once(emulator, ccc):

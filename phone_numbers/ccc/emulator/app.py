@@ -137,15 +137,17 @@ class Emulator:
         self.credentials = dict(credentials or {DEMO_ACCESS_KEY_ID: DEMO_ACCESS_KEY_SECRET})
         # An access key listed here is an STS key: its requests must carry this token.
         self.security_tokens = dict(security_tokens or {})
-        self.instances = instances if instances is not None else build_demo_instances()
         self.faults = Faults()
         self.request_count = 0
         self._clock = clock
         self._lock = threading.RLock()
-        self._nonces: dict[str, float] = {}
+        # Nonces seen, and the same in the order they came, to forget them from the oldest.
+        self._nonces: set[str] = set()
+        self._nonce_times: deque[tuple[float, str]] = deque()
         # Filtered listings, reused until the next write, so paging a big group stays cheap.
         self._listings: dict[tuple, tuple[int, list]] = {}
         self._writes = 0
+        self.instances = instances if instances is not None else build_demo_instances()
         self._actions: dict[str, Callable[[Mapping[str, str]], Any]] = {
             "ListInstances": self._list_instances,
             "ListSkillGroups": self._list_skill_groups,
@@ -154,6 +156,17 @@ class Emulator:
             "AddNumbersToSkillGroup": self._add_numbers_to_skill_group,
             "RemovePhoneNumbersFromSkillGroup": self._remove_phone_numbers_from_skill_group,
         }
+
+    @property
+    def instances(self) -> dict[str, InstanceRecord]:
+        return self._instances
+
+    @instances.setter
+    def instances(self, instances: dict[str, InstanceRecord]) -> None:
+        """New data (tests reset it this way) also drops the listings built from the old."""
+        with self._lock:
+            self._instances = instances
+            self._writes += 1
 
     # -- WSGI ----------------------------------------------------------------------------
 
@@ -375,15 +388,16 @@ class Emulator:
     def _use_nonce(self, nonce: str) -> None:
         now = self._clock()
         with self._lock:
-            if len(self._nonces) > 100_000:
-                self._nonces = {
-                    n: t for n, t in self._nonces.items() if now - t < MAX_CLOCK_SKEW_SECONDS * 2
-                }
+            # A request older than twice the allowed skew fails the date check anyway, so its
+            # nonce can be forgotten.
+            while self._nonce_times and now - self._nonce_times[0][0] >= MAX_CLOCK_SKEW_SECONDS * 2:
+                self._nonces.discard(self._nonce_times.popleft()[1])
             if nonce in self._nonces:
                 raise GatewayError(
                     400, "SignatureNonceUsed", "Specified signature nonce was used already."
                 )
-            self._nonces[nonce] = now
+            self._nonces.add(nonce)
+            self._nonce_times.append((now, nonce))
 
     # -- the actions ---------------------------------------------------------------------
 
@@ -530,6 +544,7 @@ def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_MAX_DIGITS = 18
 
 
 def _integer(params: Mapping[str, str], name: str) -> int | None:
@@ -539,6 +554,9 @@ def _integer(params: Mapping[str, str], name: str) -> int | None:
     # Plain ASCII digits only: int() would also take "1_0", " 5" and full-width digits.
     if not _INTEGER.fullmatch(value):
         raise parameter_invalid(name, f"{value!r} is not an integer.")
+    if len(value.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
+        # Out of every range here, and int() refuses strings over 4,300 digits.
+        return -(10**_MAX_DIGITS) if value.startswith("-") else 10**_MAX_DIGITS
     return int(value)
 
 
