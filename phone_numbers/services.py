@@ -7,6 +7,7 @@ import hashlib
 import math
 import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -47,13 +48,29 @@ def missing_credential_settings() -> list[str]:
     return [variable for variable, name in _CREDENTIAL_SETTINGS if not getattr(settings, name)]
 
 
-@functools.cache
+def _built_once(builder: Callable[[], T]) -> Callable[[], T]:
+    """`functools.cache` for a per-process singleton, built once even when the first requests
+    arrive together (each would otherwise build, and leak, its own)."""
+    cached = functools.cache(builder)
+    lock = threading.Lock()
+
+    @functools.wraps(builder)
+    def built() -> T:
+        with lock:
+            return cached()
+
+    built.cache_clear = cached.cache_clear
+    built.cache_info = cached.cache_info
+    return built
+
+
+@_built_once
 def embedded_emulator() -> Emulator:
     """The in-process emulator used when no CCC_ENDPOINT is configured."""
     return Emulator()
 
 
-@functools.cache
+@_built_once
 def ccc_client() -> CccClient:
     """One client, and so one pooled HTTP connection pool, per process."""
     user_agent = f"cccadmin/{cccadmin.__version__} httpx/{httpx.__version__}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -317,6 +318,33 @@ def test_skill_group_get_does_not_cache_a_missing_group(app_emulator):
 def test_the_client_and_the_embedded_emulator_are_built_once(app_emulator):
     assert services.ccc_client() is services.ccc_client()
     assert services.embedded_emulator() is app_emulator
+
+
+def test_first_requests_arriving_together_share_one_client_and_one_emulator(settings):
+    settings.CCC_ENDPOINT = ""
+    services.ccc_client.cache_clear()
+    services.embedded_emulator.cache_clear()
+    together = threading.Barrier(4)
+    built: list[tuple[object, object]] = []
+
+    def first_request() -> None:
+        together.wait()
+        built.append((services.ccc_client(), services.embedded_emulator()))
+
+    threads = [threading.Thread(target=first_request) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert len(built) == 4
+        assert len({id(client) for client, _ in built}) == 1
+        assert len({id(emulator) for _, emulator in built}) == 1
+    finally:
+        for client, _ in built:
+            client.close()
+        services.ccc_client.cache_clear()
+        services.embedded_emulator.cache_clear()
 
 
 def test_without_an_endpoint_no_credentials_are_needed(settings):
