@@ -44,10 +44,10 @@ class SecretHidingExceptionReporterFilter(SafeExceptionReporterFilter):
         return [value for value in values if value]
 
     def _reveals(self, value: Any, secrets: list[str]) -> bool:
-        if value == self.cleansed_substitute:
+        if value is self.cleansed_substitute:
             return False
         try:
             text = repr(value)
-        except Exception:  # a broken __repr__ must not break the report
+        except Exception:  # a broken __repr__ (a half-built object) must not break the report
             return True
         return bool(_SIGNATURE.search(text)) or any(secret in text for secret in secrets)

@@ -206,9 +206,10 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 # -- The CCC OpenAPI. No endpoint means the embedded emulator with its demo data. -------------
 CCC_ENDPOINT = env.str("CCC_ENDPOINT", default="")
-CCC_ACCESS_KEY_ID = env.str("ALIBABA_CLOUD_ACCESS_KEY_ID", default="")
-CCC_ACCESS_KEY_SECRET = env.str("ALIBABA_CLOUD_ACCESS_KEY_SECRET", default="")
-CCC_SECURITY_TOKEN = env.str("ALIBABA_CLOUD_SECURITY_TOKEN", default="")
+# Stripped: a value read from a file or a secret store often ends in a line break.
+CCC_ACCESS_KEY_ID = env.str("ALIBABA_CLOUD_ACCESS_KEY_ID", default="").strip()
+CCC_ACCESS_KEY_SECRET = env.str("ALIBABA_CLOUD_ACCESS_KEY_SECRET", default="").strip()
+CCC_SECURITY_TOKEN = env.str("ALIBABA_CLOUD_SECURITY_TOKEN", default="").strip()
 CCC_TIMEOUT = env.float("CCC_TIMEOUT", default=10.0)
 
 LOGGING = {

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from .services import missing_credential_settings
+from .services import missing_credential_settings, unusable_ccc_settings
 
 
 @register()
@@ -14,6 +14,15 @@ def ccc_credentials_check(app_configs, **kwargs):
             id="phone_numbers.E001",
         )
         for name in missing_credential_settings()
+    ]
+
+
+@register()
+def ccc_settings_check(app_configs, **kwargs):
+    """A malformed endpoint or credential would otherwise surface as "CCC unreachable"."""
+    return [
+        Error(problem, hint="Correct the variable it names.", id="phone_numbers.E002")
+        for problem in unusable_ccc_settings()
     ]
 
 

@@ -20,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 import cccadmin
 
 from .ccc import AuthenticationError, CccClient, CccError, Instance, Page, PhoneNumber, SkillGroup
-from .ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+from .ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, endpoint_url
 from .ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 
 T = TypeVar("T")
@@ -64,6 +64,45 @@ def _built_once(builder: Callable[[], T]) -> Callable[[], T]:
     return built
 
 
+def unusable_ccc_settings() -> list[str]:
+    """What is wrong with the CCC endpoint and credentials that are set, a sentence each."""
+    if not settings.CCC_ENDPOINT:
+        return []
+    problems = []
+    endpoint = endpoint_url(settings.CCC_ENDPOINT)
+    try:
+        url = httpx.URL(endpoint)
+    except httpx.InvalidURL:
+        url = None
+    if (
+        url is None
+        or url.scheme not in ("http", "https")
+        or not url.host
+        or not _is_printable_ascii(endpoint)
+        or url.raw_path not in (b"", b"/")
+        or url.fragment
+    ):
+        problems.append(
+            f"CCC_ENDPOINT ({settings.CCC_ENDPOINT!r}) is not a URL or host name such as "
+            "https://ccc.cn-shanghai.aliyuncs.com or http://127.0.0.1:8765."
+        )
+    unusable = [
+        variable
+        for variable, name in (*_CREDENTIAL_SETTINGS, _SECURITY_TOKEN_SETTING)
+        if not _is_printable_ascii(getattr(settings, name))
+    ]
+    if unusable:
+        problems.append(
+            f"{' and '.join(unusable)} must be ASCII without spaces, as Alibaba Cloud "
+            "credentials are: check for a pasted typographic character or line break."
+        )
+    return problems
+
+
+def _is_printable_ascii(value: str) -> bool:
+    return value.isascii() and value.isprintable() and " " not in value
+
+
 @_built_once
 def embedded_emulator() -> Emulator:
     """The in-process emulator used when no CCC_ENDPOINT is configured."""
@@ -83,17 +122,10 @@ def ccc_client() -> CccClient:
             transport=httpx.WSGITransport(app=embedded_emulator()),
             user_agent=user_agent,
         )
+    problems = unusable_ccc_settings()
+    if problems:
+        raise CccNotConfigured(" ".join(problems))
     missing = missing_credential_settings()
-    unusable = [
-        variable
-        for variable, name in (*_CREDENTIAL_SETTINGS, _SECURITY_TOKEN_SETTING)
-        if not getattr(settings, name).isascii()
-    ]
-    if unusable:
-        raise CccNotConfigured(
-            f"{' and '.join(unusable)} must be ASCII, as Alibaba Cloud credentials are: "
-            "check for a pasted typographic character."
-        )
     if missing:
         raise CccNotConfigured(
             f"CCC_ENDPOINT is set but {' and '.join(missing)} "
@@ -240,7 +272,7 @@ def ccc_readiness_problem() -> str:
             ccc_client().list_instances(page_number=1, page_size=1)
             problem = ""
         except CccNotConfigured:
-            problem = "CCC credentials are not configured"
+            problem = "CCC settings are missing or malformed (see manage.py check)"
         except AuthenticationError:
             problem = "CCC refused the credentials"
         except CccError as error:

@@ -86,6 +86,26 @@ def test_frame_variables_holding_a_secret_are_hidden(report_filter, settings, va
     assert variables["debug"] is debug
 
 
+class HalfBuilt:
+    """Like an object whose constructor failed: comparing or printing it raises."""
+
+    def __eq__(self, other):
+        raise AttributeError("half built")
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        raise AttributeError("half built")
+
+
+def test_a_variable_that_cannot_be_compared_or_printed_is_hidden(report_filter):
+    request = RequestFactory().get("/")
+    broken = HalfBuilt()  # noqa: F841 - read through the frame
+    variables = dict(report_filter.get_traceback_frame_variables(request, sys._getframe()))
+
+    assert variables["broken"] == report_filter.cleansed_substitute
+
+
 def test_other_frame_variables_are_kept(report_filter):
     request = RequestFactory().get("/")
     innocent = {"InstanceId": EXAMPLE_INSTANCE_ID, "PageSize": "100"}

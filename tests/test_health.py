@@ -122,7 +122,7 @@ def test_readyz_reports_missing_credentials_without_calling(
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "problem": "CCC credentials are not configured",
+        "problem": "CCC settings are missing or malformed (see manage.py check)",
     }
     assert served_emulator.request_count == 0
 

@@ -382,6 +382,70 @@ def test_an_endpoint_without_the_key_id_names_only_it(settings, fresh_client):
     assert "a-secret-that-must-not-show" not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://ccc.example.com:port",
+        "ftp://ccc.example.com",
+        "https://",
+        "https://ccc example.com",
+        "https://ccc.example.com/some/path",
+        "https://ccc.example.com\nhttps://other.example.com",
+    ],
+)
+def test_a_malformed_endpoint_is_named_not_reported_as_unreachable(
+    settings, fresh_client, endpoint
+):
+    settings.CCC_ENDPOINT = endpoint
+    settings.CCC_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID
+    settings.CCC_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET
+
+    assert len(services.unusable_ccc_settings()) == 1
+    with pytest.raises(services.CccNotConfigured) as raised:
+        services.ccc_client()
+    assert "CCC_ENDPOINT" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "ccc.cn-shanghai.aliyuncs.com",
+        "https://ccc.cn-shanghai.aliyuncs.com/",
+        "http://127.0.0.1:8765",
+    ],
+)
+def test_urls_and_host_names_are_usable_endpoints(settings, endpoint):
+    settings.CCC_ENDPOINT = endpoint
+    settings.CCC_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID
+    settings.CCC_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET
+
+    assert services.unusable_ccc_settings() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "variable", "value"),
+    [
+        ("CCC_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5t“pasted”"),
+        ("CCC_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5t\nkey"),
+        ("CCC_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "two words"),
+        ("CCC_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN", "token\twith-a-tab"),
+    ],
+)
+def test_a_credential_that_cannot_be_sent_is_named_without_its_value(
+    settings, fresh_client, name, variable, value
+):
+    settings.CCC_ENDPOINT = "ccc.cn-shanghai.aliyuncs.com"
+    settings.CCC_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID
+    settings.CCC_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET
+    setattr(settings, name, value)
+
+    (problem,) = services.unusable_ccc_settings()
+    assert variable in problem
+    assert value not in problem
+    with pytest.raises(services.CccNotConfigured):
+        services.ccc_client()
+
+
 def test_a_configured_endpoint_is_reached_over_the_network(settings, fresh_client):
     with running_emulator() as (url, emulator):
         settings.CCC_ENDPOINT = url

@@ -224,6 +224,23 @@ def test_production_profile_inside_a_portal_passes_check_deploy():
     assert "System check identified no issues (3 silenced)." in done.stdout
 
 
+def test_check_names_a_malformed_endpoint():
+    done = manage(
+        "check", **PRODUCTION, **{**CCC_ACCOUNT, "CCC_ENDPOINT": "https://ccc.example.com:port"}
+    )
+    assert done.returncode != 0
+    assert "phone_numbers.E002" in done.stderr
+    assert "CCC_ENDPOINT ('https://ccc.example.com:port')" in done.stderr
+
+
+def test_credentials_lose_the_line_break_a_secret_store_leaves():
+    account = {name: f"{value}\n" for name, value in CCC_ACCOUNT.items()}
+    assert settings_of("CCC_ACCESS_KEY_ID", "CCC_ACCESS_KEY_SECRET", **PRODUCTION, **account) == {
+        "CCC_ACCESS_KEY_ID": CCC_ACCOUNT["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+        "CCC_ACCESS_KEY_SECRET": CCC_ACCOUNT["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+    }
+
+
 def test_check_deploy_refuses_the_demo_emulator():
     done = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert done.returncode != 0

@@ -890,6 +890,20 @@ def test_a_results_swap_updates_the_view_toggle_out_of_band(client, app_emulator
     assert full_page.find("input", name="view", value="eligible", form="filters")
 
 
+def test_a_malformed_endpoint_is_named_on_the_page(client, settings):
+    settings.CCC_ENDPOINT = "https://ccc.example.com:port"
+    settings.CCC_ACCESS_KEY_ID = "LTAI5tKey"
+    settings.CCC_ACCESS_KEY_SECRET = "secret"
+    services.ccc_client.cache_clear()
+    try:
+        response, page = get(client, INSTANCES)
+    finally:
+        services.ccc_client.cache_clear()
+
+    assert response.status_code == 503
+    assert "CCC_ENDPOINT ('https://ccc.example.com:port') is not a URL" in page.text
+
+
 def test_credentials_with_typographic_characters_are_named(client, settings):
     settings.CCC_ENDPOINT = "http://127.0.0.1:9"
     settings.CCC_ACCESS_KEY_ID = "LTAI5t“pasted”"
@@ -901,5 +915,5 @@ def test_credentials_with_typographic_characters_are_named(client, settings):
         services.ccc_client.cache_clear()
 
     assert response.status_code == 503
-    assert "ALIBABA_CLOUD_ACCESS_KEY_ID must be ASCII" in page.text
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID must be ASCII without spaces" in page.text
     assert "secret" not in page.text.replace("Alibaba Cloud credentials", "")

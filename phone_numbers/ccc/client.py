@@ -54,8 +54,10 @@ class RetryPolicy:
 
 def endpoint_url(endpoint: str) -> str:
     """Accept a URL or a bare host name, as CCC_ENDPOINT may hold either."""
-    endpoint = endpoint.strip().rstrip("/")
-    return endpoint if "://" in endpoint else f"https://{endpoint}"
+    scheme, separator, rest = endpoint.strip().partition("://")
+    if not separator:
+        scheme, rest = "https", endpoint.strip()
+    return f"{scheme}://{rest.rstrip('/')}"
 
 
 def _no_data(data: Any) -> None:
