@@ -65,7 +65,14 @@ CCCADMIN_JWT_JWKS_CACHE_SECONDS = env.int("CCCADMIN_JWT_JWKS_CACHE_SECONDS", def
 CCCADMIN_VIEWER_GROUPS = env.list("CCCADMIN_VIEWER_GROUPS", default=[])
 CCCADMIN_EDITOR_GROUPS = env.list("CCCADMIN_EDITOR_GROUPS", default=[])
 # Optional per-instance scoping: {"group": ["instance-id", ...] or ["*"]}; unset means no scoping.
-CCCADMIN_INSTANCE_ACCESS = env.json("CCCADMIN_INSTANCE_ACCESS", default=None)
+_INSTANCE_ACCESS_FORMAT = (
+    "CCCADMIN_INSTANCE_ACCESS must be a JSON object of group to a list of instance ids, "
+    'e.g. {"cc-admins": ["*"], "support": ["ccc-test"]}.'
+)
+try:
+    CCCADMIN_INSTANCE_ACCESS = env.json("CCCADMIN_INSTANCE_ACCESS", default=None)
+except ValueError as error:
+    raise ImproperlyConfigured(f"{_INSTANCE_ACCESS_FORMAT} It is not JSON: {error}.") from None
 if CCCADMIN_INSTANCE_ACCESS is not None and not (
     isinstance(CCCADMIN_INSTANCE_ACCESS, dict)
     and all(
@@ -73,10 +80,7 @@ if CCCADMIN_INSTANCE_ACCESS is not None and not (
         for ids in CCCADMIN_INSTANCE_ACCESS.values()
     )
 ):
-    raise ImproperlyConfigured(
-        "CCCADMIN_INSTANCE_ACCESS must be a JSON object of group to a list of instance ids, "
-        'e.g. {"cc-admins": ["*"], "support": ["ccc-test"]}.'
-    )
+    raise ImproperlyConfigured(_INSTANCE_ACCESS_FORMAT)
 
 # -- Framing, cookies and the proxy in front ---------------------------------------------------
 CCCADMIN_FRAME_ANCESTORS = env.list("CCCADMIN_FRAME_ANCESTORS", default=[])

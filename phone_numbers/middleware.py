@@ -61,11 +61,14 @@ class CccErrorMiddleware:
 
 
 def back_url(error: Exception, request: HttpRequest) -> str:
-    """The nearest page up that still exists."""
-    instance_id = (
-        request.resolver_match.kwargs.get("instance_id") if request.resolver_match else None
-    )
-    if instance_id and getattr(error, "code", "") != "NotExists.InstanceId":
+    """The nearest page up that still exists (the instance list is the top)."""
+    match = request.resolver_match
+    instance_id = match.kwargs.get("instance_id") if match else None
+    if (
+        instance_id
+        and match.url_name == "number_list"
+        and getattr(error, "code", "") != "NotExists.InstanceId"
+    ):
         return reverse("phone_numbers:skill_group_list", args=[instance_id])
     return reverse("phone_numbers:instance_list")
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
@@ -26,7 +26,7 @@ class HtmxHttpRequest(HttpRequest):
     identity: Identity
 
 
-@require_GET
+@require_safe
 def instance_list(request: HtmxHttpRequest) -> TemplateResponse | HttpResponseRedirect:
     instances = [i for i in services.instance_list() if request.identity.can_see(i.instance_id)]
     if len(instances) == 1:
@@ -36,7 +36,7 @@ def instance_list(request: HtmxHttpRequest) -> TemplateResponse | HttpResponseRe
     return TemplateResponse(request, "phone_numbers/instance_list.html", {"instances": instances})
 
 
-@require_GET
+@require_safe
 def skill_group_list(request: HtmxHttpRequest, instance_id: str) -> TemplateResponse:
     query = ListQuery.from_request(SkillGroupFilterForm, request.GET)
     result = services.skill_group_list(
@@ -52,7 +52,7 @@ def skill_group_list(request: HtmxHttpRequest, instance_id: str) -> TemplateResp
     )
 
 
-@require_GET
+@require_safe
 def number_list(
     request: HtmxHttpRequest, instance_id: str, skill_group_id: str
 ) -> TemplateResponse:

@@ -97,6 +97,8 @@ def test_malformed_instance_access_json_refuses_to_start():
     done = django_code("print('started')", **PRODUCTION, CCCADMIN_INSTANCE_ACCESS="{support: x}")
     assert done.returncode != 0
     assert "started" not in done.stdout
+    assert "ImproperlyConfigured: CCCADMIN_INSTANCE_ACCESS must be a JSON object" in done.stderr
+    assert "It is not JSON: Expecting property name" in done.stderr
 
 
 # -- system checks (manage.py check) -----------------------------------------------------------
