@@ -8,6 +8,7 @@ canonical links that leave defaults out.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ DEFAULT_PER_PAGE = 25
 SEARCH_MAX_LENGTH = 32
 # What people type between digits: spaces, dashes, dots, parentheses.
 _NUMBER_PUNCTUATION = re.compile(r"[\s\-\.\(\)\u2010-\u2015]+")
+_DIGITS = re.compile(r"[0-9]*")
 
 
 class ListFilterForm(forms.Form):
@@ -68,7 +70,14 @@ class NumberFilterForm(ListFilterForm):
 
     @staticmethod
     def normalise_q(value: str) -> str:
-        return _NUMBER_PUNCTUATION.sub("", value)
+        # NFKC first: a Chinese input method types full-width digits and dashes.
+        return _NUMBER_PUNCTUATION.sub("", unicodedata.normalize("NFKC", value))
+
+    def clean_q(self) -> str:
+        q = super().clean_q()
+        if not _DIGITS.fullmatch(q):
+            raise forms.ValidationError(_("A phone number holds only digits."), code="digits")
+        return q
 
 
 def _printable(value: str) -> str:

@@ -136,6 +136,8 @@ def test_empty_view_is_the_default_without_notice():
         ("(0833) 0011.0001", "083300110001"),
         ("0833\u20130011", "08330011"),  # an en dash, as word processors type it
         ("0833\t0011", "08330011"),
+        ("０８３３－００１１", "08330011"),  # full-width, as a Chinese input method types it
+        ("0833\u30000011", "08330011"),  # an ideographic space
         ("", ""),
     ],
 )
@@ -144,6 +146,16 @@ def test_number_search_drops_spaces_dashes_dots_and_parentheses(raw, cleaned):
 
     assert query["q"] == cleaned
     assert query.notices == ()
+
+
+@pytest.mark.parametrize("raw", ["abc", "0833a", "+86 833", "٠٨٣٣"])
+def test_a_number_search_with_other_than_digits_falls_back_with_a_notice(raw):
+    query = number_query(q=raw)
+
+    assert query["q"] == ""
+    assert query.notices == (
+        f"“{raw}” is not a valid value for “Search numbers”; showing the default.",
+    )
 
 
 def test_skill_group_search_keeps_inner_punctuation():
