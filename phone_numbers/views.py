@@ -73,6 +73,7 @@ def number_list(
     )
     context["views"] = [
         {
+            "value": value,
             "label": label,
             "url": request.path + query.query_string(view=value),
             "is_current": query["view"] == value,

@@ -13,6 +13,54 @@
   }
   document.addEventListener("htmx:afterSettle", announceSummary);
 
+  // Screen readers hear that the results are being replaced; the spinner is decoration.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.target.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    event.detail.target.removeAttribute("aria-busy");
+  });
+
+  // htmx moves focus to the element of the same id in the new content (a pager or view link);
+  // when there is none (Next on the last page), focus goes to the summary, not to the top.
+  var focusedBeforeSwap = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    focusedBeforeSwap = document.activeElement;
+  });
+  function keepFocusInResults() {
+    var lost =
+      focusedBeforeSwap &&
+      focusedBeforeSwap !== document.body &&
+      !document.body.contains(focusedBeforeSwap);
+    focusedBeforeSwap = null;
+    var summary = document.getElementById("result-summary");
+    if (lost && (!document.activeElement || document.activeElement === document.body) && summary) {
+      summary.focus();
+    }
+  }
+  document.addEventListener("htmx:afterSettle", keepFocusInResults);
+
+  // A pager or view link followed while a search was still pending shows results for the
+  // previous search: bring the form back in line with the query the results answer, except
+  // the field the user is in.
+  function alignFiltersWithResults() {
+    var summary = document.getElementById("result-summary");
+    var form = document.getElementById("filters");
+    if (!summary || !form) {
+      return;
+    }
+    Array.prototype.forEach.call(summary.attributes, function (attribute) {
+      if (attribute.name.indexOf("data-applied-") !== 0) {
+        return;
+      }
+      var field = form.elements.namedItem(attribute.name.slice("data-applied-".length));
+      if (field && field !== document.activeElement && field.value !== attribute.value) {
+        field.value = attribute.value;
+      }
+    });
+  }
+  document.addEventListener("htmx:afterSettle", alignFiltersWithResults);
+
   // A request that got no answer (network down, or the SSO proxy sending an expired session
   // to the identity provider) would otherwise leave stale results without a word.
   function showUnreachable(event) {

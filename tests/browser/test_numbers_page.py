@@ -224,17 +224,62 @@ def test_announcer_repeats_the_summary_after_each_swap(page: Page) -> None:
     expect(announcement(page, "No numbers match.")).to_have_count(1)
 
 
-def test_loading_indicator_shows_while_a_swap_waits(page: Page, app_emulator: Emulator) -> None:
+def test_results_are_marked_busy_while_a_swap_waits(page: Page, app_emulator: Emulator) -> None:
     open_numbers(page)
-    loading = page.get_by_role("status").filter(has_text="Loading…")
-    expect(loading).to_have_count(1)
-    expect(loading).to_have_css("opacity", "0")
+    results = page.get_by_role("region", name="Results")
+    expect(results).not_to_have_attribute("aria-busy", "true")
 
     app_emulator.faults.latency = 1.5
     page.get_by_role("link", name="Eligible", exact=True).click()
-    expect(loading).to_have_css("opacity", "1")
+    expect(results).to_have_attribute("aria-busy", "true")
     expect(summary(page)).to_have_text("Showing 1–25 of 401 numbers")
-    expect(loading).to_have_css("opacity", "0")
+    expect(results).not_to_have_attribute("aria-busy", "true")
+    # The spinner is decoration: nothing announces "Loading…" while the page is idle.
+    expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
+
+
+def test_keyboard_paging_keeps_focus_on_the_pager(page: Page) -> None:
+    open_numbers(page)
+    page.get_by_role("link", name="Next").focus()
+    page.keyboard.press("Enter")
+    expect(summary(page)).to_have_text("Showing 26–50 of 61 numbers")
+    expect(page.get_by_role("link", name="Next")).to_be_focused()
+
+    page.keyboard.press("Enter")
+    expect(summary(page)).to_have_text("Showing 51–61 of 61 numbers")
+    # No Next link on the last page: focus goes to the summary of the new page.
+    expect(summary(page)).to_be_focused()
+
+    page.get_by_role("link", name="1", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(summary(page)).to_have_text("Showing 1–25 of 61 numbers")
+    expect(page.get_by_role("link", name="1", exact=True)).to_be_focused()
+
+
+def test_keyboard_view_switch_keeps_focus_on_the_toggle(page: Page) -> None:
+    open_numbers(page)
+    page.get_by_role("link", name="Eligible", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(summary(page)).to_have_text("Showing 1–25 of 401 numbers")
+    expect(page.get_by_role("link", name="Eligible", exact=True)).to_be_focused()
+
+
+def test_a_link_followed_during_a_search_brings_the_form_in_line(
+    page: Page, app_emulator: Emulator
+) -> None:
+    """The newest request wins, and the search box never claims a search the results lack."""
+    open_numbers(page)
+    app_emulator.faults.latency = 0.7
+    search = page.get_by_role("searchbox", name="Search numbers")
+    search.fill("0833")
+    page.wait_for_timeout(400)  # the search is sent and waiting for its answer
+    page.get_by_role("link", name="Next").click()
+
+    expect(page).to_have_url(at(f"{NUMBERS}?page=2"))
+    expect(summary(page)).to_have_text("Showing 26–50 of 61 numbers")
+    expect(search).to_have_value("")
+    page.wait_for_timeout(1000)  # the aborted search's answer, had it come, would be in by now
+    expect(summary(page)).to_have_text("Showing 26–50 of 61 numbers")
 
 
 @pytest.mark.parametrize(
