@@ -13,7 +13,6 @@ every request, so no identity outlives it. Modes (CCCADMIN_AUTH_MODE):
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -151,15 +150,23 @@ class HeaderAuthenticator:
         )
 
 
-_JWKS_UNREACHABLE = (jwt.PyJWKClientConnectionError, OSError)
-_JWKS_UNUSABLE = (jwt.PyJWKSetError, json.JSONDecodeError)
+class KeySetUnusable(Exception):
+    """The IdP's key set was fetched but holds nothing usable (not JSON, no signing key)."""
 
 
-def _jwks_denial(error: Exception) -> Denied:
-    """A key set that cannot be fetched or used is the IdP's problem (503), not the user's."""
-    if isinstance(error, _JWKS_UNREACHABLE):
-        return Denied(503, f"JWKS unreachable: {type(error).__name__}")
-    return Denied(503, f"JWKS unusable: {type(error).__name__}: {error}")
+class _KeySetClient(jwt.PyJWKClient):
+    """PyJWT raises the same PyJWKClientError for a key set it cannot use as for a kid the set
+    lacks: the first is the IdP's problem (503), the second the token's (401). Every fetch and
+    check of the set goes through here, so its failures are told apart."""
+
+    def get_signing_keys(self, refresh: bool = False) -> list[jwt.PyJWK]:
+        try:
+            return super().get_signing_keys(refresh)
+        except jwt.PyJWKClientConnectionError:
+            raise
+        # ValueError: a body that is not JSON, or not even UTF-8.
+        except (jwt.PyJWKClientError, jwt.PyJWKSetError, ValueError) as error:
+            raise KeySetUnusable(f"{type(error).__name__}: {error}") from None
 
 
 class JwtAuthenticator:
@@ -181,12 +188,22 @@ class JwtAuthenticator:
         # The key set is cached for its lifespan and refetched on an unknown kid; a short timeout
         # bounds a slow IdP. No per-kid cache: it never expires, so a key the IdP revoked would
         # stay trusted.
-        return jwt.PyJWKClient(
+        return _KeySetClient(
             settings.CCCADMIN_JWT_JWKS_URL,
             cache_keys=False,
             lifespan=settings.CCCADMIN_JWT_JWKS_CACHE_SECONDS,
             timeout=settings.CCCADMIN_JWT_JWKS_TIMEOUT,
         )
+
+    def _signing_key(self, kid: str | None) -> jwt.PyJWK:
+        """The IdP's key for `kid` (an unknown kid refetches the set once); a kid the set lacks
+        raises PyJWKClientError, a set that cannot be fetched or used is answered 503."""
+        try:
+            return self.jwks.get_signing_key(kid)
+        except (jwt.PyJWKClientConnectionError, OSError) as error:
+            raise Denied(503, f"JWKS unreachable: {type(error).__name__}") from None
+        except KeySetUnusable as error:
+            raise Denied(503, f"JWKS unusable: {error}") from None
 
     def authenticate(self, request: HttpRequest) -> Claims:
         if self.trusted:
@@ -195,13 +212,7 @@ class JwtAuthenticator:
         if not token:
             raise Denied(401, f"no {settings.CCCADMIN_JWT_HEADER} header")
         try:
-            # The key set first: a broken one is the IdP's problem (503), not the user's (401).
-            self.jwks.get_signing_keys()
-        except (*_JWKS_UNREACHABLE, *_JWKS_UNUSABLE, jwt.PyJWKClientError) as error:
-            raise _jwks_denial(error) from None
-        try:
-            # An unknown kid refetches the key set once, which can fail like the fetch above.
-            key = self.jwks.get_signing_key_from_jwt(token)
+            key = self._signing_key(jwt.get_unverified_header(token).get("kid"))
             claims = jwt.decode(
                 token,
                 key=key,
@@ -211,8 +222,6 @@ class JwtAuthenticator:
                 leeway=settings.CCCADMIN_JWT_LEEWAY,
                 options={"require": ["exp", "iss", "aud"]},
             )
-        except (*_JWKS_UNREACHABLE, *_JWKS_UNUSABLE) as error:
-            raise _jwks_denial(error) from None
         except jwt.PyJWTError as error:
             # The exception names what failed (signature, audience, expiry, kid); never the token.
             raise Denied(401, f"invalid assertion: {type(error).__name__}: {error}") from None

@@ -33,8 +33,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.test import Client
+from django.test import Client, RequestFactory
 
+from cccadmin.auth import Denied, JwtAuthenticator
 from phone_numbers.ccc.emulator import Emulator
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
@@ -945,6 +946,34 @@ def test_jwt_key_removed_from_the_jwks_stops_working(
     assert jwks_server.fetches >= 2
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [b'["not", "a", "key set"]', b'{"keys": [{"kty": "RSA", "kid": "enc", "use": "enc"}]}'],
+    ids=["not-an-object", "no-signing-key"],
+)
+def test_jwt_a_key_set_broken_when_refetched_for_an_unknown_kid_is_503(
+    jwt_mode, keys, jwks_server: JwksServer, broken
+):
+    """An unknown kid refetches the key set; if that comes back broken, the IdP is at fault."""
+    authenticator = JwtAuthenticator()
+    authenticator.jwks.cooldown_duration = 0  # refetch at once, not after PyJWT's 30 s
+    request = RequestFactory().get("/", headers={JWT_HEADER: rs256(keys)})
+    assert authenticator.authenticate(request).username
+    unknown_kid = jwt.encode(claims(), keys.other_rsa, algorithm="RS256", headers={"kid": "new"})
+
+    jwks_server.body = broken
+    with pytest.raises(Denied) as refused:
+        authenticator.authenticate(RequestFactory().get("/", headers={JWT_HEADER: unknown_kid}))
+    assert refused.value.status == 503
+    assert refused.value.reason.startswith("JWKS unusable")
+
+    jwks_server.publish(keys.jwks())
+    with pytest.raises(Denied) as refused:
+        authenticator.authenticate(RequestFactory().get("/", headers={JWT_HEADER: unknown_kid}))
+    assert refused.value.status == 401  # a good key set without the kid: the token is at fault
+    assert jwks_server.fetches == 3
+
+
 def blackhole() -> socket.socket:
     """A listening socket that never answers: connections queue up and hang."""
     listener = socket.socket()
@@ -986,8 +1015,17 @@ def test_jwt_unreachable_jwks_refuses_quickly(
         (200, b'["not", "a", "key set"]', "JWKS unusable: PyJWKClientError"),
         (200, b'{"keys": []}', "JWKS unusable: PyJWKSetError"),
         (200, b'{"keys": [{"kty": "RSA", "kid": "half-a-key"}]}', "JWKS unusable: PyJWKSetError"),
+        (200, b"\x80\x81 not even UTF-8", "JWKS unusable: UnicodeDecodeError"),
     ],
-    ids=["server-error", "bad-gateway", "not-json", "not-an-object", "no-keys", "no-usable-key"],
+    ids=[
+        "server-error",
+        "bad-gateway",
+        "not-json",
+        "not-an-object",
+        "no-keys",
+        "no-usable-key",
+        "not-utf-8",
+    ],
 )
 def test_jwt_broken_jwks_refuses_with_503(
     client: Client, jwt_mode, keys, jwks_server: JwksServer, caplog, status, body, reason
