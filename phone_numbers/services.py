@@ -80,7 +80,8 @@ def unusable_ccc_settings() -> list[str]:
         or not url.host
         or not _is_printable_ascii(endpoint)
         or url.raw_path not in (b"", b"/")
-        or url.fragment
+        or "?" in endpoint
+        or "#" in endpoint
     ):
         problems.append(
             f"CCC_ENDPOINT ({settings.CCC_ENDPOINT!r}) is not a URL or host name such as "

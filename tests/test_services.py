@@ -390,6 +390,8 @@ def test_an_endpoint_without_the_key_id_names_only_it(settings, fresh_client):
         "https://",
         "https://ccc example.com",
         "https://ccc.example.com/some/path",
+        "https://ccc.example.com#",
+        "https://ccc.example.com?",
         "https://ccc.example.com\nhttps://other.example.com",
     ],
 )

@@ -106,7 +106,7 @@ def error_from_response(
     headers = headers or {}
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         payload = None
     if 300 <= http_status < 400:
         # Retrying cannot help: the endpoint is wrong (e.g. http:// where CCC wants https://).

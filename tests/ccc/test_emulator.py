@@ -416,11 +416,14 @@ def test_a_nonce_is_forgotten_once_its_request_could_no_longer_be_replayed():
     params = {"PageNumber": "1", "PageSize": "10"}
     assert_ok(call(emulator, "ListInstances", params, nonce="n-1", date=acs_date(now[0])))
 
-    now[0] += 29 * 60
-    replay = call(emulator, "ListInstances", params, nonce="n-1", date=acs_date(now[0]))
+    # Signed 15 minutes ahead, it passed the date check; 30 minutes on it still would.
+    first = acs_date(now[0] + 15 * 60)
+    assert_ok(call(emulator, "ListInstances", params, nonce="n-2", date=first))
+    now[0] += 30 * 60
+    replay = call(emulator, "ListInstances", params, nonce="n-2", date=first)
     assert_gateway_error(replay, 400, "SignatureNonceUsed")
 
-    now[0] += 2 * 60
+    now[0] += 1
     assert_ok(call(emulator, "ListInstances", params, nonce="n-1", date=acs_date(now[0])))
 
 
@@ -725,8 +728,10 @@ def test_an_unknown_skill_group_does_not_exist_in_the_instance(emulator, skill_g
         ("9" * 40, "Parameter.Maximum"),
         ("9" * 5000, "Parameter.Maximum"),
         ("-" + "9" * 5000, "Parameter.Minimum"),
+        ("0" * 5000 + "101", "Parameter.Maximum"),
+        ("-" + "0" * 5000 + "1", "Parameter.Minimum"),
     ],
-    ids=["40-digits", "5000-digits", "minus-5000-digits"],
+    ids=["40-digits", "5000-digits", "minus-5000-digits", "leading-zeros", "minus-leading-zeros"],
 )
 def test_an_integer_of_any_length_is_out_of_range_not_a_crash(emulator, value, code):
     assert_product_error(list_numbers(emulator, PageNumber=value), 400, code)

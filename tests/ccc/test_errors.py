@@ -134,6 +134,7 @@ def test_code_prefixes_match_whole_segments():
         (404, b"", CccError),
         (400, b'{"Message": "no code here"}', CccError),
         (400, b'{"Code": "", "Message": "empty code"}', CccError),
+        (500, b"[" * 100_000, UnavailableError),
     ],
     ids=[
         "html-502",
@@ -143,6 +144,7 @@ def test_code_prefixes_match_whole_segments():
         "empty-404",
         "no-code",
         "empty-code",
+        "nested-too-deep",
     ],
 )
 def test_bodies_that_are_not_ccc_errors(status, body, error_class):

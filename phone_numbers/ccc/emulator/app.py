@@ -390,7 +390,7 @@ class Emulator:
         with self._lock:
             # A request older than twice the allowed skew fails the date check anyway, so its
             # nonce can be forgotten.
-            while self._nonce_times and now - self._nonce_times[0][0] >= MAX_CLOCK_SKEW_SECONDS * 2:
+            while self._nonce_times and now - self._nonce_times[0][0] > MAX_CLOCK_SKEW_SECONDS * 2:
                 self._nonces.discard(self._nonce_times.popleft()[1])
             if nonce in self._nonces:
                 raise GatewayError(
@@ -554,10 +554,10 @@ def _integer(params: Mapping[str, str], name: str) -> int | None:
     # Plain ASCII digits only: int() would also take "1_0", " 5" and full-width digits.
     if not _INTEGER.fullmatch(value):
         raise parameter_invalid(name, f"{value!r} is not an integer.")
-    if len(value.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
-        # Out of every range here, and int() refuses strings over 4,300 digits.
-        return -(10**_MAX_DIGITS) if value.startswith("-") else 10**_MAX_DIGITS
-    return int(value)
+    digits = value.lstrip("+-").lstrip("0") or "0"
+    # Over 18 digits is out of every range here, and int() refuses strings over 4,300 digits.
+    number = 10**_MAX_DIGITS if len(digits) > _MAX_DIGITS else int(digits)
+    return -number if value.startswith("-") else number
 
 
 def _boolean(params: Mapping[str, str], name: str, *, required: bool) -> bool | None:
