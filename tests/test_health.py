@@ -127,6 +127,19 @@ def test_readyz_reports_missing_credentials_without_calling(
     assert served_emulator.request_count == 0
 
 
+def test_readyz_reports_a_malformed_endpoint_without_calling(
+    client: Client, settings, served_emulator: Emulator
+):
+    settings.CCC_ENDPOINT = "https://ccc.example.com:port"
+    services.ccc_client.cache_clear()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["problem"] == (
+        "CCC settings are missing or malformed (see manage.py check)"
+    )
+    assert served_emulator.request_count == 0
+
+
 @pytest.fixture
 def one_attempt() -> Iterator[None]:
     stamina.set_testing(True, attempts=1)
