@@ -113,10 +113,15 @@ def test_readyz_reports_refused_credentials(client: Client, settings, served_emu
     assert served_emulator.request_count == 1
 
 
-def test_readyz_reports_missing_credentials_without_calling(
-    client: Client, settings, served_emulator: Emulator
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("CCC_ACCESS_KEY_SECRET", ""), ("CCC_ENDPOINT", "https://ccc.example.com:port")],
+    ids=["missing-secret", "malformed-endpoint"],
+)
+def test_readyz_reports_unusable_settings_without_calling(
+    client: Client, settings, served_emulator: Emulator, name, value
 ):
-    settings.CCC_ACCESS_KEY_SECRET = ""
+    setattr(settings, name, value)
     services.ccc_client.cache_clear()
     response = client.get("/readyz")
     assert response.status_code == 503
@@ -124,19 +129,6 @@ def test_readyz_reports_missing_credentials_without_calling(
         "status": "unavailable",
         "problem": "CCC settings are missing or malformed (see manage.py check)",
     }
-    assert served_emulator.request_count == 0
-
-
-def test_readyz_reports_a_malformed_endpoint_without_calling(
-    client: Client, settings, served_emulator: Emulator
-):
-    settings.CCC_ENDPOINT = "https://ccc.example.com:port"
-    services.ccc_client.cache_clear()
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["problem"] == (
-        "CCC settings are missing or malformed (see manage.py check)"
-    )
     assert served_emulator.request_count == 0
 
 
