@@ -1,3 +1,1 @@
-"""cccadmin: an admin dashboard for Alibaba Cloud Contact Center phone numbers."""
-
-__version__ = "0.1.0"
+"""The Django project: settings, URLs, WSGI/ASGI entry points and the health probes."""

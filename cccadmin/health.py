@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
-from phone_numbers import services
+from phone_numbers.connection import readiness_problem
 
 
 def healthz() -> JsonResponse:
@@ -22,7 +22,7 @@ def healthz() -> JsonResponse:
 
 def readyz() -> JsonResponse:
     """This process can sign a request and reach CCC (checked at most every few seconds)."""
-    problem = services.ccc_readiness_problem()
+    problem = readiness_problem()
     if problem:
         return JsonResponse({"status": "unavailable", "problem": problem}, status=503)
     return JsonResponse({"status": "ready"})

@@ -28,7 +28,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "template_partials",
-    "cccadmin",
+    "portal",
     "phone_numbers",
 ]
 
@@ -158,7 +158,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "cccadmin.auth.SsoMiddleware",
+    "portal.auth.SsoMiddleware",
     "phone_numbers.middleware.CccErrorMiddleware",
 ]
 
@@ -227,4 +227,4 @@ LOGGING = {
 }
 # Error reports (the DEBUG page, mailed reports) hide the CCC credentials, request signatures
 # and the SSO assertion, even in frame variables.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "cccadmin.error_reports.SecretHidingExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.SecretHidingExceptionReporterFilter"

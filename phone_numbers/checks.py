@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from .services import missing_credential_settings, unusable_ccc_settings
+from .connection import missing_credential_settings, unusable_ccc_settings
 
 
 @register()

@@ -9,17 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cccadmin.htmx import render_alert
+from portal.alerts import render_alert
 
-from .ccc import (
-    AuthenticationError,
-    CccError,
-    InvalidParameterError,
-    NotFoundError,
-    ThrottlingError,
-    UnavailableError,
-)
-from .services import CccNotConfigured
+from . import ccc
+from .connection import CccNotConfigured
 
 DEFAULT_RETRY_AFTER_SECONDS = 5
 
@@ -40,11 +33,11 @@ class CccErrorMiddleware:
                 detail=str(exception),
                 back_url=back_url(exception, request),
             )
-        if not isinstance(exception, CccError):
+        if not isinstance(exception, ccc.CccError):
             return None
         status, title, detail = describe(exception, request)
         headers = None
-        if isinstance(exception, ThrottlingError | UnavailableError):
+        if isinstance(exception, ccc.ThrottlingError | ccc.UnavailableError):
             wait = exception.retry_after or DEFAULT_RETRY_AFTER_SECONDS
             headers = {"Retry-After": str(math.ceil(wait))}
         return render_alert(
@@ -53,7 +46,7 @@ class CccErrorMiddleware:
             title=title,
             detail=detail,
             # Credential errors name nothing an attacker could use; the RequestId is enough.
-            code="" if isinstance(exception, AuthenticationError) else exception.code,
+            code="" if isinstance(exception, ccc.AuthenticationError) else exception.code,
             request_id=exception.request_id,
             back_url=back_url(exception, request),
             headers=headers,
@@ -73,7 +66,7 @@ def back_url(error: Exception, request: HttpRequest) -> str:
     return reverse("phone_numbers:instance_list")
 
 
-def describe(error: CccError, request: HttpRequest) -> tuple[int, str, str]:
+def describe(error: ccc.CccError, request: HttpRequest) -> tuple[int, str, str]:
     """HTTP status, headline and advice for a CCC error; nothing an attacker could use."""
     ids = request.resolver_match.kwargs if request.resolver_match else {}
     retried = (
@@ -81,7 +74,7 @@ def describe(error: CccError, request: HttpRequest) -> tuple[int, str, str]:
         if error.attempts > 1
         else ""
     )
-    if isinstance(error, NotFoundError):
+    if isinstance(error, ccc.NotFoundError):
         if error.code == "NotExists.InstanceId":
             title = _("Instance “%(instance)s” was not found.") % {
                 "instance": ids.get("instance_id", "")
@@ -94,13 +87,13 @@ def describe(error: CccError, request: HttpRequest) -> tuple[int, str, str]:
         else:
             title = _("What you asked for was not found.")
         return 404, title, _("Check the link, or go back and pick it from the list.")
-    if isinstance(error, ThrottlingError):
+    if isinstance(error, ccc.ThrottlingError):
         return (
             503,
             _("The contact center is busy (requests are being throttled)."),
             " ".join(filter(None, [retried, _("Wait a few seconds and try again.")])),
         )
-    if isinstance(error, UnavailableError):
+    if isinstance(error, ccc.UnavailableError):
         if error.code == "Timeout":
             title = _("The contact center did not answer in time.")
             status = 504
@@ -116,7 +109,7 @@ def describe(error: CccError, request: HttpRequest) -> tuple[int, str, str]:
                 )
             ),
         )
-    if isinstance(error, AuthenticationError):
+    if isinstance(error, ccc.AuthenticationError):
         return (
             502,
             _("This server's CCC credentials need attention."),
@@ -125,6 +118,6 @@ def describe(error: CccError, request: HttpRequest) -> tuple[int, str, str]:
                 "configuration of cccadmin."
             ),
         )
-    if isinstance(error, InvalidParameterError):
+    if isinstance(error, ccc.InvalidParameterError):
         return 400, _("The request is not valid."), error.message
     return 502, _("The contact center answered with an error."), error.message

@@ -1,18 +1,23 @@
-"""django-tables2 tables over one fetched page, paginated by the API's TotalCount."""
+"""django-tables2 tables over the rows of one result page, with the sentences that describe them.
+
+The table holds only the page's rows (its length is what it holds); paging is the result page's
+and the pager's, never the table's.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from .ccc import NumberUsage, PhoneNumber, SkillGroup
-from .forms import ListQuery
-from .services import ResultPage
+from .paging import ResultPage
 
 USAGE_LABELS = {
     NumberUsage.INBOUND: _("Inbound only"),
@@ -20,38 +25,70 @@ USAGE_LABELS = {
     NumberUsage.BIDIRECTION: _("Inbound and outbound"),
 }
 
+# Whole sentences, plural on `count`: a translator never splices a noun into a sentence.
+NUMBERS_SHOWN = ngettext_lazy(
+    "Showing %(start)s–%(end)s of %(total)s number",
+    "Showing %(start)s–%(end)s of %(total)s numbers",
+    "count",
+)
+SKILL_GROUPS_SHOWN = ngettext_lazy(
+    "Showing %(start)s–%(end)s of %(total)s skill group",
+    "Showing %(start)s–%(end)s of %(total)s skill groups",
+    "count",
+)
 
-class ResultPageData(tables.data.TableListData):
-    """The one fetched page standing in for every match: the paginator counts the API's total
-    and asks only for the slice this page holds."""
 
-    def __init__(self, result: ResultPage) -> None:
-        super().__init__(list(result.items))
-        self.result = result
-        self._offset = (result.page - 1) * result.per_page
-
-    def __len__(self) -> int:
-        return self.result.reachable_count
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, slice):
-            start = max((key.start or 0) - self._offset, 0)
-            stop = None if key.stop is None else max(key.stop - self._offset, 0)
-            return self.data[start:stop]
-        return self.data[key - self._offset]
+def _count(value: int) -> str:
+    return number_format(value, force_grouping=True)
 
 
 class ResultTable(tables.Table):
-    """A table of one API result page; sorting is off because the API cannot sort."""
+    """The rows of one result page; sorting is off because the API cannot sort.
+
+    Each table names its rows in whole sentences: `summary_text` (the range shown) and
+    Meta.empty_text (no match at all).
+    """
+
+    summary_text: ClassVar[Promise]
+    # The same for every list, so it names no rows.
+    truncated_text = ngettext_lazy(
+        "Only the first %(reachable)s of %(total)s match can be listed. "
+        "Narrow the search to reach the rest.",
+        "Only the first %(reachable)s of %(total)s matches can be listed. "
+        "Narrow the search to reach the rest.",
+        "count",
+    )
 
     def __init__(self, result: ResultPage, **kwargs: Any) -> None:
-        super().__init__(ResultPageData(result), orderable=False, **kwargs)
-        if result.page <= result.num_pages:
-            self.paginate(per_page=result.per_page, page=result.page)
+        super().__init__(list(result.items), orderable=False, **kwargs)
+        self.result = result
 
     class Meta:
         template_name = "phone_numbers/table.html"
         attrs = {"class": "table table-sm table-hover align-middle mb-0"}
+
+    def summary(self) -> str:
+        """What the results show: their range, or that nothing matches ("" past the end)."""
+        result = self.result
+        if result.items:
+            return self.summary_text % {
+                "count": result.reachable_count,
+                "start": _count(result.start_index),
+                "end": _count(result.end_index),
+                "total": _count(result.reachable_count),
+            }
+        return "" if result.total_count else str(self.empty_text)
+
+    def truncation_notice(self) -> str:
+        """How many match beyond the API's reach, or "" when every match can be listed."""
+        result = self.result
+        if not result.is_truncated:
+            return ""
+        return self.truncated_text % {
+            "count": result.total_count,
+            "total": _count(result.total_count),
+            "reachable": _count(result.reachable_count),
+        }
 
 
 class PhoneNumberTable(ResultTable):
@@ -63,6 +100,8 @@ class PhoneNumberTable(ResultTable):
     contact_flow_id = tables.Column(
         verbose_name=_("Contact flow"), attrs={"td": {"class": "font-monospace small"}}
     )
+
+    summary_text = NUMBERS_SHOWN
 
     class Meta(ResultTable.Meta):
         empty_text = _("No numbers match.")
@@ -95,6 +134,8 @@ class SkillGroupTable(ResultTable):
         verbose_name=_("Agents"), attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}}
     )
 
+    summary_text = SKILL_GROUPS_SHOWN
+
     class Meta(ResultTable.Meta):
         empty_text = _("No skill groups match.")
         attrs = {**ResultTable.Meta.attrs, "aria-label": _("Skill groups")}
@@ -110,40 +151,3 @@ class SkillGroupTable(ResultTable):
             kwargs={"instance_id": self.instance_id, "skill_group_id": record.skill_group_id},
         )
         return format_html('<a href="{}">{}</a>', url, record.display_name or record.name)
-
-
-@dataclass(frozen=True)
-class PageLink:
-    label: str
-    url: str = ""  # empty for the ellipsis
-    is_current: bool = False
-
-
-@dataclass(frozen=True)
-class Pager:
-    previous_url: str
-    next_url: str
-    pages: tuple[PageLink, ...]
-
-
-def pager(table: ResultTable, query: ListQuery, path: str) -> Pager | None:
-    """Canonical links for the table's pages, or None when there is only one page."""
-    page = getattr(table, "page", None)
-    if page is None or table.paginator.num_pages <= 1:
-        return None
-
-    def url(number: int) -> str:
-        return path + query.query_string(page=number)
-
-    return Pager(
-        previous_url=url(page.previous_page_number()) if page.has_previous() else "",
-        next_url=url(page.next_page_number()) if page.has_next() else "",
-        pages=tuple(
-            PageLink(str(number), url(number), number == page.number)
-            if isinstance(number, int)
-            else PageLink(str(number))
-            for number in table.paginator.get_elided_page_range(
-                page.number, on_each_side=2, on_ends=1
-            )
-        ),
-    )

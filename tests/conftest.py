@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
-from phone_numbers import services
+from phone_numbers import connection
 from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 from phone_numbers.emulator_server import running_emulator
 
@@ -19,24 +19,30 @@ def _clear_django_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_client() -> Iterator[None]:
+    """Each test builds the process's client anew (from its settings) and closes it after."""
+    connection.use_client(None)
+    yield
+    replaced = connection.use_client(None)
+    if replaced is not None:
+        replaced.close()
+
+
 @pytest.fixture
-def app_emulator() -> Iterator[Emulator]:
+def app_emulator() -> Emulator:
     """The emulator the app reaches in-process (no CCC_ENDPOINT), with fresh demo data.
 
     Faults, latency and request counts start clean; use `request_count` to count API calls.
     """
-    services.ccc_client.cache_clear()
-    services.embedded_emulator.cache_clear()
-    emulator = services.embedded_emulator()
-    yield emulator
-    services.ccc_client().close()
-    services.ccc_client.cache_clear()
-    services.embedded_emulator.cache_clear()
+    emulator = Emulator()
+    connection.use_client(connection.build_client(emulator=emulator))
+    return emulator
 
 
 @pytest.fixture
 def served_emulator(settings) -> Iterator[Emulator]:
-    """The app pointed at an emulator on a real socket (CCC_ENDPOINT), with a fresh client.
+    """The app pointed at an emulator on a real socket (CCC_ENDPOINT).
 
     Settings changed in the test before its first request reach the client, which is built then.
     """
@@ -44,8 +50,4 @@ def served_emulator(settings) -> Iterator[Emulator]:
         settings.CCC_ENDPOINT = url
         settings.CCC_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID
         settings.CCC_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET
-        services.ccc_client.cache_clear()
         yield emulator
-        if services.ccc_client.cache_info().currsize:
-            services.ccc_client().close()
-        services.ccc_client.cache_clear()

@@ -35,7 +35,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client, RequestFactory
 
-from cccadmin.auth import Denied, JwtAuthenticator
 from phone_numbers.ccc.emulator import Emulator
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
@@ -45,6 +44,7 @@ from phone_numbers.ccc.emulator.dataset import (
     InstanceRecord,
 )
 from phone_numbers.emulator_server import QuietRequestHandler
+from portal.auth import Denied, JwtAuthenticator
 
 from .pages import Html
 
@@ -83,7 +83,7 @@ def denials(caplog) -> list[str]:
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name == "cccadmin.auth" and record.levelno == logging.WARNING
+        if record.name == "portal.auth" and record.levelno == logging.WARNING
     ]
 
 
@@ -1073,7 +1073,7 @@ def test_a_forged_line_break_cannot_split_the_denial_log(settings, client, caplo
     settings.CCCADMIN_AUTH_MODE = "header"
     settings.CCCADMIN_TRUSTED_PROXIES = ["10.0.3.7/32"]
     settings.CCCADMIN_VIEWER_GROUPS = ["support"]
-    caplog.set_level(logging.WARNING, logger="cccadmin.auth")
+    caplog.set_level(logging.WARNING, logger="portal.auth")
 
     client.get("/%0Aaccess%20granted:%20user=admin", REMOTE_ADDR="10.9.9.9")
 

@@ -5,29 +5,35 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from django.http import QueryDict
+from django.test import RequestFactory
 
 from phone_numbers.forms import (
     DEFAULT_PER_PAGE,
+    SEARCH_INPUT_MAX_LENGTH,
     SEARCH_MAX_LENGTH,
     ListQuery,
     NumberFilterForm,
     SkillGroupFilterForm,
 )
-from phone_numbers.services import MAX_REACHABLE_ROWS
+from phone_numbers.paging import MAX_REACHABLE_ROWS, ResultPage
 
 NUMBER_DEFAULTS = {"view": "linked", "q": "", "active": "", "per_page": 25, "page": 1}
 CUT_NOTICE = f"The search was cut to its first {SEARCH_MAX_LENGTH} characters."
 
 
+PATH = "/instances/ccc-test/skill-groups/skillgroup@ccc-test/numbers/"
+
+
 def number_query(query_string: str = "", **params: str) -> ListQuery:
-    data = QueryDict(query_string or urlencode(params))
-    return ListQuery.from_request(NumberFilterForm, data)
+    request = RequestFactory().get(f"{PATH}?{query_string or urlencode(params)}")
+    return ListQuery.from_request(NumberFilterForm, request)
 
 
 def skill_group_query(query_string: str = "", **params: str) -> ListQuery:
-    data = QueryDict(query_string or urlencode(params))
-    return ListQuery.from_request(SkillGroupFilterForm, data)
+    request = RequestFactory().get(
+        f"/instances/ccc-test/skill-groups/?{query_string or urlencode(params)}"
+    )
+    return ListQuery.from_request(SkillGroupFilterForm, request)
 
 
 # -- defaults and canonical links ------------------------------------------------------------
@@ -333,3 +339,144 @@ def test_unknown_parameters_are_ignored_and_left_out_of_links():
 
     assert query.notices == ()
     assert query.query_string() == "?q=0833"
+
+
+# -- pager: canonical links for the result's pages -----------------------------------------
+
+
+def result_page(page: int, per_page: int, total: int) -> ResultPage:
+    """A result page of placeholder rows: the pager looks only at the counts."""
+    rows = max(0, min(per_page, total - (page - 1) * per_page))
+    return ResultPage(items=(None,) * rows, page=page, per_page=per_page, total_count=total)
+
+
+def test_a_single_page_needs_no_pager():
+    assert number_query().pager(result_page(1, 25, 25)) is None
+    assert number_query().pager(result_page(1, 25, 0)) is None
+
+
+def test_the_pager_elides_pages_far_from_the_current_one():
+    current = number_query("per_page=10&page=50").pager(result_page(50, 10, 10_000))
+
+    assert [link.label for link in current.pages] == [
+        "1",
+        "…",
+        "48",
+        "49",
+        "50",
+        "51",
+        "52",
+        "…",
+        "1000",
+    ]
+    assert [link.label for link in current.pages if link.is_current] == ["50"]
+    assert [link.url for link in current.pages if link.label == "…"] == ["", ""]
+
+
+def test_pager_links_are_canonical():
+    current = number_query("q=0833&per_page=10&page=50").pager(result_page(50, 10, 10_000))
+
+    urls = {link.label: link.url for link in current.pages if link.url}
+    assert urls["1"] == PATH + "?q=0833&per_page=10"
+    assert urls["49"] == PATH + "?q=0833&per_page=10&page=49"
+    assert urls["1000"] == PATH + "?q=0833&per_page=10&page=1000"
+    assert current.previous_url == PATH + "?q=0833&per_page=10&page=49"
+    assert current.next_url == PATH + "?q=0833&per_page=10&page=51"
+
+
+def test_pager_links_leave_defaults_out():
+    current = number_query("view=linked&active=&per_page=25&page=2").pager(result_page(2, 25, 61))
+
+    assert [(link.label, link.url) for link in current.pages] == [
+        ("1", PATH),
+        ("2", PATH + "?page=2"),
+        ("3", PATH + "?page=3"),
+    ]
+    assert current.previous_url == PATH
+    assert current.next_url == PATH + "?page=3"
+
+
+def test_the_first_page_has_no_previous_and_the_last_no_next():
+    first = number_query().pager(result_page(1, 25, 61))
+    last = number_query("page=3").pager(result_page(3, 25, 61))
+
+    assert (first.previous_url, first.next_url) == ("", PATH + "?page=2")
+    assert (last.previous_url, last.next_url) == (PATH + "?page=2", "")
+
+
+def test_the_pager_stops_at_the_last_reachable_page():
+    current = number_query("per_page=100").pager(result_page(1, 100, 11_318))
+
+    assert current.pages[-1].label == "100"
+    assert current.pages[-1].url == PATH + "?per_page=100&page=100"
+
+
+def test_a_page_past_the_end_has_no_pager():
+    assert number_query("page=7").pager(result_page(7, 25, 1)) is None
+
+
+# -- what the query gives the selectors, the page and its links --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query_string", "arguments"),
+    [
+        ("", {"linked": True, "active": None, "search": "", "page": 1, "per_page": 25}),
+        (
+            "view=eligible&active=true&q=0833&page=3&per_page=10",
+            {"linked": False, "active": True, "search": "0833", "page": 3, "per_page": 10},
+        ),
+        (
+            "active=false",
+            {"linked": True, "active": False, "search": "", "page": 1, "per_page": 25},
+        ),
+        ("active=junk", {"linked": True, "active": None, "search": "", "page": 1, "per_page": 25}),
+    ],
+)
+def test_number_query_gives_the_selector_its_typed_arguments(query_string, arguments):
+    assert number_query(query_string).selector_arguments() == arguments
+
+
+def test_skill_group_query_gives_search_and_paging_only():
+    assert skill_group_query("q=sales&page=2").selector_arguments() == {
+        "search": "sales",
+        "page": 2,
+        "per_page": 25,
+    }
+
+
+def test_view_links_keep_the_filters_and_reset_the_page():
+    links = number_query("view=eligible&q=0833&page=4").view_links()
+
+    assert [(link.value, link.url, link.is_current) for link in links] == [
+        ("linked", PATH + "?q=0833", False),
+        ("eligible", PATH + "?view=eligible&q=0833", True),
+    ]
+    assert [str(link.label) for link in links] == ["Linked", "Eligible"]
+
+
+def test_a_list_with_one_view_has_no_view_links():
+    assert skill_group_query("q=sales").view_links() == []
+
+
+def test_the_share_link_is_the_absolute_canonical_link():
+    query = number_query("view=linked&q=0833&per_page=25&page=2")
+
+    assert query.canonical_url == PATH + "?q=0833&page=2"
+    assert query.share_url == "http://testserver" + PATH + "?q=0833&page=2"
+
+
+def test_the_form_shows_the_values_the_results_answer():
+    form = number_query("q=0833-001&active=false&per_page=50&page=2").form
+
+    assert 'value="0833001"' in str(form["q"])
+    assert '<option value="false" selected>' in str(form["active"])
+    assert '<option value="50" selected>' in str(form["per_page"])
+
+
+def test_the_search_box_takes_more_than_is_searched():
+    search_box = str(number_query().form["q"])
+
+    assert 'type="search"' in search_box
+    assert f'maxlength="{SEARCH_INPUT_MAX_LENGTH}"' in search_box
+    assert SEARCH_INPUT_MAX_LENGTH > SEARCH_MAX_LENGTH

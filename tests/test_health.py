@@ -10,7 +10,7 @@ import stamina
 from django.core.cache import cache
 from django.test import Client
 
-from phone_numbers import services
+from phone_numbers import connection
 from phone_numbers.ccc.emulator import Emulator
 
 WRONG_SECRET = "not-the-secret-the-emulator-knows"
@@ -101,7 +101,7 @@ def test_readyz_over_a_socket(client: Client, served_emulator: Emulator):
 
 def test_readyz_reports_refused_credentials(client: Client, settings, served_emulator: Emulator):
     settings.CCC_ACCESS_KEY_SECRET = WRONG_SECRET
-    services.ccc_client.cache_clear()
+    connection.use_client(None)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "problem": "CCC refused the credentials"}
@@ -122,7 +122,7 @@ def test_readyz_reports_unusable_settings_without_calling(
     client: Client, settings, served_emulator: Emulator, name, value
 ):
     setattr(settings, name, value)
-    services.ccc_client.cache_clear()
+    connection.use_client(None)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {

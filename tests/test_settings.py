@@ -11,7 +11,7 @@ import runpy
 
 import pytest
 
-from cccadmin.checks import sign_in_check
+from portal.checks import sign_in_check
 
 from .django_process import CCC_ACCOUNT, PRODUCTION, ROOT, django_code, manage, settings_of
 

@@ -1,23 +1,16 @@
-"""tables: one fetched page standing in for every match, readable cells, a canonical pager."""
+"""tables: the rows of one result page, readable cells, and whole sentences about them."""
 
 from __future__ import annotations
 
 import pytest
-from django.http import QueryDict
 from django.test import RequestFactory
 from django.utils.html import strip_tags
 
-from phone_numbers import services
+from phone_numbers import selectors
 from phone_numbers.ccc import NumberUsage, PhoneNumber, SkillGroup
 from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
-from phone_numbers.forms import ListQuery, NumberFilterForm
-from phone_numbers.services import ResultPage
-from phone_numbers.tables import (
-    PhoneNumberTable,
-    ResultPageData,
-    SkillGroupTable,
-    pager,
-)
+from phone_numbers.paging import ResultPage
+from phone_numbers.tables import PhoneNumberTable, SkillGroupTable
 
 PATH = "/instances/ccc-test/skill-groups/skillgroup@ccc-test/numbers/"
 
@@ -50,36 +43,24 @@ def group(**changes: object) -> SkillGroup:
     return SkillGroup(**{**fields, **changes})
 
 
-def query(query_string: str = "") -> ListQuery:
-    return ListQuery.from_request(NumberFilterForm, QueryDict(query_string))
-
-
 def cells(table, column: str) -> list[str]:
-    return [str(row.get_cell(column)) for row in table.page.object_list]
+    return [str(row.get_cell(column)) for row in table.rows]
 
 
-# -- ResultPageData ----------------------------------------------------------------------------
+# -- rows and sentences ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("total", "length"), [(61, 61), (10_000, 10_000), (11_318, 10_000)])
-def test_data_length_is_the_reachable_count_not_the_rows_held(total, length):
-    data = ResultPageData(ResultPage(items=numbers(25), page=1, per_page=25, total_count=total))
-
-    assert len(data) == length
-
-
-def test_data_answers_the_slice_of_its_page_from_the_rows_it_holds():
+def test_a_table_holds_exactly_the_rows_of_its_page():
     rows = numbers(10, first=9990)
-    data = ResultPageData(ResultPage(items=rows, page=1000, per_page=10, total_count=11_318))
+    table = PhoneNumberTable(ResultPage(items=rows, page=1000, per_page=10, total_count=11_318))
 
-    assert list(data[9990:10000]) == list(rows)
-    assert list(data[9995:10000]) == list(rows[5:])
-    assert data[9990] == rows[0]
-    assert data[9999] == rows[9]
+    assert len(table.rows) == 10
+    assert len(table.data) == 10
+    assert cells(table, "number") == [n.number for n in rows]
 
 
 def test_a_table_of_a_late_page_shows_exactly_that_page(app_emulator):
-    result = services.phone_number_list(
+    result = selectors.phone_number_list(
         instance_id=BULK_INSTANCE_ID,
         skill_group_id=BULK_SKILL_GROUP_ID,
         linked=False,
@@ -89,19 +70,53 @@ def test_a_table_of_a_late_page_shows_exactly_that_page(app_emulator):
 
     table = PhoneNumberTable(result)
 
-    assert table.paginator.num_pages == 1000
-    assert table.page.number == 1000
     assert cells(table, "number") == [n.number for n in result.items]
     assert len(result.items) == 10
+    assert table.summary() == "Showing 9,991–10,000 of 10,000 numbers"
 
 
-def test_a_page_past_the_end_is_not_paginated_and_has_no_pager():
-    result = ResultPage(items=(), page=7, per_page=25, total_count=1)
+@pytest.mark.parametrize(
+    ("page", "rows", "total", "summary"),
+    [
+        (1, 25, 61, "Showing 1–25 of 61 numbers"),
+        (3, 11, 61, "Showing 51–61 of 61 numbers"),
+        (1, 1, 1, "Showing 1–1 of 1 number"),
+        (1, 0, 0, "No numbers match."),
+        (7, 0, 1, ""),  # past the end: the page says so in its own words
+    ],
+)
+def test_the_summary_is_one_whole_sentence(page, rows, total, summary):
+    first = (page - 1) * 25
+    result = ResultPage(items=numbers(rows, first=first), page=page, per_page=25, total_count=total)
 
-    table = PhoneNumberTable(result)
+    assert PhoneNumberTable(result).summary() == summary
 
-    assert not hasattr(table, "page")
-    assert pager(table, query("page=7"), PATH) is None
+
+def test_skill_groups_have_sentences_of_their_own():
+    one = SkillGroupTable(
+        ResultPage(items=(group(),), page=1, per_page=25, total_count=1), instance_id="ccc-test"
+    )
+    none = SkillGroupTable(
+        ResultPage(items=(), page=1, per_page=25, total_count=0), instance_id="ccc-test"
+    )
+
+    assert one.summary() == "Showing 1–1 of 1 skill group"
+    assert none.summary() == "No skill groups match."
+
+
+def test_more_than_the_api_reaches_is_said_with_both_counts():
+    result = ResultPage(items=numbers(25), page=1, per_page=25, total_count=11_318)
+
+    assert PhoneNumberTable(result).truncation_notice() == (
+        "Only the first 10,000 of 11,318 matches can be listed. "
+        "Narrow the search to reach the rest."
+    )
+    assert (
+        PhoneNumberTable(
+            ResultPage(items=numbers(25), page=1, per_page=25, total_count=10_000)
+        ).truncation_notice()
+        == ""
+    )
 
 
 def test_tables_cannot_be_sorted():
@@ -211,76 +226,6 @@ def test_a_skill_group_name_is_escaped():
     )
 
     assert "&lt;b&gt;VIP&lt;/b&gt;" in cells(table, "display_name")[0]
-
-
-# -- pager -------------------------------------------------------------------------------------
-
-
-def paged_table(page: int, per_page: int, total: int) -> PhoneNumberTable:
-    first = (page - 1) * per_page
-    rows = numbers(max(0, min(per_page, total - first)), first=first)
-    return PhoneNumberTable(ResultPage(items=rows, page=page, per_page=per_page, total_count=total))
-
-
-def test_a_single_page_needs_no_pager():
-    assert pager(paged_table(1, 25, 25), query(), PATH) is None
-    assert pager(paged_table(1, 25, 0), query(), PATH) is None
-
-
-def test_the_pager_elides_pages_far_from_the_current_one():
-    current = pager(paged_table(50, 10, 10_000), query("per_page=10&page=50"), PATH)
-
-    assert [link.label for link in current.pages] == [
-        "1",
-        "…",
-        "48",
-        "49",
-        "50",
-        "51",
-        "52",
-        "…",
-        "1000",
-    ]
-    assert [link.label for link in current.pages if link.is_current] == ["50"]
-    assert [link.url for link in current.pages if link.label == "…"] == ["", ""]
-
-
-def test_pager_links_are_canonical():
-    current = pager(paged_table(50, 10, 10_000), query("q=0833&per_page=10&page=50"), PATH)
-
-    urls = {link.label: link.url for link in current.pages if link.url}
-    assert urls["1"] == PATH + "?q=0833&per_page=10"
-    assert urls["49"] == PATH + "?q=0833&per_page=10&page=49"
-    assert urls["1000"] == PATH + "?q=0833&per_page=10&page=1000"
-    assert current.previous_url == PATH + "?q=0833&per_page=10&page=49"
-    assert current.next_url == PATH + "?q=0833&per_page=10&page=51"
-
-
-def test_pager_links_leave_defaults_out():
-    current = pager(paged_table(2, 25, 61), query("view=linked&active=&per_page=25&page=2"), PATH)
-
-    assert [(link.label, link.url) for link in current.pages] == [
-        ("1", PATH),
-        ("2", PATH + "?page=2"),
-        ("3", PATH + "?page=3"),
-    ]
-    assert current.previous_url == PATH
-    assert current.next_url == PATH + "?page=3"
-
-
-def test_the_first_page_has_no_previous_and_the_last_no_next():
-    first = pager(paged_table(1, 25, 61), query(), PATH)
-    last = pager(paged_table(3, 25, 61), query("page=3"), PATH)
-
-    assert (first.previous_url, first.next_url) == ("", PATH + "?page=2")
-    assert (last.previous_url, last.next_url) == (PATH + "?page=2", "")
-
-
-def test_the_pager_stops_at_the_last_reachable_page():
-    current = pager(paged_table(1, 100, 11_318), query("per_page=100"), PATH)
-
-    assert current.pages[-1].label == "100"
-    assert current.pages[-1].url == PATH + "?per_page=100&page=100"
 
 
 def test_skill_group_links_use_the_page_instance_not_the_api_echo():

@@ -15,7 +15,7 @@ import pytest
 import stamina
 from django.test import Client
 
-from phone_numbers import services
+from phone_numbers import connection
 from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_SECRET
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
@@ -40,6 +40,7 @@ NUMBER_DEFAULTS = {"view": "linked", "q": "", "active": "", "per_page": "25", "p
 MODES = ["page", "fragment", "restore"]
 ATTEMPTS = 3
 WRONG_SECRET = "not-the-secret-the-emulator-knows"
+TEMPLATE_SYNTAX = ("{#", "#}", "{%", "%}", "{{", "}}")
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -48,16 +49,17 @@ WRONG_SECRET = "not-the-secret-the-emulator-knows"
 def get(
     client: Client, url: str, *, htmx: bool = False, restore: bool = False
 ) -> tuple[object, Html]:
-    """GET a page (as htmx, or as an htmx history restore) and parse it; never a traceback."""
+    """GET a page (as htmx, or as an htmx history restore) and parse it; its visible text is
+    interface, never template syntax that failed to render."""
     headers = {}
     if htmx or restore:
         headers["HX-Request"] = "true"
     if restore:
         headers["HX-History-Restore-Request"] = "true"
     response = client.get(url, headers=headers)
-    content = response.content.decode()
-    assert "Traceback" not in content
-    return response, Html(content)
+    page = Html(response.content.decode())
+    assert not [marker for marker in TEMPLATE_SYNTAX if marker in page.text], page.text
+    return response, page
 
 
 def get_mode(client: Client, url: str, mode: str) -> tuple[object, Html]:
@@ -266,7 +268,7 @@ def test_a_long_search_is_cut_with_a_visible_notice(client, app_emulator):
 def test_the_search_lists_what_the_api_matches(client, app_emulator):
     response, page = get(client, NUMBERS + "?q=0-1&per_page=100", htmx=True)
 
-    expected = services.ccc_client().list_phone_numbers_of_skill_group(
+    expected = connection.ccc_client().list_phone_numbers_of_skill_group(
         instance_id=EXAMPLE_INSTANCE_ID,
         skill_group_id=EXAMPLE_SKILL_GROUP_ID,
         is_member=True,
@@ -457,7 +459,7 @@ def test_the_last_reachable_page_shows_rows_up_to_10000(client, app_emulator, pe
 def test_rows_9991_to_10000_are_what_the_api_holds_there(client, app_emulator):
     _, page = get(client, HOTLINE + "?view=eligible&per_page=10&page=1000", htmx=True)
 
-    api_page = services.ccc_client().list_phone_numbers_of_skill_group(
+    api_page = connection.ccc_client().list_phone_numbers_of_skill_group(
         instance_id=BULK_INSTANCE_ID,
         skill_group_id=BULK_SKILL_GROUP_ID,
         is_member=False,
@@ -490,7 +492,7 @@ def test_more_than_10000_matches_says_how_many_and_asks_to_narrow(
     total = len(listed_numbers(app_emulator, BULK_INSTANCE_ID, group, linked=linked))
     assert total > 10_000
     assert (
-        f"{total:,} numbers match; only the first 10,000 can be listed. "
+        f"Only the first 10,000 of {total:,} matches can be listed. "
         "Narrow the search to reach the rest."
     ) in page.text
     assert "Showing 1–25 of 10,000 numbers" in page.text
@@ -500,8 +502,8 @@ def test_10000_or_fewer_matches_need_no_truncation_notice(client, app_emulator):
     _, linked = get(client, HOTLINE)
     _, small = get(client, NUMBERS + "?view=eligible")
 
-    assert "only the first 10,000" not in linked.text
-    assert "only the first 10,000" not in small.text
+    assert "Only the first 10,000" not in linked.text
+    assert "Only the first 10,000" not in small.text
 
 
 def test_a_narrower_search_lifts_the_truncation(client, app_emulator):
@@ -510,14 +512,14 @@ def test_a_narrower_search_lifts_the_truncation(client, app_emulator):
 
     _, page = get(client, HOTLINE + f"?view=eligible&q={search}", htmx=True)
 
-    expected = services.ccc_client().list_phone_numbers_of_skill_group(
+    expected = connection.ccc_client().list_phone_numbers_of_skill_group(
         instance_id=BULK_INSTANCE_ID,
         skill_group_id=BULK_SKILL_GROUP_ID,
         is_member=False,
         search_pattern=search,
     )
     assert 25 < expected.total_count < 10_000
-    assert "only the first 10,000" not in page.text
+    assert "Only the first 10,000" not in page.text
     assert f"Showing 1–25 of {expected.total_count:,} numbers" in page.text
 
 
@@ -818,7 +820,7 @@ def test_refused_credentials_are_502_without_details(
 def test_an_endpoint_without_access_key_id_is_503_naming_the_variable(
     client, app_emulator, settings, htmx
 ):
-    services.ccc_client.cache_clear()
+    connection.use_client(None)
     settings.CCC_ENDPOINT = "http://127.0.0.1:9"
     settings.CCC_ACCESS_KEY_ID = ""
     settings.CCC_ACCESS_KEY_SECRET = WRONG_SECRET
@@ -833,7 +835,7 @@ def test_an_endpoint_without_access_key_id_is_503_naming_the_variable(
 
 
 def test_an_unconfigured_instance_list_is_503(client, app_emulator, settings):
-    services.ccc_client.cache_clear()
+    connection.use_client(None)
     settings.CCC_ENDPOINT = "ccc.cn-shanghai.aliyuncs.com"
     settings.CCC_ACCESS_KEY_ID = ""
     settings.CCC_ACCESS_KEY_SECRET = ""
@@ -920,11 +922,8 @@ def test_a_malformed_setting_is_named_on_the_page(client, settings, endpoint, ke
     settings.CCC_ENDPOINT = endpoint
     settings.CCC_ACCESS_KEY_ID = key_id
     settings.CCC_ACCESS_KEY_SECRET = "secret"
-    services.ccc_client.cache_clear()
-    try:
-        response, page = get(client, INSTANCES)
-    finally:
-        services.ccc_client.cache_clear()
+    connection.use_client(None)
+    response, page = get(client, INSTANCES)
 
     assert response.status_code == 503
     assert named in page.text

@@ -16,7 +16,6 @@ import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cached_property
 
 import jwt
@@ -26,31 +25,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from .htmx import render_alert
+from .alerts import render_alert
+from .identity import Identity, Role
 
 logger = logging.getLogger(__name__)
-
-
-class Role(StrEnum):
-    VIEWER = "viewer"
-    EDITOR = "editor"
-
-
-@dataclass(frozen=True)
-class Identity:
-    username: str
-    email: str
-    groups: frozenset[str]
-    role: Role
-    # None: every instance; otherwise only these.
-    instances: frozenset[str] | None
-
-    @property
-    def is_editor(self) -> bool:
-        return self.role is Role.EDITOR
-
-    def can_see(self, instance_id: str) -> bool:
-        return self.instances is None or instance_id in self.instances
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 from django.apps import AppConfig
 
 
-class CccadminConfig(AppConfig):
-    name = "cccadmin"
-    verbose_name = "cccadmin"
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Portal embedding"
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks

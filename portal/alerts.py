@@ -1,22 +1,13 @@
-"""What every view, error and refusal does the same way for htmx."""
+"""A problem shown to the user: a full page, or an alert in the region htmx was updating."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control
 from django_htmx.http import push_url
 
-
-def wants_fragment(request: HttpRequest) -> bool:
-    """An htmx swap gets a fragment; a history restore (Back) needs the whole page."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
-
-
-def vary_on_htmx(response: HttpResponse) -> None:
-    """The same URL answers a full page or a fragment, so caches must key on these headers."""
-    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+from .htmx import vary_on_htmx, wants_fragment
 
 
 def render_alert(

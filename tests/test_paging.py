@@ -1,0 +1,144 @@
+"""paging: UI pages cut from the API's pages of 100, and the 10,000 rows the API reaches."""
+
+from __future__ import annotations
+
+import pytest
+
+from phone_numbers import connection, selectors
+from phone_numbers.ccc import Page, PhoneNumber
+from phone_numbers.ccc.emulator.dataset import (
+    BULK_INSTANCE_ID,
+    BULK_SKILL_GROUP_ID,
+    OVERFLOW_SKILL_GROUP_ID,
+)
+from phone_numbers.paging import ResultPage, fetch_result_page, last_reachable_page
+
+from .emulator_data import listed_numbers
+
+
+def fake_numbers(count: int) -> tuple[PhoneNumber, ...]:
+    return tuple(
+        PhoneNumber(f"0833{i:08d}", "ccc-test", True, "Inbound", "四川", "乐山", "")
+        for i in range(count)
+    )
+
+
+# -- ResultPage ------------------------------------------------------------------------------
+
+
+def test_result_page_indexes_are_one_based_and_inclusive():
+    page = ResultPage(items=fake_numbers(25), page=3, per_page=25, total_count=61)
+
+    assert page.start_index == 51
+    assert page.end_index == 75
+    assert page.num_pages == 3
+    assert page.reachable_count == 61
+    assert not page.is_truncated
+
+
+def test_a_short_last_page_ends_at_its_last_row():
+    page = ResultPage(items=fake_numbers(11), page=3, per_page=25, total_count=61)
+
+    assert (page.start_index, page.end_index) == (51, 61)
+
+
+def test_an_empty_page_has_no_indexes_and_one_page():
+    page = ResultPage(items=(), page=1, per_page=25, total_count=0)
+
+    assert (page.start_index, page.end_index) == (0, 0)
+    assert page.num_pages == 1
+
+
+def test_a_page_past_the_end_has_no_indexes_but_knows_the_page_count():
+    page = ResultPage(items=(), page=7, per_page=25, total_count=1)
+
+    assert (page.start_index, page.end_index) == (0, 0)
+    assert page.num_pages == 1
+
+
+@pytest.mark.parametrize(
+    ("total", "per_page", "reachable", "pages", "truncated"),
+    [
+        (10_000, 10, 10_000, 1000, False),
+        (10_001, 10, 10_000, 1000, True),
+        (11_318, 25, 10_000, 400, True),
+        (10_400, 100, 10_000, 100, True),
+        (9_999, 100, 9_999, 100, False),
+        (101, 50, 101, 3, False),
+    ],
+)
+def test_result_pages_stop_at_the_10000_the_api_reaches(
+    total, per_page, reachable, pages, truncated
+):
+    page = ResultPage(items=fake_numbers(per_page), page=1, per_page=per_page, total_count=total)
+
+    assert page.reachable_count == reachable
+    assert page.num_pages == pages
+    assert page.is_truncated is truncated
+
+
+def test_the_last_reachable_page_holds_the_10000th_row_whatever_the_page_size():
+    assert [last_reachable_page(n) for n in (10, 25, 50, 100)] == [1000, 400, 200, 100]
+
+
+# -- fetch_result_page: one API page of 100, sliced ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "per_page", "api_page"),
+    [
+        (1, 25, 1),
+        (4, 25, 1),
+        (5, 25, 2),
+        (13, 10, 2),
+        (3, 50, 2),
+        (2, 100, 2),
+        (1000, 10, 100),
+        (400, 25, 100),
+    ],
+)
+def test_result_page_asks_for_the_api_page_holding_the_rows(app_emulator, page, per_page, api_page):
+    asked = []
+
+    def list_page(*, page_number: int, page_size: int) -> Page[PhoneNumber]:
+        asked.append((page_number, page_size))
+        return connection.ccc_client().list_phone_numbers_of_skill_group(
+            instance_id=BULK_INSTANCE_ID,
+            skill_group_id=BULK_SKILL_GROUP_ID,
+            is_member=False,
+            page_number=page_number,
+            page_size=page_size,
+        )
+
+    result = fetch_result_page(list_page, page=page, per_page=per_page)
+
+    expected = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
+    offset = (page - 1) * per_page
+    assert asked == [(api_page, 100)]
+    assert [n.number for n in result.items] == expected[offset : offset + per_page]
+    assert result.page == page
+    assert result.total_count == len(expected)
+
+
+@pytest.mark.parametrize(("asked", "served"), [(0, 1), (-5, 1), (1001, 1000), (10**9, 1000)])
+def test_result_page_clamps_the_page_into_reach(app_emulator, asked, served):
+    result = selectors.phone_number_list(
+        instance_id=BULK_INSTANCE_ID,
+        skill_group_id=OVERFLOW_SKILL_GROUP_ID,
+        linked=True,
+        page=asked,
+        per_page=10,
+    )
+
+    expected = listed_numbers(app_emulator, BULK_INSTANCE_ID, OVERFLOW_SKILL_GROUP_ID, linked=True)
+    assert result.page == served
+    assert [n.number for n in result.items] == expected[(served - 1) * 10 : served * 10]
+
+
+@pytest.mark.parametrize("per_page", [30, 101, 7])
+def test_result_page_refuses_a_page_size_that_does_not_divide_100(per_page):
+    def list_page(**paging: int) -> Page[PhoneNumber]:
+        raise AssertionError("nothing should be fetched")
+
+    with pytest.raises(ValueError, match="per_page must divide 100"):
+        fetch_result_page(list_page, page=1, per_page=per_page)
