@@ -142,62 +142,60 @@ def _field(payload: Mapping[str, object], name: str) -> object:
 
 
 # The API's own messages, shared by the client's pre-flight checks and the emulator.
-def parameter_empty(name: str) -> InvalidParameterError:
-    return InvalidParameterError(
-        "Parameter.Empty", f"The parameter {name} may not be null or empty.", http_status=400
+_API_MESSAGES = {
+    "Parameter.Empty": "The parameter {name} may not be null or empty.",
+    "Parameter.Null": "The parameter {name} may not be null.",
+    "Parameter.Minimum": "The parameter {name} must be greater than or equal to {minimum}.",
+    "Parameter.Maximum": "The parameter {name} must be less than or equal to {maximum}.",
+    "Parameter.Invalid": "The parameter {name} is invalid: {reason}",
+    "NotExists.InstanceId": "The specified instance {instance_id} does not exist.",
+    "NotExists.SkillGroupId": (
+        "The skill group ID {skill_group_id} does not exist in instance {instance_id}."
+    ),
+    "NotExists.Number": "The number {number} does not exist in instance {instance_id}.",
+}
+
+
+def _api_error(code: str, **fields: object) -> CccError:
+    """The error CCC answers with `code`: its class, documented status and message."""
+    status = 404 if code.startswith("NotExists.") else 400
+    return error_class_for(code, status)(
+        code, _API_MESSAGES[code].format(**fields), http_status=status
     )
+
+
+def parameter_empty(name: str) -> InvalidParameterError:
+    return _api_error("Parameter.Empty", name=name)
 
 
 def parameter_null(name: str) -> InvalidParameterError:
-    return InvalidParameterError(
-        "Parameter.Null", f"The parameter {name} may not be null.", http_status=400
-    )
+    return _api_error("Parameter.Null", name=name)
 
 
 def parameter_minimum(name: str, minimum: int) -> InvalidParameterError:
-    return InvalidParameterError(
-        "Parameter.Minimum",
-        f"The parameter {name} must be greater than or equal to {minimum}.",
-        http_status=400,
-    )
+    return _api_error("Parameter.Minimum", name=name, minimum=minimum)
 
 
 def parameter_maximum(name: str, maximum: int) -> InvalidParameterError:
-    return InvalidParameterError(
-        "Parameter.Maximum",
-        f"The parameter {name} must be less than or equal to {maximum}.",
-        http_status=400,
-    )
+    return _api_error("Parameter.Maximum", name=name, maximum=maximum)
 
 
 def parameter_invalid(name: str, reason: str) -> InvalidParameterError:
-    return InvalidParameterError(
-        "Parameter.Invalid", f"The parameter {name} is invalid: {reason}", http_status=400
-    )
+    return _api_error("Parameter.Invalid", name=name, reason=reason)
 
 
 def instance_not_found(instance_id: str) -> NotFoundError:
-    return NotFoundError(
-        "NotExists.InstanceId",
-        f"The specified instance {instance_id} does not exist.",
-        http_status=404,
-    )
+    return _api_error("NotExists.InstanceId", instance_id=instance_id)
 
 
 def skill_group_not_found(skill_group_id: str, instance_id: str) -> NotFoundError:
-    return NotFoundError(
-        "NotExists.SkillGroupId",
-        f"The skill group ID {skill_group_id} does not exist in instance {instance_id}.",
-        http_status=404,
+    return _api_error(
+        "NotExists.SkillGroupId", skill_group_id=skill_group_id, instance_id=instance_id
     )
 
 
 def number_not_found(number: str, instance_id: str) -> NotFoundError:
-    return NotFoundError(
-        "NotExists.Number",
-        f"The number {number} does not exist in instance {instance_id}.",
-        http_status=404,
-    )
+    return _api_error("NotExists.Number", number=number, instance_id=instance_id)
 
 
 def check_text(name: str, value: str | None) -> str:
