@@ -1,23 +1,41 @@
-"""Django settings, read from the environment (see .env.example and the README)."""
+"""Django settings, read from the environment (see .env.example and the README).
 
+Configuration errors are reported one of two ways:
+
+- What would let the process run unsafely (no secret key, no way to authenticate safely,
+  instance scoping that cannot be read) is collected in `_FATAL` while the environment is read;
+  at the end of this module they are all reported together and the process stops (one block
+  on stderr, no traceback, exit status 3), in manage.py and under gunicorn, which runs no
+  system checks.
+- Everything else is a system check (portal/checks.py, phone_numbers/checks.py), reported by
+  `manage.py check`; the settings then fall back to a value that works.
+"""
+
+import ipaddress
 import re
+import sys
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# Each entry names the variable and what to set; see the end of this module.
+_FATAL: list[str] = []
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=true for local work).")
-    SECRET_KEY = "insecure-local-development-key"  # noqa: S105 - only with DEBUG on
+        _FATAL.append(
+            "DJANGO_SECRET_KEY is not set: set it to a long random string "
+            "(or set DJANGO_DEBUG=true for local work)"
+        )
+    SECRET_KEY = "insecure-local-development-key"  # noqa: S105 - only with DEBUG on (or exiting)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
@@ -32,18 +50,23 @@ INSTALLED_APPS = [
     "phone_numbers",
 ]
 
-# -- Authentication: who may use the dashboard (see cccadmin/auth.py) --------------------------
+# -- Authentication: who may use the dashboard (see portal/auth.py) ----------------------------
 AUTH_MODES = ("dev", "header", "jwt")
 CCCADMIN_AUTH_MODE = env.str("CCCADMIN_AUTH_MODE", default="dev" if DEBUG else "")
 if CCCADMIN_AUTH_MODE not in AUTH_MODES:
-    raise ImproperlyConfigured(
-        "Set CCCADMIN_AUTH_MODE to 'header' (identity headers from a trusted SSO proxy) or "
-        "'jwt' (a signed assertion header); 'dev' is only for local work with DJANGO_DEBUG=true."
+    _FATAL.append(
+        (
+            f"CCCADMIN_AUTH_MODE={CCCADMIN_AUTH_MODE!r} is not a mode"
+            if CCCADMIN_AUTH_MODE
+            else "CCCADMIN_AUTH_MODE is not set"
+        )
+        + ": set it to 'header' (identity headers from a trusted SSO proxy) or 'jwt' (a signed "
+        "assertion header); 'dev' is only for local work with DJANGO_DEBUG=true"
     )
 if CCCADMIN_AUTH_MODE == "dev" and not DEBUG:
-    raise ImproperlyConfigured(
+    _FATAL.append(
         "CCCADMIN_AUTH_MODE=dev lets anyone on this machine in as a demo user, so it needs "
-        "DJANGO_DEBUG=true; set CCCADMIN_AUTH_MODE to 'header' or 'jwt' in production."
+        "DJANGO_DEBUG=true: set CCCADMIN_AUTH_MODE to 'header' or 'jwt' in production"
     )
 CCCADMIN_DEV_USER = env.str("CCCADMIN_DEV_USER", default="dev@localhost")
 CCCADMIN_AUTH_USER_HEADER = env.str("CCCADMIN_AUTH_USER_HEADER", default="X-Forwarded-User")
@@ -61,18 +84,61 @@ CCCADMIN_JWT_GROUPS_CLAIM = env.str("CCCADMIN_JWT_GROUPS_CLAIM", default="groups
 CCCADMIN_JWT_LEEWAY = env.int("CCCADMIN_JWT_LEEWAY", default=30)
 CCCADMIN_JWT_JWKS_TIMEOUT = env.float("CCCADMIN_JWT_JWKS_TIMEOUT", default=3.0)
 CCCADMIN_JWT_JWKS_CACHE_SECONDS = env.int("CCCADMIN_JWT_JWKS_CACHE_SECONDS", default=300)
+# The chosen mode's own settings: without them nobody can be authenticated safely. They are
+# validated here only; portal/auth.py turns the CIDRs into networks and relies on it.
+if CCCADMIN_AUTH_MODE == "header" and not CCCADMIN_TRUSTED_PROXIES:
+    _FATAL.append(
+        "CCCADMIN_AUTH_MODE=header needs CCCADMIN_TRUSTED_PROXIES: set it to the SSO proxies' "
+        "addresses as CIDRs (e.g. 10.0.0.5/32), so nobody else can send the identity headers"
+    )
+if CCCADMIN_AUTH_MODE == "jwt":
+    _missing = [
+        f"{name} ({meaning})"
+        for name, value, meaning in (
+            ("CCCADMIN_JWT_JWKS_URL", CCCADMIN_JWT_JWKS_URL, "the identity provider's JWKS URL"),
+            ("CCCADMIN_JWT_ISSUER", CCCADMIN_JWT_ISSUER, "the assertions' iss claim"),
+            ("CCCADMIN_JWT_AUDIENCE", CCCADMIN_JWT_AUDIENCE, "their aud claim"),
+        )
+        if not value
+    ]
+    if _missing:
+        _FATAL.append(f"CCCADMIN_AUTH_MODE=jwt needs {' and '.join(_missing)}: set them")
+    if "none" in {algorithm.lower() for algorithm in CCCADMIN_JWT_ALGORITHMS}:
+        _FATAL.append(
+            "CCCADMIN_JWT_ALGORITHMS allows 'none' (unsigned assertions): set it to the "
+            "identity provider's signing algorithms only, e.g. RS256,ES256"
+        )
+
+
+def _not_a_cidr(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return True
+    return False
+
+
+_not_cidrs = [repr(cidr) for cidr in CCCADMIN_TRUSTED_PROXIES if _not_a_cidr(cidr)]
+if CCCADMIN_AUTH_MODE in ("header", "jwt") and _not_cidrs:
+    _FATAL.append(
+        f"CCCADMIN_TRUSTED_PROXIES holds {', '.join(_not_cidrs)}, not "
+        f"{'a CIDR' if len(_not_cidrs) == 1 else 'CIDRs'}: set it to the proxies' addresses "
+        "as CIDRs, comma-separated (e.g. 10.0.0.5/32,fd00:3::/64)"
+    )
 # Roles come from groups; a user in neither list is refused.
 CCCADMIN_VIEWER_GROUPS = env.list("CCCADMIN_VIEWER_GROUPS", default=[])
 CCCADMIN_EDITOR_GROUPS = env.list("CCCADMIN_EDITOR_GROUPS", default=[])
 # Optional per-instance scoping: {"group": ["instance-id", ...] or ["*"]}; unset means no scoping.
+# Scoping fails closed: a value that cannot be read stops the process rather than show everything.
 _INSTANCE_ACCESS_FORMAT = (
-    "CCCADMIN_INSTANCE_ACCESS must be a JSON object of group to a list of instance ids, "
-    'e.g. {"cc-admins": ["*"], "support": ["ccc-test"]}.'
+    "set CCCADMIN_INSTANCE_ACCESS to a JSON object of group to a list of instance ids, "
+    'e.g. {"cc-admins": ["*"], "support": ["ccc-test"]}, or leave it unset for no scoping'
 )
 try:
     CCCADMIN_INSTANCE_ACCESS = env.json("CCCADMIN_INSTANCE_ACCESS", default=None)
 except ValueError as error:
-    raise ImproperlyConfigured(f"{_INSTANCE_ACCESS_FORMAT} It is not JSON: {error}.") from None
+    CCCADMIN_INSTANCE_ACCESS = {}
+    _FATAL.append(f"CCCADMIN_INSTANCE_ACCESS is not JSON ({error}): {_INSTANCE_ACCESS_FORMAT}")
 if CCCADMIN_INSTANCE_ACCESS is not None and not (
     isinstance(CCCADMIN_INSTANCE_ACCESS, dict)
     and all(
@@ -80,21 +146,24 @@ if CCCADMIN_INSTANCE_ACCESS is not None and not (
         for ids in CCCADMIN_INSTANCE_ACCESS.values()
     )
 ):
-    raise ImproperlyConfigured(_INSTANCE_ACCESS_FORMAT)
+    CCCADMIN_INSTANCE_ACCESS = {}
+    _FATAL.append(f"CCCADMIN_INSTANCE_ACCESS is not shaped as expected: {_INSTANCE_ACCESS_FORMAT}")
 
 # -- Framing, cookies and the proxy in front ---------------------------------------------------
 CCCADMIN_FRAME_ANCESTORS = env.list("CCCADMIN_FRAME_ANCESTORS", default=[])
-CSRF_COOKIE_SAMESITE = env.str("CCCADMIN_COOKIE_SAMESITE", default="Lax")
-if CSRF_COOKIE_SAMESITE not in ("Lax", "Strict", "None"):
-    raise ImproperlyConfigured("CCCADMIN_COOKIE_SAMESITE must be Lax, Strict or None.")
+CCCADMIN_COOKIE_SAMESITE = env.str("CCCADMIN_COOKIE_SAMESITE", default="Lax")
+# Any other value is reported by `manage.py check` (portal.E003); until then the cookie is Lax,
+# so set_cookie never fails.
+CSRF_COOKIE_SAMESITE = (
+    CCCADMIN_COOKIE_SAMESITE if CCCADMIN_COOKIE_SAMESITE in ("Lax", "Strict", "None") else "Lax"
+)
 # SameSite=None is only accepted by browsers on Secure cookies.
 CSRF_COOKIE_SECURE = env.bool("CCCADMIN_COOKIE_SECURE", default=not DEBUG) or (
     CSRF_COOKIE_SAMESITE == "None"
 )
 CSRF_COOKIE_HTTPONLY = True
+# Origins that are not https:// are reported by `manage.py check` (portal.E004).
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-if any(not origin.startswith("https://") for origin in CSRF_TRUSTED_ORIGINS):
-    raise ImproperlyConfigured("CSRF_TRUSTED_ORIGINS must list https:// origins only.")
 if env.str("CCCADMIN_PROXY_SSL_HEADER", default=""):
     # e.g. X-Forwarded-Proto: trusted only because the proxy always sets it.
     SECURE_PROXY_SSL_HEADER = (
@@ -183,6 +252,7 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cccadmin")}
 
+
 LANGUAGE_CODE = "en"
 # Strings are marked for translation; until catalogues exist, every page is English.
 LANGUAGES = [("en", "English")]
@@ -228,3 +298,15 @@ LOGGING = {
 # Error reports (the DEBUG page, mailed reports) hide the CCC credentials, request signatures
 # and the SSO assertion, even in frame variables.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.SecretHidingExceptionReporterFilter"
+
+# -- Refusing to start -------------------------------------------------------------------------
+# The problems go to stderr as one block, and SystemExit ends the process without a traceback.
+# Its status is 3, gunicorn's "worker failed to boot": the gunicorn master then stops too, where
+# a worker exiting with 1 (what SystemExit("message") gives) is respawned, and fails, forever.
+if _FATAL:
+    sys.stderr.write(
+        "cccadmin cannot start; set these variables (in the environment or .env):\n"
+        + "".join(f"- {problem}.\n" for problem in _FATAL)
+    )
+    sys.stderr.flush()
+    raise SystemExit(3)

@@ -1,26 +1,66 @@
-from django.conf import settings
-from django.core.checks import Error, register
-from django.core.exceptions import ImproperlyConfigured
+"""System checks (`manage.py check`) for settings that are wrong but do not stop the process.
 
-from .auth import AUTHENTICATORS
+What must stop it (no secret key, no or an unknown sign-in mode, the mode's own settings,
+unreadable instance scoping) is refused while the settings load, before any check runs.
+
+Ids: portal.E001 is retired (it reported the authenticator's settings, now refused at start);
+portal.E002 no group has a role; portal.E003 CCCADMIN_COOKIE_SAMESITE; portal.E004
+CSRF_TRUSTED_ORIGINS.
+"""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+SAMESITE_VALUES = ("Lax", "Strict", "None")
 
 
 @register()
 def sign_in_check(app_configs, **kwargs):
-    """Fail `check` (and so `make serve`) on an authentication set-up that cannot work."""
-    errors = []
-    try:
-        AUTHENTICATORS[settings.CCCADMIN_AUTH_MODE]()
-    except ImproperlyConfigured as error:
-        errors.append(Error(str(error), id="cccadmin.E001"))
-    if settings.CCCADMIN_AUTH_MODE != "dev" and not (
+    """Fail `check` (and so `make serve`) when nobody could use the dashboard."""
+    if settings.CCCADMIN_AUTH_MODE == "dev" or (
         settings.CCCADMIN_VIEWER_GROUPS or settings.CCCADMIN_EDITOR_GROUPS
     ):
-        errors.append(
-            Error(
-                "Nobody could use cccadmin: no group is given a role.",
-                hint="Set CCCADMIN_VIEWER_GROUPS and/or CCCADMIN_EDITOR_GROUPS.",
-                id="cccadmin.E002",
-            )
+        return []
+    return [
+        Error(
+            "Nobody could use cccadmin: neither CCCADMIN_VIEWER_GROUPS nor "
+            "CCCADMIN_EDITOR_GROUPS gives a group a role.",
+            hint="Set CCCADMIN_VIEWER_GROUPS and/or CCCADMIN_EDITOR_GROUPS to the SSO groups "
+            "(comma-separated) whose members may view or edit.",
+            id="portal.E002",
         )
-    return errors
+    ]
+
+
+@register(Tags.security)
+def cookie_samesite_check(app_configs, **kwargs):
+    """An unknown SameSite value; until it is fixed the settings use Lax."""
+    value = settings.CCCADMIN_COOKIE_SAMESITE
+    if value in SAMESITE_VALUES:
+        return []
+    return [
+        Error(
+            f"CCCADMIN_COOKIE_SAMESITE is {value!r}, not Lax, Strict or None; the cookies "
+            "use Lax until it is corrected.",
+            hint="Set CCCADMIN_COOKIE_SAMESITE to Lax (the default), Strict, or None (when the "
+            "portal frames cccadmin from another site).",
+            id="portal.E003",
+        )
+    ]
+
+
+@register(Tags.security)
+def csrf_trusted_origins_check(app_configs, **kwargs):
+    """A plain-HTTP origin trusted for CSRF could be forged by anyone on the network path."""
+    insecure = [o for o in settings.CSRF_TRUSTED_ORIGINS if not o.startswith("https://")]
+    if not insecure:
+        return []
+    return [
+        Error(
+            f"CSRF_TRUSTED_ORIGINS lists {', '.join(map(repr, insecure))}: only https:// "
+            "origins may be trusted.",
+            hint="Set CSRF_TRUSTED_ORIGINS to https:// origins only, comma-separated "
+            "(e.g. https://cccadmin.example.com).",
+            id="portal.E004",
+        )
+    ]
