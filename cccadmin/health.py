@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
+from phone_numbers import shared_cache
 from phone_numbers.connection import readiness_problem
 
 
@@ -21,11 +22,16 @@ def healthz() -> JsonResponse:
 
 
 def readyz() -> JsonResponse:
-    """This process can sign a request and reach CCC (checked at most every few seconds)."""
+    """This process can sign a request and reach CCC (checked at most every few seconds).
+
+    A failing cache degrades the service (every read asks CCC) but does not stop it: it is
+    reported, and the process stays ready.
+    """
     problem = readiness_problem()
-    if problem:
-        return JsonResponse({"status": "unavailable", "problem": problem}, status=503)
-    return JsonResponse({"status": "ready"})
+    body = {"status": "unavailable", "problem": problem} if problem else {"status": "ready"}
+    if cache_problem := shared_cache.problem():
+        body["cache"] = f"degraded: {cache_problem}"
+    return JsonResponse(body, status=503 if problem else 200)
 
 
 PROBES: dict[str, Callable[[], JsonResponse]] = {"/healthz": healthz, "/readyz": readyz}

@@ -228,6 +228,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.auth.SsoMiddleware",
+    "phone_numbers.middleware.CccBudgetMiddleware",
     "phone_numbers.middleware.CccErrorMiddleware",
 ]
 
@@ -251,7 +252,13 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cccadmin")}
-
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A cache that does not answer must cost a page little: pages fall back to asking CCC.
+    CACHES["default"].setdefault("OPTIONS", {})
+    for _option in ("socket_timeout", "socket_connect_timeout"):
+        CACHES["default"]["OPTIONS"].setdefault(
+            _option, env.float("CCCADMIN_CACHE_SOCKET_TIMEOUT", default=0.25)
+        )
 
 LANGUAGE_CODE = "en"
 # Strings are marked for translation; until catalogues exist, every page is English.
@@ -285,6 +292,11 @@ CCC_ACCESS_KEY_ID = env.str("ALIBABA_CLOUD_ACCESS_KEY_ID", default="").strip()
 CCC_ACCESS_KEY_SECRET = env.str("ALIBABA_CLOUD_ACCESS_KEY_SECRET", default="").strip()
 CCC_SECURITY_TOKEN = env.str("ALIBABA_CLOUD_SECURITY_TOKEN", default="").strip()
 CCC_TIMEOUT = env.float("CCC_TIMEOUT", default=10.0)
+# One deadline for all the CCC calls and retries of one incoming read request; /readyz has less.
+CCC_REQUEST_BUDGET = env.float("CCC_REQUEST_BUDGET", default=10.0)
+CCC_READINESS_BUDGET = env.float("CCC_READINESS_BUDGET", default=3.0)
+# Each fetched API page of a listing is reused this long (a write invalidates it at once).
+CCC_LISTING_CACHE_SECONDS = env.float("CCC_LISTING_CACHE_SECONDS", default=30.0)
 
 LOGGING = {
     "version": 1,

@@ -13,10 +13,11 @@ from importlib import metadata
 
 import httpx
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
+from . import shared_cache
 from .ccc import AuthenticationError, CccClient, CccError
+from .ccc.budget import budget
 from .ccc.client import endpoint_url
 from .ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 
@@ -145,11 +146,12 @@ def readiness_problem() -> str:
     Cached briefly, so a fleet of probes costs CCC one call per replica every few seconds.
     """
     # Keyed per process: with a shared cache, one replica's success must not hide another's fault.
-    key = f"ccc:readiness:{socket.gethostname()}:{os.getpid()}"
-    problem = cache.get(key)
+    key = shared_cache.key("readiness", socket.gethostname(), os.getpid())
+    problem = shared_cache.get(key)
     if problem is None:
         try:
-            ccc_client().list_instances(page_number=1, page_size=1)
+            with budget(settings.CCC_READINESS_BUDGET):
+                ccc_client().list_instances(page_number=1, page_size=1)
             problem = ""
         except CccNotConfigured:
             problem = "CCC settings are missing or malformed (see manage.py check)"
@@ -157,5 +159,5 @@ def readiness_problem() -> str:
             problem = "CCC refused the credentials"
         except CccError as error:
             problem = f"CCC is unavailable ({type(error).__name__})"
-        cache.set(key, problem, READINESS_CACHE_SECONDS)
+        shared_cache.put(key, problem, READINESS_CACHE_SECONDS)
     return problem

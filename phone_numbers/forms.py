@@ -30,6 +30,7 @@ SEARCH_MAX_LENGTH = 32
 # between digits is dropped before the cut.
 SEARCH_INPUT_MAX_LENGTH = 2 * SEARCH_MAX_LENGTH
 NOTICE_QUOTE_MAX_LENGTH = 40
+REFRESH_PARAMETER = "refresh"
 # What people type between digits: spaces, dashes, dots, parentheses.
 _NUMBER_PUNCTUATION = re.compile(r"[\s\-\.\(\)\u2010-\u2015]+")
 _DIGITS = re.compile(r"[0-9]*")
@@ -154,6 +155,8 @@ class ListQuery:
     path: str
     origin: str
     notices: tuple[str, ...] = field(default=())
+    # Refresh: ask CCC again, whatever is cached. It belongs to this request, never to a link.
+    refresh: bool = False
 
     @classmethod
     def from_request(cls, form_class: type[ListFilterForm], request: HttpRequest) -> ListQuery:
@@ -193,6 +196,7 @@ class ListQuery:
             path=request.path,
             origin=f"{request.scheme}://{request.get_host()}",
             notices=tuple(notices),
+            refresh=REFRESH_PARAMETER in data,
         )
 
     def __getitem__(self, name: str) -> Any:
@@ -204,7 +208,7 @@ class ListQuery:
         return self.form_class(initial=self.values)
 
     def selector_arguments(self) -> dict[str, Any]:
-        return self.form_class.selector_arguments(self.values)
+        return {**self.form_class.selector_arguments(self.values), "refresh": self.refresh}
 
     def query_string(self, **changes: Any) -> str:
         """`?…` without defaults (or "" when all are defaults); filter changes reset the page."""
@@ -226,6 +230,12 @@ class ListQuery:
     @property
     def share_url(self) -> str:
         return self.origin + self.canonical_url
+
+    @property
+    def refresh_url(self) -> str:
+        """This view, asked of CCC again (the address bar still gets the canonical link)."""
+        separator = "&" if "?" in self.canonical_url else "?"
+        return f"{self.canonical_url}{separator}{REFRESH_PARAMETER}=1"
 
     def view_links(self) -> list[ViewLink]:
         """The views of the list (linked / eligible), or none where the list has one view."""

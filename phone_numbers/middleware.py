@@ -1,10 +1,12 @@
-"""Turn CCC failures into a clear page or results fragment, never a stack trace."""
+"""What every request does around its CCC calls: one budget for all of them, and failures
+turned into a clear page or results fragment, never a stack trace."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,9 +14,22 @@ from django.utils.translation import gettext as _
 from portal.alerts import render_alert
 
 from . import ccc
+from .ccc.budget import budget
 from .connection import CccNotConfigured
 
 DEFAULT_RETRY_AFTER_SECONDS = 5
+
+
+class CccBudgetMiddleware:
+    """All the CCC calls of one request, retries included, share CCC_REQUEST_BUDGET seconds:
+    what a user waits at most for a page, however slow or failing CCC is."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with budget(settings.CCC_REQUEST_BUDGET):
+            return self.get_response(request)
 
 
 class CccErrorMiddleware:

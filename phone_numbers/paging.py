@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from django.core.paginator import Paginator
@@ -26,13 +27,22 @@ def last_reachable_page(per_page: int) -> int:
 
 
 @dataclass(frozen=True)
+class Listed(Generic[T]):
+    """An API page and when CCC answered it (a cached page keeps its original time)."""
+
+    page: Page[T]
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
 class ResultPage(Generic[T]):
-    """One UI page of rows and what the API says of all the matches."""
+    """One UI page of rows, what the API says of all the matches, and how fresh that is."""
 
     items: tuple[T, ...]
     page: int
     per_page: int
     total_count: int
+    fetched_at: datetime | None = None
 
     @property
     def reachable_count(self) -> int:
@@ -67,22 +77,22 @@ class ResultPage(Generic[T]):
 
 
 def fetch_result_page(
-    list_page: Callable[..., Page[T]], *, page: int, per_page: int
+    list_page: Callable[..., Listed[T]], *, page: int, per_page: int
 ) -> ResultPage[T]:
     """Fetch the API page of 100 holding UI page `page` and slice it: one call, any per_page.
 
-    `list_page` is a client's List* action with its filters bound; it is called with
-    `page_number` and `page_size`.
+    `list_page` lists with its filters bound; it is called with `page_number` and `page_size`.
     """
     if MAX_PAGE_SIZE % per_page:
         raise ValueError(f"per_page must divide {MAX_PAGE_SIZE}, not {per_page}")
     page = min(max(page, 1), last_reachable_page(per_page))
     offset = (page - 1) * per_page
-    api_page = list_page(page_number=offset // MAX_PAGE_SIZE + 1, page_size=MAX_PAGE_SIZE)
+    listed = list_page(page_number=offset // MAX_PAGE_SIZE + 1, page_size=MAX_PAGE_SIZE)
     start = offset % MAX_PAGE_SIZE
     return ResultPage(
-        items=api_page.items[start : start + per_page],
+        items=listed.page.items[start : start + per_page],
         page=page,
         per_page=per_page,
-        total_count=api_page.total_count,
+        total_count=listed.page.total_count,
+        fetched_at=listed.fetched_at,
     )

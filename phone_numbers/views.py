@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpResponseRedirect
@@ -48,16 +49,23 @@ def number_list(
     request: HtmxHttpRequest, instance_id: str, skill_group_id: str
 ) -> TemplateResponse:
     query = ListQuery.from_request(NumberFilterForm, request)
-    context: dict[str, Any] = {"instance_id": instance_id}
-    if not wants_fragment(request):
-        context["skill_group"] = selectors.skill_group_get(
-            instance_id=instance_id, skill_group_id=skill_group_id
+    group = {"instance_id": instance_id, "skill_group_id": skill_group_id}
+    reads = {
+        "result": functools.partial(
+            selectors.phone_number_list, **group, **query.selector_arguments()
         )
-    result = selectors.phone_number_list(
-        instance_id=instance_id, skill_group_id=skill_group_id, **query.selector_arguments()
-    )
+    }
+    if not wants_fragment(request):
+        reads["skill_group"] = functools.partial(
+            selectors.skill_group_get, **group, refresh=query.refresh
+        )
+    read = selectors.side_by_side(**reads)
     return _list_response(
-        request, "phone_numbers/number_list.html", query, PhoneNumberTable(result), context
+        request,
+        "phone_numbers/number_list.html",
+        query,
+        PhoneNumberTable(read["result"]),
+        {"instance_id": instance_id, "skill_group": read.get("skill_group")},
     )
 
 

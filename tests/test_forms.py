@@ -421,16 +421,50 @@ def test_a_page_past_the_end_has_no_pager():
 @pytest.mark.parametrize(
     ("query_string", "arguments"),
     [
-        ("", {"linked": True, "active": None, "search": "", "page": 1, "per_page": 25}),
+        (
+            "",
+            {
+                "linked": True,
+                "active": None,
+                "search": "",
+                "page": 1,
+                "per_page": 25,
+                "refresh": False,
+            },
+        ),
         (
             "view=eligible&active=true&q=0833&page=3&per_page=10",
-            {"linked": False, "active": True, "search": "0833", "page": 3, "per_page": 10},
+            {
+                "linked": False,
+                "active": True,
+                "search": "0833",
+                "page": 3,
+                "per_page": 10,
+                "refresh": False,
+            },
         ),
         (
             "active=false",
-            {"linked": True, "active": False, "search": "", "page": 1, "per_page": 25},
+            {
+                "linked": True,
+                "active": False,
+                "search": "",
+                "page": 1,
+                "per_page": 25,
+                "refresh": False,
+            },
         ),
-        ("active=junk", {"linked": True, "active": None, "search": "", "page": 1, "per_page": 25}),
+        (
+            "active=junk",
+            {
+                "linked": True,
+                "active": None,
+                "search": "",
+                "page": 1,
+                "per_page": 25,
+                "refresh": False,
+            },
+        ),
     ],
 )
 def test_number_query_gives_the_selector_its_typed_arguments(query_string, arguments):
@@ -442,7 +476,17 @@ def test_skill_group_query_gives_search_and_paging_only():
         "search": "sales",
         "page": 2,
         "per_page": 25,
+        "refresh": False,
     }
+
+
+def test_refresh_reaches_the_selector_but_never_a_link():
+    query = number_query("q=0833&refresh=1")
+
+    assert query.selector_arguments()["refresh"] is True
+    assert query.canonical_url == PATH + "?q=0833"
+    assert query.refresh_url == PATH + "?q=0833&refresh=1"
+    assert "refresh" not in query.url(page=2)
 
 
 def test_view_links_keep_the_filters_and_reset_the_page():

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from phone_numbers import connection, selectors
-from phone_numbers.ccc import Page, PhoneNumber
+from phone_numbers.ccc import PhoneNumber
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     OVERFLOW_SKILL_GROUP_ID,
 )
-from phone_numbers.paging import ResultPage, fetch_result_page, last_reachable_page
+from phone_numbers.paging import Listed, ResultPage, fetch_result_page, last_reachable_page
 
 from .emulator_data import listed_numbers
+
+FETCHED_AT = datetime(2026, 12, 1, 14, 2, 11, tzinfo=UTC)
 
 
 def fake_numbers(count: int) -> tuple[PhoneNumber, ...]:
@@ -100,15 +104,16 @@ def test_the_last_reachable_page_holds_the_10000th_row_whatever_the_page_size():
 def test_result_page_asks_for_the_api_page_holding_the_rows(app_emulator, page, per_page, api_page):
     asked = []
 
-    def list_page(*, page_number: int, page_size: int) -> Page[PhoneNumber]:
+    def list_page(*, page_number: int, page_size: int) -> Listed[PhoneNumber]:
         asked.append((page_number, page_size))
-        return connection.ccc_client().list_phone_numbers_of_skill_group(
+        api_page = connection.ccc_client().list_phone_numbers_of_skill_group(
             instance_id=BULK_INSTANCE_ID,
             skill_group_id=BULK_SKILL_GROUP_ID,
             is_member=False,
             page_number=page_number,
             page_size=page_size,
         )
+        return Listed(api_page, FETCHED_AT)
 
     result = fetch_result_page(list_page, page=page, per_page=per_page)
 
@@ -118,6 +123,7 @@ def test_result_page_asks_for_the_api_page_holding_the_rows(app_emulator, page, 
     assert [n.number for n in result.items] == expected[offset : offset + per_page]
     assert result.page == page
     assert result.total_count == len(expected)
+    assert result.fetched_at == FETCHED_AT
 
 
 @pytest.mark.parametrize(("asked", "served"), [(0, 1), (-5, 1), (1001, 1000), (10**9, 1000)])
@@ -137,7 +143,7 @@ def test_result_page_clamps_the_page_into_reach(app_emulator, asked, served):
 
 @pytest.mark.parametrize("per_page", [30, 101, 7])
 def test_result_page_refuses_a_page_size_that_does_not_divide_100(per_page):
-    def list_page(**paging: int) -> Page[PhoneNumber]:
+    def list_page(**paging: int) -> Listed[PhoneNumber]:
         raise AssertionError("nothing should be fetched")
 
     with pytest.raises(ValueError, match="per_page must divide 100"):

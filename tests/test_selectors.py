@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from phone_numbers import selectors
 from phone_numbers.ccc import NotFoundError, SkillGroup
+from phone_numbers.ccc.budget import budget, deadline
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
@@ -25,6 +29,7 @@ def test_phone_number_list_costs_one_api_call_at_any_page_size(app_emulator):
             linked=False,
             page=page,
             per_page=per_page,
+            refresh=True,  # several of these pages lie in one API page, which is cached
         )
         assert app_emulator.request_count - before == 1
         assert len(result.items) == per_page
@@ -167,3 +172,44 @@ def test_skill_group_get_does_not_cache_a_missing_group(app_emulator):
             )
 
     assert app_emulator.request_count == 2
+
+
+# -- side by side ------------------------------------------------------------------------------
+
+
+def test_side_by_side_reads_run_at_once():
+    both_in_flight = threading.Barrier(2, timeout=5)
+
+    def read() -> str:
+        both_in_flight.wait()  # one after another, the first would wait here forever
+        return threading.current_thread().name
+
+    done = selectors.side_by_side(first=read, second=read)
+
+    assert set(done) == {"first", "second"}
+    assert threading.current_thread().name not in done.values()
+
+
+def test_side_by_side_reads_carry_the_budget_and_the_language():
+    def seen() -> tuple[float | None, str]:
+        return deadline(), translation.get_language()
+
+    with budget(5), translation.override("zh-hans"):
+        expected = (deadline(), "zh-hans")
+        done = selectors.side_by_side(one=seen, two=seen)
+
+    assert done == {"one": expected, "two": expected}
+
+
+def test_side_by_side_raises_the_failure_of_a_read(app_emulator):
+    with pytest.raises(NotFoundError):
+        selectors.side_by_side(
+            group=lambda: selectors.skill_group_get(
+                instance_id=EXAMPLE_INSTANCE_ID, skill_group_id="gone@ccc-test"
+            ),
+            numbers=lambda: selectors.phone_number_list(
+                instance_id=EXAMPLE_INSTANCE_ID,
+                skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+                linked=True,
+            ),
+        )

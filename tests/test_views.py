@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
@@ -15,7 +16,7 @@ import pytest
 import stamina
 from django.test import Client
 
-from phone_numbers import connection
+from phone_numbers import connection, selectors
 from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_SECRET
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
@@ -532,15 +533,39 @@ def test_a_page_beyond_reach_is_clamped_with_a_notice(client, app_emulator):
     assert response["HX-Push-Url"] == HOTLINE + "?view=eligible&per_page=10&page=1000"
 
 
-# -- one API call per swap ---------------------------------------------------------------------
+# -- round trips: one call per API page, the listing cache, invalidation -----------------------
 
 
-def test_an_htmx_swap_costs_exactly_one_api_call(client, app_emulator):
-    for query in ("", "?page=2", "?view=eligible&q=0", "?active=false&per_page=100"):
+def listing_calls(caplog) -> int:
+    return sum(record.getMessage().startswith(f"ccc {LIST_NUMBERS} ") for record in caplog.records)
+
+
+def test_swaps_inside_one_api_page_cost_no_further_call(client, app_emulator):
+    for query, calls in (
+        ("", 1),
+        ("?page=2", 0),  # rows 26-50: the same API page of 100
+        ("?page=4", 0),
+        ("?view=eligible&q=0", 1),
+        ("?active=false&per_page=100", 1),
+        ("", 0),
+    ):
         before = app_emulator.request_count
         response, _ = get(client, NUMBERS + query, htmx=True)
         assert response.status_code == 200
-        assert app_emulator.request_count - before == 1, query
+        assert app_emulator.request_count - before == calls, query
+
+
+def test_browsing_one_group_costs_the_round_trip_minimum(client, app_emulator, caplog):
+    caplog.set_level(logging.INFO, logger="phone_numbers.ccc.client")
+    eligible = HOTLINE + "?view=eligible"
+    get(client, eligible)
+    for page in (2, 3, 4):
+        get(client, f"{eligible}&page={page}", htmx=True)
+    get(client, eligible, htmx=True)
+    get(client, HOTLINE, htmx=True)  # the linked view
+    get(client, f"{eligible}&page=2", htmx=True)
+
+    assert listing_calls(caplog) == 2
 
 
 def test_a_deep_htmx_swap_still_costs_one_api_call(client, app_emulator):
@@ -549,15 +574,62 @@ def test_a_deep_htmx_swap_still_costs_one_api_call(client, app_emulator):
     assert app_emulator.request_count == 1
 
 
-def test_a_full_page_costs_two_calls_then_one_while_the_group_is_cached(client, app_emulator):
+def test_a_full_page_asks_for_the_group_and_its_numbers_at_once(client, app_emulator):
     get(client, NUMBERS)
     assert app_emulator.request_count == 2  # GetSkillGroup + ListPhoneNumbersOfSkillGroup
 
     get(client, NUMBERS + "?page=2")
-    assert app_emulator.request_count == 3
+    assert app_emulator.request_count == 2  # both cached
 
     get(client, NUMBERS + "?view=eligible", restore=True)
-    assert app_emulator.request_count == 4
+    assert app_emulator.request_count == 3
+
+
+def test_refresh_asks_ccc_again_and_is_left_out_of_the_address(client, app_emulator):
+    get(client, NUMBERS + "?q=0", htmx=True)
+    app_emulator.request_count = 0
+
+    response, page = get(client, NUMBERS + "?q=0&refresh=1", htmx=True)
+
+    assert app_emulator.request_count == 1
+    assert response["HX-Push-Url"] == NUMBERS + "?q=0"
+    assert "refresh" not in page.find("button", type="button")[0]["data-copy-url"]
+    (refresh,) = page.find("a", id="refresh")
+    assert refresh["href"] == NUMBERS + "?q=0&refresh=1"
+
+
+def test_the_results_say_how_fresh_they_are(client, app_emulator):
+    _, page = get(client, NUMBERS, htmx=True)
+
+    assert re.search(r"as of \d\d:\d\d:\d\d UTC · Refresh", page.text)
+
+
+def test_a_write_invalidates_the_group_and_its_instance(client, app_emulator):
+    get(client, NUMBERS, htmx=True)
+    get(client, SKILL_GROUPS, htmx=True)
+    app_emulator.request_count = 0
+
+    selectors.listings_invalidate(
+        instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
+    )
+    get(client, NUMBERS, htmx=True)
+    get(client, SKILL_GROUPS, htmx=True)
+
+    assert app_emulator.request_count == 2
+
+
+def test_invalidating_one_group_keeps_the_others_cached(client, app_emulator):
+    other = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/sales@ccc-test/numbers/"
+    get(client, NUMBERS, htmx=True)
+    get(client, other, htmx=True)
+    app_emulator.request_count = 0
+
+    selectors.listings_invalidate(
+        instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
+    )
+    get(client, other, htmx=True)
+
+    assert app_emulator.request_count == 0
 
 
 def test_the_skill_group_and_instance_pages_cost_one_call(client, app_emulator):
@@ -813,7 +885,9 @@ def test_refused_credentials_are_502_without_details(
     for detail in ("SignatureDoesNotMatch", "InvalidAccessKeyId", "Signature", WRONG_SECRET):
         assert detail not in response.content.decode()
     assert DEMO_ACCESS_KEY_SECRET not in response.content.decode()
-    assert served_emulator.request_count == 1  # refused credentials are not retried
+    # Refused credentials are not retried: one call per read (a full page asks for the group
+    # and its numbers at once).
+    assert served_emulator.request_count == (1 if htmx else 2)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
@@ -928,3 +1002,35 @@ def test_a_malformed_setting_is_named_on_the_page(client, settings, endpoint, ke
     assert response.status_code == 503
     assert named in page.text
     assert "secret" not in page.text.replace("Alibaba Cloud credentials", "")
+
+
+# -- one budget per request --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_a_slow_ccc_never_holds_a_page_past_its_budget(client, settings, served_emulator, htmx):
+    settings.CCC_REQUEST_BUDGET = 0.5
+    served_emulator.faults.latency = 2.0
+
+    started = time.monotonic()
+    response, page = get(client, NUMBERS, htmx=htmx)
+    waited = time.monotonic() - started
+
+    assert_error(response, page, 504, htmx=htmx)
+    assert "The contact center did not answer in time." in page.text
+    assert waited < 1.5  # the 2 s answers were not waited for
+
+
+def test_a_slow_and_failing_ccc_is_retried_only_within_the_budget(
+    client, settings, served_emulator
+):
+    settings.CCC_REQUEST_BUDGET = 0.8
+    served_emulator.faults.latency = 0.3
+    served_emulator.faults.inject("unavailable", times=20)
+
+    started = time.monotonic()
+    response, _ = get(client, NUMBERS, htmx=True)
+    waited = time.monotonic() - started
+
+    assert response.status_code in (502, 504)
+    assert waited < 1.8

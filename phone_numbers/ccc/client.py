@@ -15,7 +15,7 @@ import httpx
 import orjson
 import stamina
 
-from . import signing
+from . import budget, signing
 from .errors import (
     CccError,
     ThrottlingError,
@@ -82,18 +82,22 @@ class CccClient:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         user_agent: str = "cccadmin",
+        max_connections: int = 20,
     ) -> None:
         self._access_key_id = access_key_id
         self._access_key_secret = access_key_secret
         self._security_token = security_token or None
         self._retry = retry or RetryPolicy()
+        self._timeout = timeout
         self._endpoint = endpoint_url(endpoint)
         self._host = httpx.URL(self._endpoint).netloc.decode("ascii")
         self._http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             headers={"user-agent": user_agent, "accept": "application/json"},
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
         )
 
     def __repr__(self) -> str:
@@ -183,26 +187,32 @@ class CccClient:
         params: Mapping[str, str],
         parse: Callable[[Any], T] = _no_data,
     ) -> T:
-        """Send one action (retrying reads) and return its parsed `Data`; raise a CccError."""
-        started = time.perf_counter()
+        """Send one action (retrying reads) and return its parsed `Data`; raise a CccError.
+
+        Every attempt ends by the deadline: the retry policy's, or the current budget's when
+        that comes first (see `budget`).
+        """
+        started = time.monotonic()
+        deadline = started + self._retry.total_seconds
+        if (work_deadline := budget.deadline()) is not None:
+            deadline = min(deadline, work_deadline)
         attempts = 0
         try:
             if action in READ_ACTIONS:
-                deadline = started + self._retry.total_seconds
                 for attempt in stamina.retry_context(
                     on=functools.partial(self._retry_backoff, deadline=deadline),
                     attempts=self._retry.attempts,
-                    timeout=self._retry.total_seconds,
+                    timeout=max(deadline - started, 0.0),
                     wait_initial=self._retry.wait_initial,
                     wait_max=self._retry.wait_max,
                     wait_jitter=self._retry.wait_jitter,
                 ):
                     with attempt:
                         attempts += 1
-                        payload, result = self._send(action, params, parse)
+                        payload, result = self._send(action, params, parse, deadline)
             else:
                 attempts = 1
-                payload, result = self._send(action, params, parse)
+                payload, result = self._send(action, params, parse, deadline)
         except CccError as error:
             error.attempts = attempts
             logger.warning(
@@ -212,7 +222,7 @@ class CccClient:
                 error.http_status,
                 error.request_id,
                 attempts,
-                (time.perf_counter() - started) * 1000,
+                (time.monotonic() - started) * 1000,
             )
             raise
         logger.info(
@@ -220,7 +230,7 @@ class CccClient:
             action,
             payload.get("RequestId"),
             attempts,
-            (time.perf_counter() - started) * 1000,
+            (time.monotonic() - started) * 1000,
         )
         return result
 
@@ -231,12 +241,17 @@ class CccClient:
         if not isinstance(error, ThrottlingError | UnavailableError):
             return False
         if error.retry_after is None:
-            return True
-        return error.retry_after if time.perf_counter() + error.retry_after <= deadline else False
+            return time.monotonic() < deadline
+        return error.retry_after if time.monotonic() + error.retry_after <= deadline else False
 
     def _send(
-        self, action: str, params: Mapping[str, str], parse: Callable[[Any], T]
+        self, action: str, params: Mapping[str, str], parse: Callable[[Any], T], deadline: float
     ) -> tuple[dict[str, Any], T]:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise UnavailableError("Timeout", "No time was left to ask CCC.")
+        # Waiting for a pooled connection counts too: no part of an attempt outlasts the deadline.
+        timeout = httpx.Timeout(min(self._timeout, left), connect=min(self._timeout, 5.0, left))
         headers = {
             "host": self._host,
             "x-acs-action": action,
@@ -259,7 +274,9 @@ class CccClient:
         )
         try:
             # An absolute URL: httpx would parse a relative one twice to join it to a base.
-            response = self._http.post(f"{self._endpoint}/?{query}", headers=headers)
+            response = self._http.post(
+                f"{self._endpoint}/?{query}", headers=headers, timeout=timeout
+            )
         except httpx.TimeoutException as error:
             raise UnavailableError(
                 "Timeout", f"CCC did not answer in time ({type(error).__name__})."
