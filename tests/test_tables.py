@@ -248,3 +248,53 @@ def test_result_tables_have_accessible_names():
 
     assert numbers.attrs["aria-label"] == "Phone numbers"
     assert groups.attrs["aria-label"] == "Skill groups"
+
+
+# -- cheap body rows ---------------------------------------------------------------------------
+
+
+def tables2_cells(table) -> list[list[str]]:
+    return [[str(cell) for _, cell in row.items()] for row in table.rows]
+
+
+def our_cells(table) -> list[list[str]]:
+    return [[str(cell) for _, cell in row] for row in table.body_rows()]
+
+
+def test_body_rows_render_numbers_exactly_as_django_tables2_would():
+    rows = (
+        number("01", active=True, usage=NumberUsage.INBOUND, contact_flow_id="flow-1"),
+        number("02", active=False, usage="Satellite", contact_flow_id=""),
+        PhoneNumber("03", "ccc-test", True, "", "", "", ""),  # empty cells get the default
+    )
+    table = PhoneNumberTable(ResultPage(items=rows, page=1, per_page=25, total_count=3))
+
+    assert our_cells(table) == tables2_cells(table)
+    assert our_cells(table)[2][2:5] == ["—", "—", "—"]
+
+
+def test_body_rows_render_skill_groups_exactly_as_django_tables2_would():
+    groups = (group(), group(display_name="", phone_number_count=None, user_count=0))
+    table = SkillGroupTable(
+        ResultPage(items=groups, page=1, per_page=25, total_count=2), instance_id="ccc-test"
+    )
+
+    assert our_cells(table) == tables2_cells(table)
+
+
+def test_body_cells_keep_the_column_attributes():
+    table = PhoneNumberTable(ResultPage(items=(number(),), page=1, per_page=25, total_count=1))
+
+    attributes = [attrs for attrs, _ in table.body_rows()[0]]
+
+    assert attributes[0] == 'class="font-monospace"'
+    assert attributes[1] == ""
+
+
+def test_the_table_html_shows_the_body_rows_and_the_empty_text():
+    full = PhoneNumberTable(ResultPage(items=numbers(3), page=1, per_page=25, total_count=3))
+    empty = PhoneNumberTable(ResultPage(items=(), page=1, per_page=25, total_count=0))
+    request = RequestFactory().get(PATH)
+
+    assert full.as_html(request).count('<td class="font-monospace">0833') == 3
+    assert '<td colspan="6">No numbers match.</td>' in empty.as_html(request)
