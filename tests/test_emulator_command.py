@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from phone_numbers.ccc import AuthenticationError, CccClient, RetryPolicy
+from phone_numbers.ccc import AuthenticationError, CccClient, RetryPolicy, UnavailableError
+from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 15
@@ -39,19 +40,22 @@ def wait_for_port(port: int, process: subprocess.Popen) -> None:
     pytest.fail(f"ccc_emulator did not listen on port {port} within {STARTUP_SECONDS}s")
 
 
-@contextmanager
-def ccc_emulator_command(*arguments: str) -> Iterator[tuple[int, subprocess.Popen]]:
-    """`manage.py ccc_emulator` on a free port; terminated (and reaped) on the way out."""
-    port = free_port()
-    env = {
+def command_env() -> dict[str, str]:
+    return {
         **os.environ,
         "DJANGO_SECRET_KEY": "insecure-test-key-only-for-the-test-suite",
         "PYTHONUNBUFFERED": "1",
     }
+
+
+@contextmanager
+def ccc_emulator_command(*arguments: str) -> Iterator[tuple[int, subprocess.Popen]]:
+    """`manage.py ccc_emulator` on a free port; terminated (and reaped) on the way out."""
+    port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
         [sys.executable, "manage.py", "ccc_emulator", "--port", str(port), *arguments],
         cwd=REPO_ROOT,
-        env=env,
+        env=command_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -117,3 +121,53 @@ def test_the_command_can_require_an_sts_token():
         ):
             tokenless.list_instances()
     assert raised.value.code == "InvalidSecurityToken.Malformed"
+
+
+def test_the_command_injects_the_faults_given_on_its_command_line():
+    faults = ("--fault", "unavailable:1:ListInstances", "--fault", "reset:1:GetSkillGroup")
+    with (
+        ccc_emulator_command(*faults, "--fault-seed", "7") as (port, process),
+        client(port, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET) as ccc,
+    ):
+        with pytest.raises(UnavailableError) as unavailable:
+            ccc.list_instances()
+        with pytest.raises(UnavailableError) as reset:
+            ccc.get_skill_group(instance_id="ccc-test", skill_group_id="skillgroup@ccc-test")
+        groups = ccc.list_skill_groups(instance_id="ccc-test")
+    output = process.stdout.read()
+
+    assert (unavailable.value.code, unavailable.value.http_status) == ("ServiceUnavailable", 503)
+    # Dropped at once: a connection left open would end in the client's 5 s "Timeout".
+    assert reset.value.code == "ConnectionError"
+    assert "skillgroup@ccc-test" in [group.skill_group_id for group in groups.items]
+    assert "unavailable 100% of ListInstances, reset 100% of GetSkillGroup" in output
+    assert "seed 7" in output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        (("--fault", "explode:0.5"), "unknown fault kind 'explode'"),
+        (("--fault", "unavailable:0"), "rate '0' in 'unavailable:0' is outside (0, 1]"),
+        (("--fault", "slow:1.5"), "rate '1.5' in 'slow:1.5' is outside (0, 1]"),
+        (("--fault", "internal:often"), "rate 'often' in 'internal:often' is not a number"),
+        (("--fault", "unavailable"), "'unavailable' is not KIND:RATE[:ACTION]"),
+        (("--fault", "reset:1:ListInstances:x"), "'reset:1:ListInstances:x' is not KIND:RATE"),
+        (("--fault", "reset:1:ListInstance"), "unknown action 'ListInstance'"),
+        (("--fault-delay-ms", "-5"), "--fault-delay-ms: '-5'"),
+    ],
+)
+def test_bad_fault_values_are_refused_with_a_clear_message(arguments, named):
+    result = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+        [sys.executable, "manage.py", "ccc_emulator", "--port", "0", *arguments],
+        cwd=REPO_ROOT,
+        env=command_env(),
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_SECONDS * 2,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert named in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "CCC emulator on" not in result.stdout

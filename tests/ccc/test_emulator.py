@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -31,6 +32,7 @@ from phone_numbers.ccc.emulator import (
     DEMO_ACCESS_KEY_SECRET,
     Emulator,
     FaultKind,
+    Faults,
     build_demo_instances,
 )
 from phone_numbers.ccc.emulator.dataset import (
@@ -1246,3 +1248,160 @@ def test_faults_reach_our_client_as_typed_errors(emulator, ccc):
     with pytest.raises(UnavailableError) as raised:
         ccc.list_instances()
     assert raised.value.code == "InvalidResponse"
+
+
+# -- standing fault rules ---------------------------------------------------------------------
+
+
+PAGE_ONE = {"PageNumber": "1", "PageSize": "1"}
+
+
+def rule_hits(seed: int, rate: float = 0.5, count: int = 400) -> list[bool]:
+    faults = Faults(seed=seed)
+    faults.add_rule(FaultKind.INTERNAL, rate)
+    return [faults.take("ListInstances") is not None for _ in range(count)]
+
+
+def test_a_rule_at_rate_1_hits_every_request_until_cleared(emulator):
+    emulator.faults.add_rule(FaultKind.UNAVAILABLE, 1.0)
+    for _ in range(5):
+        assert_gateway_error(list_instances(emulator), 503, "ServiceUnavailable")
+    emulator.faults.clear()
+    assert emulator.faults.rules == ()
+    assert_ok(list_instances(emulator))
+
+
+def test_a_rule_at_rate_one_half_hits_about_half_of_400_requests(emulator):
+    emulator.faults.reseed(1234)
+    emulator.faults.add_rule(FaultKind.INTERNAL, 0.5)
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=emulator), base_url=f"http://{HOST}"
+    ) as http:
+        codes = Counter(
+            http.post(
+                "/?PageNumber=1&PageSize=1", headers=signed_headers("ListInstances", PAGE_ONE)
+            ).json()["Code"]
+            for _ in range(400)
+        )
+    # 200 ± 4 standard deviations; the seed makes the count the same on every run.
+    assert set(codes) == {"InternalError", "OK"}
+    assert 160 <= codes["InternalError"] <= 240
+
+
+def test_a_seed_repeats_the_same_faults_and_another_seed_does_not():
+    assert rule_hits(seed=7) == rule_hits(seed=7)
+    assert rule_hits(seed=7) != rule_hits(seed=8)
+
+
+def test_clear_restarts_the_random_sequence_from_the_seed():
+    faults = Faults(seed=11)
+    faults.add_rule(FaultKind.INTERNAL, 0.5)
+    first = [faults.take("ListInstances") for _ in range(50)]
+    faults.clear()
+    faults.add_rule(FaultKind.INTERNAL, 0.5)
+    assert [faults.take("ListInstances") for _ in range(50)] == first
+
+
+def test_rules_share_one_draw_so_their_rates_add_up():
+    faults = Faults(seed=99)
+    faults.add_rule(FaultKind.UNAVAILABLE, 0.25)
+    faults.add_rule(FaultKind.MALFORMED, 0.25)
+    kinds = Counter(getattr(faults.take("ListInstances"), "kind", None) for _ in range(4000))
+    # A quarter each and half with none, ± 4 standard deviations; independent draws would
+    # give the second rule only a quarter of the three quarters left (750).
+    assert 880 <= kinds[FaultKind.UNAVAILABLE] <= 1120
+    assert 880 <= kinds[FaultKind.MALFORMED] <= 1120
+    assert 1880 <= kinds[None] <= 2120
+
+
+def test_a_rule_for_an_action_only_hits_that_action(emulator):
+    emulator.faults.add_rule(FaultKind.UNAVAILABLE, 1.0, action="GetSkillGroup")
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "SkillGroupId": EXAMPLE_SKILL_GROUP_ID}
+    for _ in range(3):
+        assert_ok(list_instances(emulator))
+        assert_ok(list_numbers(emulator))
+        assert_gateway_error(call(emulator, "GetSkillGroup", params), 503, "ServiceUnavailable")
+
+
+def test_requests_no_rule_matches_leave_the_random_sequence_alone():
+    alone, mixed = Faults(seed=5), Faults(seed=5)
+    for faults in (alone, mixed):
+        faults.add_rule(FaultKind.INTERNAL, 0.5, action="GetSkillGroup")
+    expected = [alone.take("GetSkillGroup") for _ in range(50)]
+    seen = []
+    for _ in range(50):
+        assert mixed.take("ListInstances") is None
+        seen.append(mixed.take("GetSkillGroup"))
+    assert seen == expected
+    assert {fault is None for fault in expected} == {True, False}
+
+
+def test_rules_take_slow_and_throttling_parameters_from_the_faults_settings(emulator):
+    emulator.faults.slow_delay = 0.3
+    emulator.faults.throttle_retry_after_ms = 1500
+    emulator.faults.add_rule(FaultKind.SLOW, 1.0, action="ListInstances")
+    emulator.faults.add_rule(FaultKind.THROTTLING, 1.0, action="GetSkillGroup")
+    started = time.perf_counter()
+    assert_ok(list_instances(emulator))
+    assert time.perf_counter() - started >= 0.3
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "SkillGroupId": EXAMPLE_SKILL_GROUP_ID}
+    response = call(emulator, "GetSkillGroup", params)
+    assert_gateway_error(response, 400, "Throttling.User")
+    assert response.headers["x-acs-retry-after"] == "1500"
+
+
+def test_one_shot_faults_come_before_the_rules(emulator):
+    emulator.faults.add_rule(FaultKind.UNAVAILABLE, 1.0)
+    emulator.faults.inject(FaultKind.INTERNAL)
+    assert_gateway_error(list_instances(emulator), 500, "InternalError")
+    assert_gateway_error(list_instances(emulator), 503, "ServiceUnavailable")
+
+
+@pytest.mark.parametrize("rate", [0, -0.5, 1.01, float("nan"), float("inf"), True, "0.5"])
+def test_a_rule_refuses_a_rate_outside_0_to_1(rate):
+    faults = Faults()
+    with pytest.raises(ValueError):
+        faults.add_rule(FaultKind.UNAVAILABLE, rate)
+    assert faults.rules == ()
+
+
+def test_a_rule_refuses_an_unknown_kind():
+    with pytest.raises(ValueError):
+        Faults().add_rule("explode", 0.5)
+
+
+# -- the reset fault --------------------------------------------------------------------------
+
+
+def test_a_reset_reaches_our_client_in_process_as_a_connection_error(emulator, ccc):
+    emulator.faults.add_rule(FaultKind.RESET, 1.0, action="ListInstances")
+    with pytest.raises(UnavailableError) as raised:
+        ccc.list_instances()
+    assert raised.value.code == "ConnectionError"
+    group = ccc.get_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
+    )
+    assert group.skill_group_id == EXAMPLE_SKILL_GROUP_ID
+
+
+def test_a_reset_drops_a_real_connection_without_an_answer(make_client, live_emulator):
+    url, emulator = live_emulator
+    ccc = make_client(endpoint=url, retry=NO_RETRY, timeout=5.0)
+    # A kept-alive connection first: the reset must close it, not leave it waiting.
+    assert ccc.list_instances().total_count == 2
+    emulator.faults.inject(FaultKind.RESET)
+    started = time.perf_counter()
+    with pytest.raises(UnavailableError) as raised:
+        ccc.list_instances()
+    assert raised.value.code == "ConnectionError"
+    assert "RemoteProtocolError" in raised.value.message
+    assert time.perf_counter() - started < 2
+    assert ccc.list_instances().total_count == 2
+
+
+def test_a_read_retries_past_a_dropped_connection(make_client, live_emulator):
+    url, emulator = live_emulator
+    ccc = make_client(endpoint=url, timeout=5.0)
+    emulator.faults.inject(FaultKind.RESET, times=2)
+    assert ccc.list_instances().total_count == 2
+    assert emulator.request_count == 3

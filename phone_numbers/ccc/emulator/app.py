@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import re
+import secrets
 import threading
 import time
 import uuid
@@ -16,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qsl
 
+import httpx
 import orjson
 
 from .. import signing
@@ -54,6 +57,7 @@ class FaultKind(StrEnum):
     THROTTLING = "throttling"  # Throttling.User, with x-acs-retry-after when given
     SLOW = "slow"  # answers normally after `delay` seconds
     MALFORMED = "malformed"  # 200 with a body that is not JSON
+    RESET = "reset"  # the connection is dropped without an answer
 
 
 @dataclass(frozen=True)
@@ -64,13 +68,62 @@ class Fault:
     retry_after_ms: int | None = None
 
 
-class Faults:
-    """Knobs for tests and benchmarks: a constant latency and a queue of one-shot faults."""
+@dataclass(frozen=True)
+class FaultRule:
+    """A standing fault: each request for `action` (any action when None) gets it with
+    probability `rate`, a fraction in (0, 1]."""
 
-    def __init__(self) -> None:
+    kind: FaultKind
+    rate: float
+    action: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", FaultKind(self.kind))
+        rate = self.rate
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1:
+            raise ValueError(f"A fault rate is a fraction in (0, 1], not {rate!r}.")
+
+
+DEFAULT_SLOW_DELAY = 3.0
+
+
+class Faults:
+    """Knobs for tests and benchmarks: a constant latency, a queue of one-shot faults and
+    standing rules that hit a share of the requests.
+
+    One-shot faults come first. Otherwise a request whose action some rule matches takes one
+    draw from a `random.Random` seeded with `seed` (so a seed and the same order of requests
+    give the same faults); the matching rules share that draw in the order they were added,
+    each taking its rate of [0, 1): `unavailable` 0.1 and `slow` 0.1 fail a tenth of the
+    requests and slow down another tenth. Past a total of 1 the later rules get what is left.
+    Rules' `slow` faults wait `slow_delay` seconds and their `throttling` faults ask to retry
+    after `throttle_retry_after_ms` (no x-acs-retry-after when None).
+    """
+
+    def __init__(self, *, seed: int | None = None) -> None:
         self.latency = 0.0
+        self.slow_delay = DEFAULT_SLOW_DELAY
+        self.throttle_retry_after_ms: int | None = None
         self._pending: deque[Fault] = deque()
+        self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
+        self.reseed(seed)
+
+    @property
+    def seed(self) -> int:
+        return self._seed
+
+    @property
+    def rules(self) -> tuple[FaultRule, ...]:
+        with self._lock:
+            return tuple(self._rules)
+
+    def reseed(self, seed: int | None = None) -> None:
+        """Restart the rules' random sequence from `seed` (a fresh random one when None)."""
+        seed = secrets.randbelow(2**32) if seed is None else seed
+        with self._lock:
+            self._seed = seed
+            self._random = random.Random(seed)  # noqa: S311 - fault injection, not secrets
 
     def inject(
         self,
@@ -85,10 +138,24 @@ class Faults:
         with self._lock:
             self._pending.extend([fault] * times)
 
+    def add_rule(
+        self, kind: FaultKind | str, rate: float, *, action: str | None = None
+    ) -> FaultRule:
+        rule = FaultRule(FaultKind(kind), rate, action)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
     def clear(self) -> None:
+        """Back to the start: no latency, no faults, default parameters, the random
+        sequence restarted from the same seed."""
         with self._lock:
             self._pending.clear()
+            self._rules.clear()
+            self._random = random.Random(self._seed)  # noqa: S311 - fault injection
         self.latency = 0.0
+        self.slow_delay = DEFAULT_SLOW_DELAY
+        self.throttle_retry_after_ms = None
 
     def take(self, action: str) -> Fault | None:
         with self._lock:
@@ -96,7 +163,44 @@ class Faults:
                 if fault.action in (None, action):
                     self._pending.remove(fault)
                     return fault
+            rules = [rule for rule in self._rules if rule.action in (None, action)]
+            if not rules:
+                return None
+            draw = self._random.random()
+            for rule in rules:
+                if draw < rule.rate:
+                    return Fault(rule.kind, action, self.slow_delay, self.throttle_retry_after_ms)
+                draw -= rule.rate
         return None
+
+    def describe(self) -> str:
+        """The standing knobs in words, for the server's start-up line ("" when none)."""
+        parts = [f"latency {self.latency * 1000:g} ms"] if self.latency else []
+        rules = self.rules
+        if rules:
+            described = ", ".join(self._describe(rule) for rule in rules)
+            parts.append(f"faults (seed {self.seed}): {described}")
+        return "; ".join(parts)
+
+    def _describe(self, rule: FaultRule) -> str:
+        kind = str(rule.kind)
+        if rule.kind is FaultKind.SLOW:
+            kind += f" {self.slow_delay * 1000:g} ms"
+        elif rule.kind is FaultKind.THROTTLING and self.throttle_retry_after_ms is not None:
+            kind += f" retry after {self.throttle_retry_after_ms} ms"
+        return f"{kind} {rule.rate * 100:g}% of {rule.action or 'every action'}"
+
+
+class ConnectionDropped(httpx.RemoteProtocolError, ConnectionResetError):
+    """A `reset` fault: the emulator drops the connection without answering.
+
+    Raised out of the WSGI app, it reaches the client as a lost connection both ways the
+    emulator is served: httpx.WSGITransport (in-process) hands the app's exceptions to the
+    client, which sees this httpx transport error; wsgiref's handler in Django's server takes
+    a ConnectionResetError for a client gone away and writes nothing, and `Emulator.__call__`
+    has the server's request handler close the connection, so the client reads end-of-file
+    (httpx.RemoteProtocolError, "Server disconnected without sending a response").
+    """
 
 
 class GatewayError(Exception):
@@ -161,6 +265,11 @@ class Emulator:
     def instances(self) -> dict[str, InstanceRecord]:
         return self._instances
 
+    @property
+    def actions(self) -> frozenset[str]:
+        """The API actions this emulator answers."""
+        return frozenset(self._actions)
+
     @instances.setter
     def instances(self, instances: dict[str, InstanceRecord]) -> None:
         """New data (tests reset it this way) also drops the listings built from the old."""
@@ -171,7 +280,11 @@ class Emulator:
     # -- WSGI ----------------------------------------------------------------------------
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        response = self.handle(environ)
+        try:
+            response = self.handle(environ)
+        except ConnectionDropped:
+            _close_connection_after(start_response)
+            raise
         start_response(
             f"{response.status} {_REASONS.get(response.status, 'Error')}",
             [
@@ -240,6 +353,8 @@ class Emulator:
     def _apply_fault(
         self, fault: Fault, request_id: str, headers: Mapping[str, str]
     ) -> Response | None:
+        if fault.kind is FaultKind.RESET:
+            raise ConnectionDropped("The emulator dropped the connection (a reset fault).")
         if fault.kind is FaultKind.SLOW:
             time.sleep(fault.delay)
             return None
@@ -530,6 +645,16 @@ _REASONS = {
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
+
+
+def _close_connection_after(start_response: Callable) -> None:
+    """Have a wsgiref-based server (Django's) close the connection after this request rather
+    than wait on it for the next one: its `start_response` is a method of the ServerHandler,
+    whose `request_handler` ends its keep-alive loop on `close_connection`. In-process
+    (WSGITransport) there is no connection and no such handler."""
+    handler = getattr(getattr(start_response, "__self__", None), "request_handler", None)
+    if handler is not None:
+        handler.close_connection = True
 
 
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
