@@ -114,6 +114,8 @@ def side_by_side(**reads: Callable[[], Any]) -> dict[str, Any]:
     request's language (Django keeps that per thread, which a context copy does not carry).
     The first failure is raised, as it would have been one after another.
     """
+    if len(reads) == 1:  # nothing to overlap: no thread to hand over to
+        return {name: read() for name, read in reads.items()}
     language = translation.get_language()
     futures = {
         name: _side_by_side.submit(contextvars.copy_context().run, _in_language, language, read)

@@ -1,0 +1,263 @@
+"""The dashboard end to end: what an admin waits for, measured as ratios in one run.
+
+- Round trips: listing calls of a browsing journey against the minimum it needs.
+- Cheap swaps: a numbers swap's server time against a bare JSON view making the same client
+  call (the CCC call, no cache on either side), at 25 and 100 rows.
+- Throughput: requests per second with CCC 100 ms away against CCC at 0 ms, 32 clients, the
+  production server as `make serve` starts it (gunicorn.conf.py defaults).
+
+The first two run in this process on the embedded emulator; the third starts an emulator
+process and gunicorn on loopback ports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cccadmin.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")  # dev sign-in for the in-process client
+os.environ.setdefault("CCC_ENDPOINT", "")
+
+import django
+
+django.setup()
+
+from django.http import HttpRequest, JsonResponse  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.urls import include, path  # noqa: E402
+
+from benchmarks.client_vs_sdk import REPO_ROOT, emulator_process  # noqa: E402
+from phone_numbers import connection  # noqa: E402
+from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET  # noqa: E402
+from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID  # noqa: E402
+
+HOTLINE = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
+SWAP = {"HX-Request": "true"}
+GOALS = {"swap 25": 2.0, "swap 100": 3.0, "throughput": 0.9}
+CLIENTS = 32
+# Eligible page 1 and the linked view: every other step lies in an API page already fetched.
+JOURNEY_MINIMUM = 2
+
+
+def bare_numbers(request: HttpRequest) -> JsonResponse:
+    """The least a view can do with the same CCC call as a swap: list, slice, serialise."""
+    per_page = int(request.GET["per_page"])
+    page = connection.ccc_client().list_phone_numbers_of_skill_group(
+        instance_id=BULK_INSTANCE_ID,
+        skill_group_id=BULK_SKILL_GROUP_ID,
+        is_member=False,
+        page_size=100,
+    )
+    return JsonResponse({"numbers": [asdict(number) for number in page.items[:per_page]]})
+
+
+urlpatterns = [path("bare/", bare_numbers), path("", include("phone_numbers.urls"))]
+
+
+class ListingCalls(logging.Handler):
+    """Counts the client's successful ListPhoneNumbersOfSkillGroup calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += record.getMessage().startswith("ccc ListPhoneNumbersOfSkillGroup ok")
+
+
+def journey_calls(client: Client) -> int:
+    """Page 1, pages 2-4 at 25 per page, page 1 again, the linked view, eligible page 2."""
+    counter = ListingCalls()
+    logger = logging.getLogger("phone_numbers.ccc.client")
+    logger.addHandler(counter)
+    try:
+        eligible = f"{HOTLINE}?view=eligible"
+        client.get(eligible)
+        for page in (2, 3, 4):
+            client.get(f"{eligible}&page={page}", headers=SWAP)
+        client.get(eligible, headers=SWAP)
+        client.get(HOTLINE, headers=SWAP)
+        client.get(f"{eligible}&page=2", headers=SWAP)
+    finally:
+        logger.removeHandler(counter)
+    return counter.count
+
+
+def server_time(client: Client, url: str, headers: dict[str, str], count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(url, headers=headers)
+        times.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+    return times
+
+
+def swap_ratio(client: Client, per_page: int, count: int) -> tuple[float, float]:
+    """Median swap and bare-view times (seconds), alternating blocks of 10."""
+    # refresh: the swap asks CCC each time, as the bare view does.
+    swap = f"{HOTLINE}?view=eligible&per_page={per_page}&refresh=1"
+    bare = f"/bare/?per_page={per_page}"
+    swaps: list[float] = []
+    bares: list[float] = []
+    server_time(client, swap, SWAP, 10)
+    server_time(client, bare, {}, 10)
+    for _ in range(max(1, count // 10)):
+        swaps += server_time(client, swap, SWAP, 10)
+        bares += server_time(client, bare, {}, 10)
+    return statistics.median(swaps), statistics.median(bares)
+
+
+def production_environment(endpoint: str, port: int) -> dict[str, str]:
+    """What `make serve` runs with, pointed at the emulator, signed in by a header proxy."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "CCCADMIN_", "CCC_", "ALIBABA_CLOUD_", "CACHE_URL"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="cccadmin.settings",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="benchmark-only-secret-key-" + "x" * 40,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        CCCADMIN_AUTH_MODE="header",
+        CCCADMIN_TRUSTED_PROXIES="127.0.0.1/32",
+        CCCADMIN_VIEWER_GROUPS="cc-support",
+        CCCADMIN_SSL_REDIRECT="false",
+        CCC_ENDPOINT=endpoint,
+        ALIBABA_CLOUD_ACCESS_KEY_ID=DEMO_ACCESS_KEY_ID,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET=DEMO_ACCESS_KEY_SECRET,
+        # Every request asks CCC: throughput while waiting on it is what is measured.
+        CCC_LISTING_CACHE_SECONDS="0",
+        HOST="127.0.0.1",
+        PORT=str(port),
+    )
+    return env
+
+
+@contextmanager
+def production_server(endpoint: str) -> Iterator[int]:
+    from tests.servers import free_port  # the benchmark runs from the repository
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "cccadmin.wsgi"],
+        cwd=REPO_ROOT,
+        env=production_environment(endpoint, port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                probe.request("GET", "/healthz")
+                if probe.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def requests_per_second(port: int, seconds: float) -> tuple[float, dict[int, int]]:
+    """32 clients, each on its own kept-alive connection, swapping pages of the big group."""
+    stop = time.monotonic() + seconds
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    headers = {
+        "X-Forwarded-User": "bench",
+        "X-Forwarded-Groups": "cc-support",
+        "HX-Request": "true",
+    }
+
+    def client(number: int) -> None:
+        connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        page = number
+        while time.monotonic() < stop:
+            page = page % 400 + 1
+            connection_.request("GET", f"{HOTLINE}?view=eligible&page={page}", headers=headers)
+            response = connection_.getresponse()
+            response.read()
+            with lock:
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(statuses.values()) / (time.monotonic() - started), statuses
+
+
+def throughput(seconds: float) -> dict[int, tuple[float, dict[int, int]]]:
+    rates = {}
+    for latency in (0, 100):
+        with (
+            emulator_process("--latency-ms", str(latency)) as endpoint,
+            production_server(endpoint) as port,
+        ):
+            requests_per_second(port, 1)  # warm-up
+            rates[latency] = requests_per_second(port, seconds)
+    return rates
+
+
+def verdict(name: str, value: float) -> str:
+    goal = GOALS[name]
+    met = value >= goal if name == "throughput" else value <= goal
+    return "met" if met else "NOT met"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--swaps", type=int, default=200, help="timed swaps per size")
+    parser.add_argument("--seconds", type=float, default=5, help="seconds of load per latency")
+    args = parser.parse_args(argv)
+    logging.getLogger("phone_numbers.ccc.client").setLevel(logging.INFO)
+    logging.getLogger("phone_numbers.ccc.client").propagate = False
+
+    with override_settings(ROOT_URLCONF=__name__):
+        # Django's test client as a browser would call: no test instrumentation of templates.
+        client = Client(SERVER_NAME="127.0.0.1")
+        calls = journey_calls(client)
+        met = "met" if calls <= JOURNEY_MINIMUM else "NOT met"
+        print(f"journey listing calls: {calls} (minimum {JOURNEY_MINIMUM}): {met}")
+        for per_page in (25, 100):
+            swap, bare = swap_ratio(client, per_page, args.swaps)
+            ratio = swap / bare
+            print(
+                f"swap / bare JSON view at {per_page} rows: {ratio:.2f} "
+                f"({swap * 1e3:.2f} ms / {bare * 1e3:.2f} ms; "
+                f"goal <= {GOALS[f'swap {per_page}']}): {verdict(f'swap {per_page}', ratio)}"
+            )
+    rates = throughput(args.seconds)
+    (slow, slow_statuses), (fast, fast_statuses) = rates[100], rates[0]
+    ratio = slow / fast
+    print(
+        f"throughput with CCC 100 ms away / at 0 ms, {CLIENTS} clients: {ratio:.2f} "
+        f"({slow:.0f} / {fast:.0f} requests/s; statuses {slow_statuses} / {fast_statuses}; "
+        f"goal >= {GOALS['throughput']}): {verdict('throughput', ratio)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
