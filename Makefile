@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST_PORT ?= 127.0.0.1:8000
+# axe-core, from npm (package.json, package-lock.json): the browser tests inject it into pages
+# to check accessibility; the app never serves it.
+AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test lint bench emulator clean
+.PHONY: run serve test lint bench emulator screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +22,15 @@ $(VENV)/.installed-test: $(VENV)/.installed-app
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@
 
+# npm ci keeps the package's own (old) file dates: touch the file so it is newer than the lock.
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund && touch $@; \
+	else \
+	  echo "npm is missing: the browser tests' accessibility checks (axe-core) will be skipped" \
+	    "(under CI=true they fail). Install it: apt-get install npm"; \
+	fi
+
 run: $(VENV)/.installed-app
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py runserver $(HOST_PORT)
@@ -31,7 +43,7 @@ serve: $(VENV)/.installed-app
 	DJANGO_DEBUG=false $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=false $(BIN)/gunicorn --config gunicorn.conf.py cccadmin.wsgi
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -41,8 +53,18 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Figures and ratios measured in one run: our client against the official SDK, then the
+# dashboard end to end (round trips, swap cost, throughput under CCC latency).
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.client_vs_sdk
+	$(BIN)/python -m benchmarks.dashboard
+
+# The README's pictures: docs/<page state>.png for the states marked `screenshot` in
+# tests/page_states.py, taken by the browser walk. Run it when pages change (CI does not);
+# CI=true makes a missing Chromium or axe-core fail rather than skip, so nothing is left stale.
+screenshots: $(VENV)/.installed-test $(AXE)
+	CI=true CCCADMIN_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  tests/browser/test_page_states.py
 
 emulator: $(VENV)/.installed-app
 	DJANGO_DEBUG=true $(BIN)/python manage.py ccc_emulator --port 8765

@@ -87,10 +87,10 @@ class ResultTable(tables.Table):
         """The body rows as HTML: built here, not by a template loop, which costs more per cell
         than the cell itself."""
         return mark_safe(  # noqa: S308 - attributes come escaped from tables2, every cell below
-            "".join(
-                "<tr>"
-                + "".join(f"<td {attrs}>{conditional_escape(cell)}</td>" for attrs, cell in row)
-                + "</tr>"
+            "\n".join(
+                "<tr>\n"
+                + "\n".join(f"<td {attrs}>{conditional_escape(cell)}</td>" for attrs, cell in row)
+                + "\n</tr>"
                 for row in self.body_rows()
             )
         )

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+# Template syntax that reached the page: a tag, variable or comment Django did not parse
+# (a `{# ... #}` spanning lines is the classic).
+TEMPLATE_MARKERS = ("{#", "#}", "{%", "%}", "{{", "}}")
+# Elements whose contents are never shown as text.
+_HIDDEN = ("script", "style")
+
+
+def template_syntax_in(text: str) -> list[str]:
+    """The template syntax markers in a page's visible text, each with what surrounds it."""
+    found = []
+    for marker in TEMPLATE_MARKERS:
+        start = text.find(marker)
+        if start >= 0:
+            found.append(f"{marker!r} in …{text[max(0, start - 40) : start + 40]}…")
+    return found
+
 
 class Html(HTMLParser):
-    """The parts of a page the tests look at: text, links, attributes and table body rows."""
+    """The parts of a page the tests look at: its visible text (no script or style contents,
+    no attribute values), links, attributes and table body rows."""
 
     def __init__(self, content: str) -> None:
         super().__init__(convert_charrefs=True)
+        self._hidden_depth = 0
         self.elements: list[tuple[str, dict[str, str]]] = []
         self.links: list[tuple[str, str]] = []  # (href, text)
         self.rows: list[list[str]] = []
@@ -26,6 +44,8 @@ class Html(HTMLParser):
         self.text = " ".join("".join(self._text).split())
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self._hidden_depth += 1
         attributes = {name: value or "" for name, value in attrs}
         self.elements.append((tag, attributes))
         if tag == "a":
@@ -40,6 +60,8 @@ class Html(HTMLParser):
             self._header = []
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self._hidden_depth = max(0, self._hidden_depth - 1)
         if tag == "a" and self._link is not None:
             self.links.append((self._href, " ".join("".join(self._link).split())))
             self._link = None
@@ -56,6 +78,8 @@ class Html(HTMLParser):
             self._header = None
 
     def handle_data(self, data: str) -> None:
+        if self._hidden_depth:
+            return
         self._text.append(data)
         for collecting in (self._link, self._cell, self._header):
             if collecting is not None:

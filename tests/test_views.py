@@ -28,7 +28,7 @@ from phone_numbers.ccc.emulator.dataset import (
 )
 
 from .emulator_data import listed_numbers
-from .pages import Html
+from .pages import Html, template_syntax_in
 
 INSTANCES = "/"
 SKILL_GROUPS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/"
@@ -41,7 +41,6 @@ NUMBER_DEFAULTS = {"view": "linked", "q": "", "active": "", "per_page": "25", "p
 MODES = ["page", "fragment", "restore"]
 ATTEMPTS = 3
 WRONG_SECRET = "not-the-secret-the-emulator-knows"
-TEMPLATE_SYNTAX = ("{#", "#}", "{%", "%}", "{{", "}}")
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -59,7 +58,7 @@ def get(
         headers["HX-History-Restore-Request"] = "true"
     response = client.get(url, headers=headers)
     page = Html(response.content.decode())
-    assert not [marker for marker in TEMPLATE_SYNTAX if marker in page.text], page.text
+    assert template_syntax_in(page.text) == []
     return response, page
 
 

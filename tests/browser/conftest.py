@@ -1,7 +1,8 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against Django's live server.
 
 The live server runs the app in a thread of this process, so the app still reaches its
-embedded emulator, which `app_emulator` resets for every test.
+embedded emulator, which `app_emulator` resets for every test. Accessibility checks run
+axe-core from npm (`axe_script`); without Chromium or axe-core the tests skip, unless `CI=true`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 900}
 HERE = Path(__file__).parent
+# axe-core comes from npm (package.json, `npm ci`); it is injected by the tests, never served.
+AXE = HERE.parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _missing(reason: str) -> None:
+    """Skip locally; under CI (`CI=true`) what the browser tests need must be there."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; under CI the browser tests must run", pytrace=False)
+    pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -45,14 +55,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; under CI the browser tests must run", pytrace=False)
-        pytest.skip(reason)
+        _missing(f"{CHROMIUM} is missing: install Debian's chromium package")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def open_context(browser: Browser, base_url: str, off_site: list[str], **options) -> BrowserContext:
+    """A browser context on the live server that refuses, and notes in `off_site`, any other
+    host the page tries to reach."""
+
+    def refuse(route: Route, request: Request) -> None:
+        off_site.append(request.url)
+        route.abort()
+
+    context = browser.new_context(base_url=base_url, viewport=DESKTOP, **options)
+    context.route(lambda url: not url.startswith(f"{base_url}/"), refuse)
+    return context
 
 
 @pytest.fixture
@@ -61,13 +81,8 @@ def new_context(browser: Browser, live_server, app_emulator: Emulator) -> Iterat
     contexts: list[BrowserContext] = []
     off_site: list[str] = []
 
-    def refuse(route: Route, request: Request) -> None:
-        off_site.append(request.url)
-        route.abort()
-
     def make(**options) -> BrowserContext:
-        context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, **options)
-        context.route(lambda url: not url.startswith(f"{live_server.url}/"), refuse)
+        context = open_context(browser, live_server.url, off_site, **options)
         contexts.append(context)
         return context
 
@@ -85,3 +100,10 @@ def context(new_context) -> BrowserContext:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    if not AXE.is_file():
+        _missing(f"{AXE.relative_to(HERE.parents[1])} is missing: run `make test` or `npm ci`")
+    return AXE

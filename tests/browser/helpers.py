@@ -1,4 +1,5 @@
-"""What the browser tests share: locators by role, address-bar patterns, full-load detection."""
+"""What the browser tests share: locators by role, address-bar patterns, full-load detection,
+htmx swaps and axe-core findings."""
 
 from __future__ import annotations
 
@@ -81,3 +82,69 @@ def measure_overflow(page: Page) -> Overflow:
         }"""
     )
     return Overflow(**found)
+
+
+def swap_results(page: Page, path: str) -> None:
+    """Swap `path` into the results region, as a search or pager link does, and let it settle.
+
+    Waits for htmx to finish swapping and settling, and for CSS transitions (the results fade
+    while a request is out) to end, so that the page is judged as it finally looks.
+    """
+    page.evaluate("(path) => htmx.ajax('GET', path, {target: '#results'})", path)
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    settle_animations(page)
+
+
+def settle_animations(page: Page) -> None:
+    """Wait for running CSS transitions and animations that end (the spinner's never does)."""
+    page.wait_for_function(
+        """() => document.getAnimations().every((animation) =>
+          animation.playState !== "running"
+          || !Number.isFinite(animation.effect?.getComputedTiming().endTime))"""
+    )
+
+
+AXE_FAILING_IMPACTS = ("serious", "critical")
+
+
+@dataclass(frozen=True)
+class AxeFinding:
+    rule: str
+    impact: str
+    help: str
+    help_url: str
+    nodes: list[tuple[list[str], str]]  # (target selectors, failure summary)
+
+    def __str__(self) -> str:
+        lines = [f"{self.rule} ({self.impact}): {self.help} <{self.help_url}>"]
+        for target, failure in self.nodes:
+            lines.append(f"  at {' '.join(target)}")
+            lines.extend(f"    {line}" for line in failure.splitlines())
+        return "\n".join(lines)
+
+
+def axe_findings(page: Page, impacts: tuple[str, ...] = AXE_FAILING_IMPACTS) -> list[AxeFinding]:
+    """axe-core's violations on the page as it is now, of the given impacts.
+
+    The page must have axe-core loaded: an init script of a context made with `bypass_csp=True`
+    (see the `walk` fixture of test_page_states.py), as the app's CSP refuses it otherwise.
+    """
+    violations = page.evaluate(
+        """async () => {
+          const results = await axe.run(document, {resultTypes: ["violations"]});
+          return results.violations.map((violation) => ({
+            rule: violation.id,
+            impact: violation.impact,
+            help: violation.help,
+            help_url: violation.helpUrl,
+            nodes: violation.nodes.map((node) => [node.target.flat(), node.failureSummary || ""]),
+          }));
+        }"""
+    )
+    return [
+        AxeFinding(**{**found, "nodes": [tuple(node) for node in found["nodes"]]})
+        for found in violations
+        if found["impact"] in impacts
+    ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -302,17 +301,6 @@ def test_narrow_screen_scrolls_only_the_table(page: Page, path: str) -> None:
     assert overflow.spilling == [], overflow
     # The table is wider than a phone: it scrolls inside its own container instead.
     assert overflow.table_scrolls, overflow
-
-
-def test_screenshot_of_the_bulk_eligible_view(page: Page, pytestconfig) -> None:
-    page.goto(f"{BULK_NUMBERS}?view=eligible")
-    expect(summary(page)).to_have_text("Showing 1–25 of 10,000 numbers")
-    expect(page.get_by_role("main")).to_contain_text("11,318 numbers match")
-    expect(rows(page)).to_have_count(25)
-    page.evaluate("document.fonts.ready")
-    artifacts = Path(pytestconfig.rootpath, "artifacts")
-    artifacts.mkdir(exist_ok=True)
-    page.screenshot(path=artifacts / "numbers-page.png")
 
 
 def test_example_number_is_listed_with_its_city(page: Page) -> None:

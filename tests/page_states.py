@@ -1,0 +1,181 @@
+"""Every state a page can be in, walked by the template tests and the browser tests.
+
+`tests/test_page_states.py` requests each state with Django's test client (status, no template
+syntax in the text); `tests/browser/test_page_states.py` opens each in Chromium (axe-core, no
+template syntax on screen, and the README's screenshots). A new feature appends its states to
+`STATES`; both walks then cover them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import stamina
+
+from phone_numbers.ccc.emulator import Emulator, FaultKind
+from phone_numbers.ccc.emulator.app import Fault
+from phone_numbers.ccc.emulator.dataset import (
+    BULK_INSTANCE_ID,
+    BULK_SKILL_GROUP_ID,
+    EXAMPLE_INSTANCE_ID,
+    EXAMPLE_SKILL_GROUP_ID,
+)
+
+INSTANCES = "/"
+SKILL_GROUPS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/"
+NUMBERS = f"{SKILL_GROUPS}{EXAMPLE_SKILL_GROUP_ID}/numbers/"
+BULK_NUMBERS = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
+UNKNOWN_SKILL_GROUP = f"{SKILL_GROUPS}gone@{EXAMPLE_INSTANCE_ID}/numbers/"
+UNKNOWN_INSTANCE = "/instances/no-such-instance/skill-groups/"
+
+LIST_NUMBERS = "ListPhoneNumbersOfSkillGroup"
+ATTEMPTS = 3  # what a read is tried, as in production; `retries_without_waiting` skips the waits
+
+
+@dataclass(frozen=True)
+class PageState:
+    """One page in one state: where it is, how it is reached, and what it must answer.
+
+    `htmx`: the results swap (`HX-Request: true`) rather than the full page; in the browser the
+    swap is made from the full page at `swap_from` (default `path`), so the page is judged as a
+    user sees it after the swap. `fault`: a CCC fault the emulator answers with on every attempt
+    (in the browser, injected after the full page has loaded; a failing swap needs a
+    `swap_from` of another address, or it would be answered from the listing cache the full
+    page filled). `shows`: text the state's page
+    shows, proving the state is the one named. `screenshot`: `make screenshots` writes
+    `docs/<name>.png` of it.
+    """
+
+    name: str
+    path: str
+    htmx: bool = False
+    fault: Fault | None = None
+    status: int = 200
+    shows: str = ""
+    swap_from: str | None = None
+    screenshot: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def opener(self) -> str:
+        """The full page an htmx swap is made from."""
+        return self.swap_from or self.path
+
+
+def _page_and_swap(name: str, path: str, **options) -> tuple[PageState, PageState]:
+    """A list page's state as a full page and as the htmx swap of its results."""
+    screenshot = options.pop("screenshot", False)
+    swap_from = options.pop("swap_from", None)
+    return (
+        PageState(name, path, screenshot=screenshot, **options),
+        PageState(f"{name}-swap", path, htmx=True, swap_from=swap_from, **options),
+    )
+
+
+UNAVAILABLE = Fault(FaultKind.UNAVAILABLE, action=LIST_NUMBERS)
+THROTTLED = Fault(FaultKind.THROTTLING, action=LIST_NUMBERS)
+
+STATES: tuple[PageState, ...] = (
+    # Instances: no results region, so no swap.
+    PageState("instances", INSTANCES, shows="Contact center instances"),
+    PageState(
+        "instances-throttled",
+        INSTANCES,
+        fault=Fault(FaultKind.THROTTLING, action="ListInstances"),
+        status=503,
+        shows="The contact center is busy",
+    ),
+    # Skill groups.
+    *_page_and_swap(
+        "skill-groups", SKILL_GROUPS, shows="Showing 1–6 of 6 skill groups", screenshot=True
+    ),
+    *_page_and_swap("skill-groups-search", f"{SKILL_GROUPS}?q=sales", shows="of 2 skill groups"),
+    *_page_and_swap(
+        "skill-groups-search-empty", f"{SKILL_GROUPS}?q=no+such+group", shows="No skill groups"
+    ),
+    *_page_and_swap(
+        "skill-groups-unavailable",
+        SKILL_GROUPS,
+        fault=Fault(FaultKind.INTERNAL, action="ListSkillGroups"),
+        status=502,
+        shows="The contact center service is unavailable.",
+        swap_from=f"{SKILL_GROUPS}?q=sales",
+    ),
+    *_page_and_swap(
+        "instance-unknown",
+        UNKNOWN_INSTANCE,
+        status=404,
+        shows="Instance “no-such-instance” was not found.",
+        swap_from=SKILL_GROUPS,
+    ),
+    # Numbers: each view, search, filter, paging and notice.
+    *_page_and_swap("numbers", NUMBERS, shows="Showing 1–25 of 61 numbers"),
+    *_page_and_swap("numbers-eligible", f"{NUMBERS}?view=eligible", shows="of 401 numbers"),
+    *_page_and_swap("numbers-search", f"{NUMBERS}?view=eligible&q=0833", shows="of 13 numbers"),
+    *_page_and_swap("numbers-search-empty", f"{NUMBERS}?q=99999999", shows="No numbers match."),
+    *_page_and_swap("numbers-inactive", f"{NUMBERS}?active=false", shows="of 7 numbers"),
+    *_page_and_swap(
+        "numbers-bulk-eligible",
+        f"{BULK_NUMBERS}?view=eligible",
+        shows="11,318",  # past the 10,000 the API can list
+        screenshot=True,
+    ),
+    *_page_and_swap("numbers-past-the-end", f"{NUMBERS}?page=99", shows="Page 99 is past the end"),
+    *_page_and_swap(
+        "numbers-junk-per-page",
+        f"{NUMBERS}?per_page=junk",
+        shows="“junk” is not a valid value for “Per page”",
+    ),
+    # Numbers: CCC failing, and a skill group that does not exist.
+    *_page_and_swap(
+        "numbers-unavailable",
+        NUMBERS,
+        fault=UNAVAILABLE,
+        status=502,
+        shows=f"It was tried {ATTEMPTS} times.",
+        swap_from=f"{NUMBERS}?view=eligible",
+    ),
+    *_page_and_swap(
+        "numbers-throttled",
+        NUMBERS,
+        fault=THROTTLED,
+        status=503,
+        shows="The contact center is busy (requests are being throttled).",
+        swap_from=f"{NUMBERS}?view=eligible",
+    ),
+    *_page_and_swap(
+        "skill-group-unknown",
+        UNKNOWN_SKILL_GROUP,
+        status=404,
+        shows="Skill group “gone@ccc-test” was not found in instance “ccc-test”.",
+        swap_from=NUMBERS,
+    ),
+)
+
+assert len({state.name for state in STATES}) == len(STATES), "page state names must be unique"
+
+
+def inject(emulator: Emulator, fault: Fault | None) -> None:
+    """Make the emulator answer the fault's action with it on every attempt of one read."""
+    if fault is not None:
+        emulator.faults.inject(
+            fault.kind,
+            times=ATTEMPTS,
+            action=fault.action,
+            delay=fault.delay,
+            retry_after_ms=fault.retry_after_ms,
+        )
+
+
+@contextlib.contextmanager
+def retries_without_waiting() -> Iterator[None]:
+    """Reads are tried `ATTEMPTS` times, as in production, without the backoff's waits."""
+    stamina.set_testing(True, attempts=ATTEMPTS)
+    try:
+        yield
+    finally:
+        stamina.set_testing(False)
