@@ -297,6 +297,11 @@ CCC_REQUEST_BUDGET = env.float("CCC_REQUEST_BUDGET", default=10.0)
 CCC_READINESS_BUDGET = env.float("CCC_READINESS_BUDGET", default=3.0)
 # Each fetched API page of a listing is reused this long (a write invalidates it at once).
 CCC_LISTING_CACHE_SECONDS = env.float("CCC_LISTING_CACHE_SECONDS", default=30.0)
+# Connections to CCC per process: each server thread may run a page's reads side by side, and
+# waiting for a pooled connection counts against the request's budget.
+CCC_MAX_CONNECTIONS = env.int(
+    "CCC_MAX_CONNECTIONS", default=3 * env.int("GUNICORN_THREADS", default=32)
+)
 
 LOGGING = {
     "version": 1,

@@ -97,6 +97,7 @@ def build_client(*, emulator: Emulator | None = None) -> CccClient:
             timeout=settings.CCC_TIMEOUT,
             transport=httpx.WSGITransport(app=emulator or Emulator()),
             user_agent=_user_agent(),
+            max_connections=settings.CCC_MAX_CONNECTIONS,
         )
     problems = unusable_ccc_settings()
     if problems:
@@ -114,6 +115,7 @@ def build_client(*, emulator: Emulator | None = None) -> CccClient:
         security_token=settings.CCC_SECURITY_TOKEN or None,
         timeout=settings.CCC_TIMEOUT,
         user_agent=_user_agent(),
+        max_connections=settings.CCC_MAX_CONNECTIONS,
     )
 
 

@@ -631,7 +631,7 @@ def test_gunicorn_config_defaults(monkeypatch):
     assert config["header_map"] == "drop"
     assert config["bind"] == "0.0.0.0:8000"
     assert config["workers"] == 2
-    assert config["threads"] == 4
+    assert config["threads"] == 32
     assert config["accesslog"] == "-"
     # gunicorn's default access log format has no request headers, so no assertion in the log.
     assert "access_log_format" not in config
