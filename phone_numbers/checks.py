@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
@@ -36,5 +38,27 @@ def ccc_endpoint_deploy_check(app_configs, **kwargs):
             "CCC_ENDPOINT is not set: the dashboard would show the embedded emulator's demo data.",
             hint="Set CCC_ENDPOINT and the ALIBABA_CLOUD_ACCESS_KEY_* variables.",
             id="phone_numbers.W001",
+        )
+    ]
+
+
+# gunicorn.conf.py's default when WEB_CONCURRENCY is unset.
+_DEFAULT_WORKERS = "2"
+
+
+@register(Tags.caches, deploy=True)
+def shared_cache_deploy_check(app_configs, **kwargs):
+    """Several worker processes, each with a cache of its own, show a change late."""
+    per_process = settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    if not per_process or os.environ.get("WEB_CONCURRENCY", _DEFAULT_WORKERS) == "1":
+        return []
+    return [
+        Warning(
+            "Each worker process caches CCC listings on its own: a change made through one "
+            "shows on the others only when their copy expires "
+            f"({settings.CCC_LISTING_CACHE_SECONDS:g} s).",
+            hint="Set CACHE_URL to a cache all workers and replicas share "
+            "(redis://host:6379/0), or run one worker (WEB_CONCURRENCY=1).",
+            id="phone_numbers.W002",
         )
     ]

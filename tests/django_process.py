@@ -19,6 +19,8 @@ OWN_PREFIXES = (
     "CSRF_",
     "CACHE_URL",
     "DATABASE_URL",
+    "WEB_CONCURRENCY",
+    "GUNICORN_THREADS",
 )
 # What `make serve` needs beyond DJANGO_DEBUG=false and a secret (see the README's example).
 PRODUCTION = {
@@ -29,6 +31,8 @@ PRODUCTION = {
     "CCCADMIN_PROXY_SSL_HEADER": "X-Forwarded-Proto",
     "DJANGO_ALLOWED_HOSTS": "cccadmin.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://cccadmin.example.com",
+    # Shared by the workers (nothing connects to it during a check).
+    "CACHE_URL": "redis://127.0.0.1:6379/0",
 }
 # A real CCC account's settings, as check --deploy requires; nothing here ever contacts it
 # (the discard port on loopback, should anything try).

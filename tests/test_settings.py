@@ -425,6 +425,25 @@ def test_check_deploy_catches_a_weakened_profile(variables, warning):
     assert warning in done.stderr
 
 
+@pytest.mark.parametrize("workers", [None, "2", "4"])
+def test_check_deploy_warns_of_workers_without_a_shared_cache(workers):
+    variables = {**PRODUCTION, **CCC_ACCOUNT, "CACHE_URL": None, "WEB_CONCURRENCY": workers}
+
+    done = manage("check", "--deploy", "--fail-level", "WARNING", **variables)
+
+    assert done.returncode != 0
+    assert "phone_numbers.W002" in done.stderr
+    assert "Set CACHE_URL to a cache all workers and replicas share" in done.stderr
+
+
+def test_one_worker_needs_no_shared_cache():
+    variables = {**PRODUCTION, **CCC_ACCOUNT, "CACHE_URL": None, "WEB_CONCURRENCY": "1"}
+
+    done = manage("check", "--deploy", "--fail-level", "WARNING", **variables)
+
+    assert done.returncode == 0, done.stderr
+
+
 def test_silenced_checks_say_why():
     source = (ROOT / "cccadmin" / "settings.py").read_text()
     block = re.search(r"^SILENCED_SYSTEM_CHECKS = \[\n(.*?)^\]", source, re.MULTILINE | re.DOTALL)
