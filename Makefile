@@ -7,7 +7,7 @@ HOST_PORT ?= 127.0.0.1:8000
 # to check accessibility; the app never serves it.
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test lint bench emulator screenshots clean
+.PHONY: run serve test lint bench soak emulator screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.client_vs_sdk
 	$(BIN)/python -m benchmarks.dashboard
+
+# About a minute of 32 clients against the production server while CCC fails 5 % of its calls:
+# every response must be a 200 or a mapped 502/503/504, and none past the request budget.
+soak: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.soak
 
 # The README's pictures: docs/<page state>.png for the states marked `screenshot` in
 # tests/page_states.py, taken by the browser walk. Run it when pages change (CI does not);

@@ -23,16 +23,30 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cccadmin.settings")
-os.environ.setdefault("DJANGO_DEBUG", "true")  # dev sign-in for the in-process client
-os.environ.setdefault("CCC_ENDPOINT", "")
+# Production settings, as `make serve` runs (compiled templates cached, DEBUG off), signed in by
+# a header proxy on loopback. In this process CCC is the embedded emulator; the server under
+# load gets an emulator process of its own.
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "cccadmin.settings",
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    "CCCADMIN_AUTH_MODE": "header",
+    "CCCADMIN_TRUSTED_PROXIES": "127.0.0.1/32",
+    "CCCADMIN_VIEWER_GROUPS": "cc-support",
+    "CCCADMIN_SSL_REDIRECT": "false",
+}
+SIGNED_IN = {"X-Forwarded-User": "bench", "X-Forwarded-Groups": "cc-support"}
+for _name, _value in {**PRODUCTION, "CCC_ENDPOINT": ""}.items():
+    os.environ.setdefault(_name, _value)
 
-import django
+import django  # noqa: E402 - the settings above come first
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.http import HttpRequest, JsonResponse  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
@@ -44,7 +58,10 @@ from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROU
 
 HOTLINE = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
 SWAP = {"HX-Request": "true"}
+SLOW_CCC_SECONDS = (4, 7)
 GOALS = {"swap 25": 2.0, "swap 100": 3.0, "throughput": 0.9}
+# A full page with every CCC call slowed waits one call, not one after another, plus this much.
+SLOW_PAGE_MARGIN_SECONDS = 1.0
 CLIENTS = 32
 # Eligible page 1 and the linked view: every other step lies in an API page already fetched.
 JOURNEY_MINIMUM = 2
@@ -107,8 +124,7 @@ def server_time(client: Client, url: str, headers: dict[str, str], count: int) -
 
 def swap_ratio(client: Client, per_page: int, count: int) -> tuple[float, float]:
     """Median swap and bare-view times (seconds), alternating blocks of 10."""
-    # refresh: the swap asks CCC each time, as the bare view does.
-    swap = f"{HOTLINE}?view=eligible&per_page={per_page}&refresh=1"
+    swap = f"{HOTLINE}?view=eligible&per_page={per_page}"
     bare = f"/bare/?per_page={per_page}"
     swaps: list[float] = []
     bares: list[float] = []
@@ -120,22 +136,15 @@ def swap_ratio(client: Client, per_page: int, count: int) -> tuple[float, float]
     return statistics.median(swaps), statistics.median(bares)
 
 
-def production_environment(endpoint: str, port: int) -> dict[str, str]:
-    """What `make serve` runs with, pointed at the emulator, signed in by a header proxy."""
+def production_environment(endpoint: str, port: int = 0) -> dict[str, str]:
+    """What `make serve` runs with, pointed at the emulator at `endpoint`."""
     env = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("DJANGO_", "CCCADMIN_", "CCC_", "ALIBABA_CLOUD_", "CACHE_URL"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="cccadmin.settings",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="benchmark-only-secret-key-" + "x" * 40,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        CCCADMIN_AUTH_MODE="header",
-        CCCADMIN_TRUSTED_PROXIES="127.0.0.1/32",
-        CCCADMIN_VIEWER_GROUPS="cc-support",
-        CCCADMIN_SSL_REDIRECT="false",
+        PRODUCTION,
         CCC_ENDPOINT=endpoint,
         ALIBABA_CLOUD_ACCESS_KEY_ID=DEMO_ACCESS_KEY_ID,
         ALIBABA_CLOUD_ACCESS_KEY_SECRET=DEMO_ACCESS_KEY_SECRET,
@@ -178,26 +187,37 @@ def production_server(endpoint: str) -> Iterator[int]:
         process.wait(timeout=10)
 
 
-def requests_per_second(port: int, seconds: float) -> tuple[float, dict[int, int]]:
-    """32 clients, each on its own kept-alive connection, swapping pages of the big group."""
+@dataclass(frozen=True)
+class Load:
+    rate: float  # responses per second
+    statuses: dict[int, int]
+    slowest: float  # seconds
+
+
+def load(port: int, seconds: float, *, full_pages_every: int = 0) -> Load:
+    """32 clients, each on its own kept-alive connection, paging through the big group (and,
+    with `full_pages_every`, loading every so many pages in full rather than swapping)."""
     stop = time.monotonic() + seconds
     statuses: dict[int, int] = {}
+    waits: list[float] = []
     lock = threading.Lock()
-    headers = {
-        "X-Forwarded-User": "bench",
-        "X-Forwarded-Groups": "cc-support",
-        "HX-Request": "true",
-    }
 
     def client(number: int) -> None:
-        connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        server = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         page = number
         while time.monotonic() < stop:
             page = page % 400 + 1
-            connection_.request("GET", f"{HOTLINE}?view=eligible&page={page}", headers=headers)
-            response = connection_.getresponse()
+            full = full_pages_every and page % full_pages_every == 0
+            started = time.monotonic()
+            server.request(
+                "GET",
+                f"{HOTLINE}?view=eligible&page={page}",
+                headers=SIGNED_IN if full else {**SIGNED_IN, **SWAP},
+            )
+            response = server.getresponse()
             response.read()
             with lock:
+                waits.append(time.monotonic() - started)
                 statuses[response.status] = statuses.get(response.status, 0) + 1
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
@@ -206,23 +226,54 @@ def requests_per_second(port: int, seconds: float) -> tuple[float, dict[int, int
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(statuses.values()) / (time.monotonic() - started), statuses
+    return Load(sum(statuses.values()) / (time.monotonic() - started), statuses, max(waits))
 
 
-def throughput(seconds: float) -> dict[int, tuple[float, dict[int, int]]]:
-    rates = {}
-    for latency in (0, 100):
-        with (
-            emulator_process("--latency-ms", str(latency)) as endpoint,
-            production_server(endpoint) as port,
-        ):
-            requests_per_second(port, 1)  # warm-up
-            rates[latency] = requests_per_second(port, seconds)
-    return rates
+def throughput(seconds: float) -> dict[int, Load]:
+    """Both set-ups run at once and take turns under load, in four alternating blocks, so that
+    drift on a shared machine weighs on both alike."""
+    with (
+        emulator_process("--latency-ms", "0") as near,
+        emulator_process("--latency-ms", "100") as far,
+        production_server(near) as near_port,
+        production_server(far) as far_port,
+    ):
+        ports = {0: near_port, 100: far_port}
+        blocks: dict[int, list[Load]] = {0: [], 100: []}
+        for port in ports.values():
+            load(port, 1)  # warm-up
+        for latency in (0, 100, 100, 0):
+            blocks[latency].append(load(ports[latency], seconds / 2))
+    return {latency: _combined(loads) for latency, loads in blocks.items()}
 
 
-def verdict(name: str, value: float) -> str:
-    goal = GOALS[name]
+def _combined(loads: list[Load]) -> Load:
+    statuses: dict[int, int] = {}
+    for block in loads:
+        for status, count in block.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return Load(
+        statistics.mean(block.rate for block in loads),
+        statuses,
+        max(block.slowest for block in loads),
+    )
+
+
+def slow_full_page(seconds: float) -> tuple[float, int]:
+    """A full numbers page (skill group header and listing) when every CCC call takes
+    `seconds`: the reads run side by side, so the page waits about one of them."""
+    latency = str(int(seconds * 1000))
+    with emulator_process("--latency-ms", latency) as endpoint, production_server(endpoint) as port:
+        page = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        started = time.monotonic()
+        page.request("GET", f"{HOTLINE}?view=eligible", headers=SIGNED_IN)
+        response = page.getresponse()
+        response.read()
+        return time.monotonic() - started, response.status
+
+
+def verdict(name: str, value: float, goal: float | None = None) -> str:
+    goal = GOALS[name] if goal is None else goal
     met = value >= goal if name == "throughput" else value <= goal
     return "met" if met else "NOT met"
 
@@ -230,19 +281,30 @@ def verdict(name: str, value: float) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--swaps", type=int, default=200, help="timed swaps per size")
-    parser.add_argument("--seconds", type=float, default=5, help="seconds of load per latency")
+    parser.add_argument("--seconds", type=float, default=10, help="seconds of load per latency")
+    parser.add_argument(
+        "--slow",
+        type=float,
+        nargs="+",
+        default=SLOW_CCC_SECONDS,
+        help="seconds every CCC call takes, for the slowed full pages",
+    )
     args = parser.parse_args(argv)
     logging.getLogger("phone_numbers.ccc.client").setLevel(logging.INFO)
     logging.getLogger("phone_numbers.ccc.client").propagate = False
 
+    # Full pages link static files by their manifest names, as make serve's collectstatic leaves.
+    call_command("collectstatic", interactive=False, verbosity=0)
     with override_settings(ROOT_URLCONF=__name__):
         # Django's test client as a browser would call: no test instrumentation of templates.
-        client = Client(SERVER_NAME="127.0.0.1")
+        client = Client(SERVER_NAME="127.0.0.1", headers=SIGNED_IN)
         calls = journey_calls(client)
         met = "met" if calls <= JOURNEY_MINIMUM else "NOT met"
         print(f"journey listing calls: {calls} (minimum {JOURNEY_MINIMUM}): {met}")
         for per_page in (25, 100):
-            swap, bare = swap_ratio(client, per_page, args.swaps)
+            # No cache on either side: the swap asks CCC each time, as the bare view does.
+            with override_settings(CCC_LISTING_CACHE_SECONDS=0):
+                swap, bare = swap_ratio(client, per_page, args.swaps)
             ratio = swap / bare
             print(
                 f"swap / bare JSON view at {per_page} rows: {ratio:.2f} "
@@ -250,13 +312,21 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"goal <= {GOALS[f'swap {per_page}']}): {verdict(f'swap {per_page}', ratio)}"
             )
     rates = throughput(args.seconds)
-    (slow, slow_statuses), (fast, fast_statuses) = rates[100], rates[0]
-    ratio = slow / fast
+    slow, fast = rates[100], rates[0]
+    ratio = slow.rate / fast.rate
     print(
         f"throughput with CCC 100 ms away / at 0 ms, {CLIENTS} clients: {ratio:.2f} "
-        f"({slow:.0f} / {fast:.0f} requests/s; statuses {slow_statuses} / {fast_statuses}; "
+        f"({slow.rate:.0f} / {fast.rate:.0f} requests/s; "
+        f"statuses {slow.statuses} / {fast.statuses}; "
         f"goal >= {GOALS['throughput']}): {verdict('throughput', ratio)}"
     )
+    for seconds in args.slow:
+        waited, status = slow_full_page(seconds)
+        goal = seconds + SLOW_PAGE_MARGIN_SECONDS
+        print(
+            f"full page with every CCC call taking {seconds:g} s: {waited:.1f} s (HTTP {status}; "
+            f"goal <= {goal:g} s): {verdict('slow', waited, goal)}"
+        )
 
 
 if __name__ == "__main__":

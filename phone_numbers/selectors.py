@@ -152,7 +152,8 @@ def _cached_listing(
         if cached is not None:
             return cached
         fresh = Listed(list_page(page_number=page_number, page_size=page_size), timezone.now())
-        shared_cache.put(key, fresh, settings.CCC_LISTING_CACHE_SECONDS)
+        if settings.CCC_LISTING_CACHE_SECONDS > 0:  # 0: no listing cache at all
+            shared_cache.put(key, fresh, settings.CCC_LISTING_CACHE_SECONDS)
         return fresh
 
     return listed

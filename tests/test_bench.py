@@ -22,10 +22,25 @@ def test_benchmark_prints_its_figures(capsys):
 def test_dashboard_benchmark_prints_its_ratios(capsys):
     from benchmarks import dashboard
 
-    dashboard.main(["--swaps", "10", "--seconds", "0.5"])
+    dashboard.main(["--swaps", "10", "--seconds", "0.5", "--slow", "0.2"])
 
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "journey listing calls: 2 (minimum 2): met"
     assert lines[1].startswith("swap / bare JSON view at 25 rows: ")
     assert lines[2].startswith("swap / bare JSON view at 100 rows: ")
     assert lines[3].startswith("throughput with CCC 100 ms away / at 0 ms, 32 clients: ")
+    assert lines[4].startswith("full page with every CCC call taking 0.2 s: ")
+    assert "(HTTP 200;" in lines[4]
+
+
+@pytest.mark.timeout(120)
+def test_soak_reports_responses_by_status(capsys):
+    from benchmarks import soak
+
+    passed = soak.main(["--seconds", "2"])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("soak: ")
+    assert lines[1].startswith("responses by status: {")
+    assert lines[2].startswith("slowest response: ")
+    assert (passed, lines[3]) == (0, "soak: passed"), lines

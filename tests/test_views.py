@@ -1033,3 +1033,12 @@ def test_a_slow_and_failing_ccc_is_retried_only_within_the_budget(
 
     assert response.status_code in (502, 504)
     assert waited < 1.8
+
+
+def test_a_listing_cache_of_zero_seconds_is_no_cache(client, settings, app_emulator):
+    settings.CCC_LISTING_CACHE_SECONDS = 0
+
+    get(client, NUMBERS, htmx=True)
+    get(client, NUMBERS + "?page=2", htmx=True)
+
+    assert app_emulator.request_count == 2
