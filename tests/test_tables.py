@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_tables2.tables
 import pytest
 from django.test import RequestFactory
 from django.utils.html import strip_tags
@@ -11,6 +12,8 @@ from phone_numbers.ccc import NumberUsage, PhoneNumber, SkillGroup
 from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 from phone_numbers.paging import ResultPage
 from phone_numbers.tables import PhoneNumberTable, SkillGroupTable
+
+from .pages import Html
 
 PATH = "/instances/ccc-test/skill-groups/skillgroup@ccc-test/numbers/"
 
@@ -123,13 +126,13 @@ def test_tables_cannot_be_sorted():
     table = PhoneNumberTable(ResultPage(items=numbers(3), page=1, per_page=25, total_count=3))
 
     assert table.orderable is False
-    assert "?sort=" not in table.as_html(RequestFactory().get(PATH))
+    assert "?sort=" not in table.html()
 
 
 def test_the_table_html_leaves_paging_to_our_pager():
     result = ResultPage(items=numbers(25), page=1, per_page=25, total_count=61)
 
-    html = PhoneNumberTable(result).as_html(RequestFactory().get(PATH))
+    html = PhoneNumberTable(result).html()
 
     assert "<table" in html
     assert "pagination" not in html
@@ -294,7 +297,21 @@ def test_body_cells_keep_the_column_attributes():
 def test_the_table_html_shows_the_body_rows_and_the_empty_text():
     full = PhoneNumberTable(ResultPage(items=numbers(3), page=1, per_page=25, total_count=3))
     empty = PhoneNumberTable(ResultPage(items=(), page=1, per_page=25, total_count=0))
-    request = RequestFactory().get(PATH)
 
-    assert full.as_html(request).count('<td class="font-monospace">0833') == 3
-    assert '<td colspan="6">No numbers match.</td>' in empty.as_html(request)
+    assert full.html().count('<td class="font-monospace">0833') == 3
+    assert '<td colspan="6">No numbers match.</td>' in empty.html()
+
+
+def test_the_table_html_is_tables2s_bootstrap_table_with_our_rows():
+    table = PhoneNumberTable(ResultPage(items=numbers(2), page=1, per_page=25, total_count=2))
+    ours = Html(table.html())
+    tables2 = Html(django_tables2.tables.Table.as_html(table, RequestFactory().get(PATH)))
+
+    assert (
+        ours.headers
+        == tables2.headers
+        == ["Number", "Status", "Usage", "Province", "City", "Contact flow"]
+    )
+    assert ours.rows == tables2.rows
+    assert ours.find("table") == tables2.find("table")
+    assert ours.find("div") == tables2.find("div")
