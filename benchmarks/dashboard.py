@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 # Production settings, as `make serve` runs (compiled templates cached, DEBUG off), signed in by
 # a header proxy on loopback. In this process CCC is the embedded emulator; the server under
@@ -46,13 +46,9 @@ import django  # noqa: E402 - the settings above come first
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.http import HttpRequest, JsonResponse  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
-from django.urls import include, path  # noqa: E402
 
 from benchmarks.client_vs_sdk import REPO_ROOT, emulator_process  # noqa: E402
-from phone_numbers import connection  # noqa: E402
 from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET  # noqa: E402
 from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID  # noqa: E402
 
@@ -65,21 +61,6 @@ SLOW_PAGE_MARGIN_SECONDS = 1.0
 CLIENTS = 32
 # Eligible page 1 and the linked view: every other step lies in an API page already fetched.
 JOURNEY_MINIMUM = 2
-
-
-def bare_numbers(request: HttpRequest) -> JsonResponse:
-    """The least a view can do with the same CCC call as a swap: list, slice, serialise."""
-    per_page = int(request.GET["per_page"])
-    page = connection.ccc_client().list_phone_numbers_of_skill_group(
-        instance_id=BULK_INSTANCE_ID,
-        skill_group_id=BULK_SKILL_GROUP_ID,
-        is_member=False,
-        page_size=100,
-    )
-    return JsonResponse({"numbers": [asdict(number) for number in page.items[:per_page]]})
-
-
-urlpatterns = [path("bare/", bare_numbers), path("", include("phone_numbers.urls"))]
 
 
 class ListingCalls(logging.Handler):
@@ -156,15 +137,25 @@ def production_environment(endpoint: str, port: int = 0) -> dict[str, str]:
     return env
 
 
+def collect_static() -> None:
+    """What `make serve` does first: production pages link static files by manifest names."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=REPO_ROOT,
+        env=production_environment(""),
+        check=True,
+    )
+
+
 @contextmanager
-def production_server(endpoint: str) -> Iterator[int]:
+def production_server(endpoint: str, settings_module: str = "cccadmin.settings") -> Iterator[int]:
     from tests.servers import free_port  # the benchmark runs from the repository
 
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "cccadmin.wsgi"],
         cwd=REPO_ROOT,
-        env=production_environment(endpoint, port),
+        env={**production_environment(endpoint, port), "DJANGO_SETTINGS_MODULE": settings_module},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -194,7 +185,7 @@ class Load:
     slowest: float  # seconds
 
 
-def load(port: int, seconds: float, *, full_pages_every: int = 0) -> Load:
+def load(port: int, seconds: float, *, full_pages_every: int = 0, path: str = HOTLINE) -> Load:
     """32 clients, each on its own kept-alive connection, paging through the big group (and,
     with `full_pages_every`, loading every so many pages in full rather than swapping)."""
     stop = time.monotonic() + seconds
@@ -211,7 +202,7 @@ def load(port: int, seconds: float, *, full_pages_every: int = 0) -> Load:
             started = time.monotonic()
             server.request(
                 "GET",
-                f"{HOTLINE}?view=eligible&page={page}",
+                f"{path}?view=eligible&page={page}",
                 headers=SIGNED_IN if full else {**SIGNED_IN, **SWAP},
             )
             response = server.getresponse()
@@ -229,21 +220,21 @@ def load(port: int, seconds: float, *, full_pages_every: int = 0) -> Load:
     return Load(sum(statuses.values()) / (time.monotonic() - started), statuses, max(waits))
 
 
-def throughput(seconds: float) -> dict[int, Load]:
+def throughput(seconds: float, *, settings_module: str, path: str) -> dict[int, Load]:
     """Both set-ups run at once and take turns under load, in four alternating blocks, so that
     drift on a shared machine weighs on both alike."""
     with (
         emulator_process("--latency-ms", "0") as near,
         emulator_process("--latency-ms", "100") as far,
-        production_server(near) as near_port,
-        production_server(far) as far_port,
+        production_server(near, settings_module) as near_port,
+        production_server(far, settings_module) as far_port,
     ):
         ports = {0: near_port, 100: far_port}
         blocks: dict[int, list[Load]] = {0: [], 100: []}
         for port in ports.values():
-            load(port, 1)  # warm-up
+            load(port, 1, path=path)  # warm-up
         for latency in (0, 100, 100, 0):
-            blocks[latency].append(load(ports[latency], seconds / 2))
+            blocks[latency].append(load(ports[latency], seconds / 2, path=path))
     return {latency: _combined(loads) for latency, loads in blocks.items()}
 
 
@@ -293,9 +284,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.getLogger("phone_numbers.ccc.client").setLevel(logging.INFO)
     logging.getLogger("phone_numbers.ccc.client").propagate = False
 
-    # Full pages link static files by their manifest names, as make serve's collectstatic leaves.
-    call_command("collectstatic", interactive=False, verbosity=0)
-    with override_settings(ROOT_URLCONF=__name__):
+    collect_static()
+    with override_settings(ROOT_URLCONF="benchmarks.bare"):
         # Django's test client as a browser would call: no test instrumentation of templates.
         client = Client(SERVER_NAME="127.0.0.1", headers=SIGNED_IN)
         calls = journey_calls(client)
@@ -311,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"({swap * 1e3:.2f} ms / {bare * 1e3:.2f} ms; "
                 f"goal <= {GOALS[f'swap {per_page}']}): {verdict(f'swap {per_page}', ratio)}"
             )
-    rates = throughput(args.seconds)
+    rates = throughput(args.seconds, settings_module="cccadmin.settings", path=HOTLINE)
     slow, fast = rates[100], rates[0]
     ratio = slow.rate / fast.rate
     print(
@@ -319,6 +309,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"({slow.rate:.0f} / {fast.rate:.0f} requests/s; "
         f"statuses {slow.statuses} / {fast.statuses}; "
         f"goal >= {GOALS['throughput']}): {verdict('throughput', ratio)}"
+    )
+    # The same load on the bare view: what any view making this call reaches on this machine,
+    # the load generator, the emulator and the server sharing its cores.
+    floor = throughput(args.seconds, settings_module="benchmarks.bare_settings", path="/bare/")
+    print(
+        f"throughput floor, the bare view under the same load: "
+        f"{floor[100].rate / floor[0].rate:.2f} "
+        f"({floor[100].rate:.0f} / {floor[0].rate:.0f} requests/s)"
     )
     for seconds in args.slow:
         waited, status = slow_full_page(seconds)

@@ -11,10 +11,9 @@ import argparse
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.management import call_command
 
 from benchmarks.client_vs_sdk import emulator_process
-from benchmarks.dashboard import CLIENTS, load, production_server
+from benchmarks.dashboard import CLIENTS, collect_static, load, production_server
 
 # Five per cent of all CCC calls in all: each kind a share, slow ones past half the budget.
 FAULTS = (
@@ -33,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60, help="how long the load lasts")
     args = parser.parse_args(argv)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    collect_static()
     arguments = ["--latency-ms", "50", "--fault-delay-ms", "6000"]
     for fault in FAULTS:
         arguments += ["--fault", fault]
