@@ -7,6 +7,7 @@ holds); paging is the result page's and the pager's, never the table's.
 
 from __future__ import annotations
 
+import html
 import inspect
 import operator
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -47,6 +48,13 @@ SKILL_GROUPS_SHOWN = ngettext_lazy(
 
 def _count(value: int) -> str:
     return number_format(value, force_grouping=True)
+
+
+def _escaped(cell: Any) -> str:
+    """conditional_escape's result, without its wrappers: this runs for every cell."""
+    if hasattr(cell, "__html__"):
+        return cell.__html__()
+    return html.escape(str(cell))
 
 
 class ResultTable(tables.Table):
@@ -112,7 +120,7 @@ class ResultTable(tables.Table):
         return mark_safe(  # noqa: S308 - attributes come escaped from tables2, every cell below
             "\n".join(
                 "<tr>\n"
-                + "\n".join(f"<td {attrs}>{conditional_escape(cell)}</td>" for attrs, cell in row)
+                + "\n".join(f"<td {attrs}>{_escaped(cell)}</td>" for attrs, cell in row)
                 + "\n</tr>"
                 for row in self.body_rows()
             )

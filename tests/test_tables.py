@@ -315,3 +315,14 @@ def test_the_table_html_is_tables2s_bootstrap_table_with_our_rows():
     assert ours.rows == tables2.rows
     assert ours.find("table") == tables2.find("table")
     assert ours.find("div") == tables2.find("div")
+
+
+def test_cells_are_escaped_and_safe_html_is_kept():
+    hostile = PhoneNumber("01", "ccc-test", True, "<b>x</b>", "四川", '"&', "")
+    table = PhoneNumberTable(ResultPage(items=(hostile,), page=1, per_page=25, total_count=1))
+
+    html = table.html()
+
+    assert "<td >&lt;b&gt;x&lt;/b&gt;</td>" in html
+    assert "<td >&quot;&amp;</td>" in html
+    assert '<span class="badge text-bg-success">✓ Active</span>' in html
