@@ -148,6 +148,7 @@ _API_MESSAGES = {
     "Parameter.Minimum": "The parameter {name} must be greater than or equal to {minimum}.",
     "Parameter.Maximum": "The parameter {name} must be less than or equal to {maximum}.",
     "Parameter.Invalid": "The parameter {name} is invalid: {reason}",
+    "Parameter.Format": "The format of parameter {name} is invalid. {reason}",
     "NotExists.InstanceId": "The specified instance {instance_id} does not exist.",
     "NotExists.SkillGroupId": (
         "The skill group ID {skill_group_id} does not exist in instance {instance_id}."
@@ -182,6 +183,10 @@ def parameter_maximum(name: str, maximum: int) -> InvalidParameterError:
 
 def parameter_invalid(name: str, reason: str) -> InvalidParameterError:
     return _api_error("Parameter.Invalid", name=name, reason=reason)
+
+
+def parameter_format(name: str, reason: str) -> InvalidParameterError:
+    return _api_error("Parameter.Format", name=name, reason=reason)
 
 
 def instance_not_found(instance_id: str) -> NotFoundError:

@@ -28,6 +28,7 @@ from phone_numbers.ccc import (
 )
 from phone_numbers.ccc.client import API_VERSION
 from phone_numbers.ccc.emulator import (
+    DEFAULT_MAX_NUMBERS_PER_WRITE,
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
     Emulator,
@@ -780,7 +781,7 @@ def test_values_of_the_wrong_type_are_invalid_parameters(emulator, name, value):
         ),
         (
             "AddNumbersToSkillGroup",
-            {"InstanceId": "ccc-nope", "SkillGroupId": "x", "NumberList": "[]"},
+            {"InstanceId": "ccc-nope", "SkillGroupId": "x", "NumberList": '["083300110001"]'},
             404,
             "NotExists.InstanceId",
         ),
@@ -1026,26 +1027,263 @@ def test_our_client_maps_an_unknown_number_to_not_found(emulator, ccc):
     assert raised.value.code == "NotExists.Number"
 
 
+WRITE_ACTIONS = ["AddNumbersToSkillGroup", "RemovePhoneNumbersFromSkillGroup"]
+EXAMPLE_GROUP = {"instance_id": EXAMPLE_INSTANCE_ID, "skill_group_id": EXAMPLE_SKILL_GROUP_ID}
+
+
+def write(client: CccClient, action: str, numbers: list[str], **group: str) -> None:
+    """Add or Remove through our client's public methods."""
+    method = (
+        client.add_numbers_to_skill_group
+        if action == "AddNumbersToSkillGroup"
+        else client.remove_phone_numbers_from_skill_group
+    )
+    method(**{**EXAMPLE_GROUP, **group}, numbers=numbers)
+
+
+def write_raw(client: CccClient, action: str, number_list: str) -> None:
+    """Add or Remove with a NumberList our client's methods would never build, through the
+    client's whole request path (signing, sending, error mapping)."""
+    client._request(
+        action,
+        {
+            "InstanceId": EXAMPLE_INSTANCE_ID,
+            "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+            "NumberList": number_list,
+        },
+    )
+
+
+def refused(
+    emulator: Emulator, call_it: Callable[[], object], error_class: type, status: int, code: str
+):
+    """The CccError a refused write raised, after checking nothing at all was applied."""
+    before = {
+        skill_group_id: set(group.linked)
+        for skill_group_id, group in example_instance(emulator).skill_groups.items()
+    }
+    with pytest.raises(error_class) as raised:
+        call_it()
+    assert (raised.value.code, raised.value.http_status) == (code, status)
+    assert {
+        skill_group_id: set(group.linked)
+        for skill_group_id, group in example_instance(emulator).skill_groups.items()
+    } == before
+    return raised.value
+
+
+@pytest.mark.parametrize("action", WRITE_ACTIONS)
 @pytest.mark.parametrize(
     ("number_list", "code"),
     [
         ("", "Parameter.Empty"),
-        ("[]", "Parameter.Invalid"),
-        ("not json", "Parameter.Invalid"),
-        ('{"Number": "083300110001"}', "Parameter.Invalid"),
-        ("[83300110001]", "Parameter.Invalid"),
-        ('"083300110001"', "Parameter.Invalid"),
+        ("   ", "Parameter.Empty"),
+        ("[]", "Parameter.Empty"),
+        ("not json", "Parameter.Format"),
+        ('["083300110001"', "Parameter.Format"),
+        ('{"Number": "083300110001"}', "Parameter.Format"),
+        ('"083300110001"', "Parameter.Format"),
+        ("null", "Parameter.Format"),
+        ("[83300110001]", "Parameter.Format"),
+        ('["083300110001", 83300110002]', "Parameter.Format"),
+        ('["083300110001", null]', "Parameter.Format"),
+        ('["083300110001", ["083300110002"]]', "Parameter.Format"),
+        ('["083300110001", ""]', "Parameter.Format"),
+        ('["083300110001", "  "]', "Parameter.Format"),
+        ("[" * 2000 + "]" * 2000, "Parameter.Format"),
     ],
 )
-def test_a_malformed_number_list_is_refused(emulator, number_list, code):
-    before = linked_numbers(emulator)
+def test_a_malformed_number_list_is_refused_and_nothing_changes(
+    emulator, ccc, action, number_list, code
+):
+    if action == "RemovePhoneNumbersFromSkillGroup":
+        number_list = number_list.replace(EXAMPLE_NUMBER, min(linked_numbers(emulator)))
+    error = refused(
+        emulator, lambda: write_raw(ccc, action, number_list), InvalidParameterError, 400, code
+    )
+    assert "NumberList" in error.message
+
+
+def test_a_malformed_number_list_answers_the_documented_format_message(emulator):
     params = {
         "InstanceId": EXAMPLE_INSTANCE_ID,
         "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
-        "NumberList": number_list,
+        "NumberList": '["083300110001", 7]',
     }
-    assert_product_error(call(emulator, "AddNumbersToSkillGroup", params), 400, code)
+    body = assert_product_error(
+        call(emulator, "AddNumbersToSkillGroup", params), 400, "Parameter.Format"
+    )
+    assert body["Message"].startswith("The format of parameter NumberList is invalid. ")
+    assert "entry 2" in body["Message"]
+
+
+def test_a_malformed_number_list_is_refused_before_the_skill_group_is_looked_up(emulator):
+    params = {"InstanceId": "ccc-nope", "SkillGroupId": "nope", "NumberList": "[1]"}
+    assert_product_error(call(emulator, "AddNumbersToSkillGroup", params), 400, "Parameter.Format")
+
+
+@pytest.mark.parametrize("action", WRITE_ACTIONS)
+def test_more_numbers_than_the_maximum_are_refused_and_nothing_changes(emulator, ccc, action):
+    # Eligible ones, some of them linked: each would be accepted alone.
+    numbers = sorted(eligible_numbers(emulator) | linked_numbers(emulator))
+    numbers = numbers[: DEFAULT_MAX_NUMBERS_PER_WRITE + 1]
+    assert len(numbers) == DEFAULT_MAX_NUMBERS_PER_WRITE + 1
+    error = refused(
+        emulator,
+        lambda: write(ccc, action, numbers),
+        InvalidParameterError,
+        400,
+        "Parameter.Maximum",
+    )
+    assert error.message == (
+        f"The parameter NumberList must be less than or equal to {DEFAULT_MAX_NUMBERS_PER_WRITE}."
+    )
+
+
+def test_exactly_the_maximum_is_accepted(emulator, ccc):
+    numbers = sorted(eligible_numbers(emulator))[:DEFAULT_MAX_NUMBERS_PER_WRITE]
+    before = linked_numbers(emulator)
+    ccc.add_numbers_to_skill_group(**EXAMPLE_GROUP, numbers=numbers)
+    assert linked_numbers(emulator) == before | set(numbers)
+    ccc.remove_phone_numbers_from_skill_group(**EXAMPLE_GROUP, numbers=numbers)
     assert linked_numbers(emulator) == before
+
+
+@pytest.mark.parametrize("action", WRITE_ACTIONS)
+def test_the_maximum_is_a_setting_and_counts_entries_as_sent(make_client, action):
+    emulator = Emulator(max_numbers_per_write=3)
+    ccc = make_client(emulator=emulator, retry=NO_RETRY)
+    numbers = sorted(eligible_numbers(emulator))[:3]
+    if action == "RemovePhoneNumbersFromSkillGroup":
+        numbers = sorted(linked_numbers(emulator))[:3]
+    error = refused(
+        emulator,
+        lambda: write(ccc, action, [*numbers, numbers[0]]),
+        InvalidParameterError,
+        400,
+        "Parameter.Maximum",
+    )
+    assert error.message == "The parameter NumberList must be less than or equal to 3."
+    before = linked_numbers(emulator)
+    write(ccc, action, numbers)
+    expected = before | set(numbers) if "Add" in action else before - set(numbers)
+    assert linked_numbers(emulator) == expected
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "100", None])
+def test_the_maximum_is_a_positive_integer(value):
+    with pytest.raises(ValueError, match="max_numbers_per_write"):
+        Emulator(max_numbers_per_write=value)
+
+
+def test_the_default_maximum_is_100():
+    assert DEFAULT_MAX_NUMBERS_PER_WRITE == 100
+    assert Emulator().max_numbers_per_write == 100
+
+
+@pytest.mark.parametrize("action", WRITE_ACTIONS)
+def test_one_unknown_number_refuses_the_whole_call_through_our_client(emulator, ccc, action):
+    known = sorted(linked_numbers(emulator) if "Remove" in action else eligible_numbers(emulator))
+    error = refused(
+        emulator,
+        lambda: write(ccc, action, [*known[:3], "099999999999", *known[3:6]]),
+        NotFoundError,
+        404,
+        "NotExists.Number",
+    )
+    assert error.message == "The number 099999999999 does not exist in instance ccc-test."
+
+
+@pytest.mark.parametrize("action", WRITE_ACTIONS)
+def test_a_number_of_another_instance_does_not_exist_in_this_one(emulator, ccc, action):
+    other = min(emulator.instances[BULK_INSTANCE_ID].numbers)
+    assert other not in example_instance(emulator).numbers
+    refused(emulator, lambda: write(ccc, action, [other]), NotFoundError, 404, "NotExists.Number")
+
+
+def test_a_personal_outbound_number_refuses_the_whole_add(emulator, ccc):
+    personal = personal_outbound_numbers(emulator)[0]
+    eligible = sorted(eligible_numbers(emulator))[:4]
+    error = refused(
+        emulator,
+        lambda: write(ccc, "AddNumbersToSkillGroup", [*eligible[:2], personal, *eligible[2:]]),
+        InvalidParameterError,
+        400,
+        "Parameter.Invalid",
+    )
+    assert personal in error.message and "NumberList" in error.message
+
+
+def test_an_unknown_number_is_answered_before_a_personal_outbound_one(emulator, ccc):
+    personal = personal_outbound_numbers(emulator)[0]
+    refused(
+        emulator,
+        lambda: write(ccc, "AddNumbersToSkillGroup", [personal, "099999999999"]),
+        NotFoundError,
+        404,
+        "NotExists.Number",
+    )
+
+
+def test_a_personal_outbound_number_that_is_not_linked_can_be_removed_as_a_no_op(emulator, ccc):
+    personal = personal_outbound_numbers(emulator)[0]
+    before = linked_numbers(emulator)
+    ccc.remove_phone_numbers_from_skill_group(**EXAMPLE_GROUP, numbers=[personal])
+    assert linked_numbers(emulator) == before
+
+
+@pytest.mark.parametrize(
+    ("group", "code"),
+    [
+        ({"instance_id": "ccc-nope"}, "NotExists.InstanceId"),
+        ({"skill_group_id": "nope@ccc-test"}, "NotExists.SkillGroupId"),
+    ],
+)
+@pytest.mark.parametrize("action", WRITE_ACTIONS)
+def test_an_unknown_instance_or_skill_group_refuses_the_write(emulator, ccc, action, group, code):
+    number = min(eligible_numbers(emulator))
+    refused(emulator, lambda: write(ccc, action, [number], **group), NotFoundError, 404, code)
+
+
+def test_linking_a_number_already_linked_is_a_success_that_changes_nothing(emulator, ccc):
+    linked = sorted(linked_numbers(emulator))[:2]
+    new = min(eligible_numbers(emulator))
+    before = linked_numbers(emulator)
+    ccc.add_numbers_to_skill_group(**EXAMPLE_GROUP, numbers=linked)
+    assert linked_numbers(emulator) == before
+    # Overlapping: the already linked ones are left alone, the new one is linked.
+    ccc.add_numbers_to_skill_group(**EXAMPLE_GROUP, numbers=[*linked, new])
+    assert linked_numbers(emulator) == before | {new}
+    # Retried: the very same call again succeeds.
+    ccc.add_numbers_to_skill_group(**EXAMPLE_GROUP, numbers=[*linked, new])
+    assert linked_numbers(emulator) == before | {new}
+    assert linked_count(ccc) == len(before) + 1
+
+
+def test_unlinking_a_number_that_is_not_linked_is_a_success_that_changes_nothing(emulator, ccc):
+    unlinked = sorted(eligible_numbers(emulator))[:2]
+    linked = min(linked_numbers(emulator))
+    before = linked_numbers(emulator)
+    ccc.remove_phone_numbers_from_skill_group(**EXAMPLE_GROUP, numbers=unlinked)
+    assert linked_numbers(emulator) == before
+    ccc.remove_phone_numbers_from_skill_group(**EXAMPLE_GROUP, numbers=[*unlinked, linked])
+    assert linked_numbers(emulator) == before - {linked}
+    ccc.remove_phone_numbers_from_skill_group(**EXAMPLE_GROUP, numbers=[*unlinked, linked])
+    assert linked_numbers(emulator) == before - {linked}
+    assert linked_count(ccc) == len(before) - 1
+
+
+@pytest.mark.parametrize("action", WRITE_ACTIONS)
+def test_a_number_listed_twice_counts_once(emulator, ccc, action):
+    numbers = sorted(linked_numbers(emulator) if "Remove" in action else eligible_numbers(emulator))
+    a, b = numbers[:2]
+    before = linked_numbers(emulator)
+    _, members_before = all_numbers(ccc, is_member=True)
+    write(ccc, action, [a, b, a, a, b])
+    expected = before | {a, b} if "Add" in action else before - {a, b}
+    assert linked_numbers(emulator) == expected
+    assert all_numbers(ccc, is_member=True)[1] == len(expected)
+    assert members_before == len(before)
 
 
 def test_writes_answer_no_data(emulator):

@@ -570,3 +570,170 @@ def test_the_sdk_without_the_right_sts_token_is_refused(sts_served, token):
         lambda: sdk.list_instances(ccc_models.ListInstancesRequest(page_number=1, page_size=1)),
     )
     assert error.code == "InvalidSecurityToken.Malformed"
+
+
+# == writes: the SDK and our client are answered alike ========================================
+
+WRITE_ACTIONS = ["AddNumbersToSkillGroup", "RemovePhoneNumbersFromSkillGroup"]
+
+
+def linked_state(emulator: Emulator) -> dict[str, set[str]]:
+    """Every skill group's linked numbers, across every instance."""
+    return {
+        group.skill_group_id: set(group.linked)
+        for instance in emulator.instances.values()
+        for group in instance.skill_groups.values()
+    }
+
+
+def sdk_write(sdk: SdkClient, action: str, number_list: str, **group: str):
+    fields = {
+        "instance_id": EXAMPLE_INSTANCE_ID,
+        "skill_group_id": EXAMPLE_SKILL_GROUP_ID,
+        "number_list": number_list,
+        **group,
+    }
+    if action == "AddNumbersToSkillGroup":
+        return sdk.add_numbers_to_skill_group_with_options(
+            ccc_models.AddNumbersToSkillGroupRequest(**fields), runtime()
+        )
+    return sdk.remove_phone_numbers_from_skill_group_with_options(
+        ccc_models.RemovePhoneNumbersFromSkillGroupRequest(**fields), runtime()
+    )
+
+
+def our_write(ours: CccClient, action: str, number_list: str) -> None:
+    """The same NumberList through our client: its public methods when they can build it,
+    else its request path with the raw parameter (they never send a malformed list)."""
+    numbers = json.loads(number_list) if number_list.startswith("[") else None
+    if numbers and all(isinstance(n, str) and n.strip() for n in numbers):
+        method = (
+            ours.add_numbers_to_skill_group
+            if action == "AddNumbersToSkillGroup"
+            else ours.remove_phone_numbers_from_skill_group
+        )
+        method(
+            instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID, numbers=numbers
+        )
+        return
+    ours._request(
+        action,
+        {
+            "InstanceId": EXAMPLE_INSTANCE_ID,
+            "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+            "NumberList": number_list,
+        },
+    )
+
+
+def example_numbers(emulator: Emulator) -> tuple[list[str], list[str], list[str]]:
+    """The example instance's linked, eligible and personal outbound numbers, sorted."""
+    instance = emulator.instances[EXAMPLE_INSTANCE_ID]
+    linked = instance.skill_groups[EXAMPLE_SKILL_GROUP_ID].linked
+    records = sorted(instance.numbers.values(), key=lambda record: record.number)
+    return (
+        [r.number for r in records if r.number in linked],
+        [r.number for r in records if r.number not in linked and not r.personal_outbound],
+        [r.number for r in records if r.personal_outbound],
+    )
+
+
+def refused_write_cases(emulator: Emulator) -> dict[str, tuple[str, int, str]]:
+    linked, eligible, personal = example_numbers(emulator)
+    over = (linked + eligible)[: emulator.max_numbers_per_write + 1]
+    return {
+        "unknown-number": (json.dumps([*eligible[:2], "099999999999"]), 404, "NotExists.Number"),
+        "unknown-among-linked": (
+            json.dumps([*linked[:2], "099999999999"]),
+            404,
+            "NotExists.Number",
+        ),
+        "personal-outbound": (json.dumps([eligible[0], personal[0]]), 400, "Parameter.Invalid"),
+        "over-the-maximum": (json.dumps(over), 400, "Parameter.Maximum"),
+        "not-json": ("083300110001,083300110002", 400, "Parameter.Format"),
+        "not-an-array": ('{"Number": "083300110001"}', 400, "Parameter.Format"),
+        "not-strings": ("[83300110001]", 400, "Parameter.Format"),
+        "a-blank-entry": (json.dumps([eligible[0], " "]), 400, "Parameter.Format"),
+        "an-empty-array": ("[]", 400, "Parameter.Empty"),
+    }
+
+
+REFUSED_CASES = [
+    (action, case)
+    for action in WRITE_ACTIONS
+    for case in [
+        "unknown-number",
+        "unknown-among-linked",
+        "personal-outbound",
+        "over-the-maximum",
+        "not-json",
+        "not-an-array",
+        "not-strings",
+        "a-blank-entry",
+        "an-empty-array",
+    ]
+    # Removing a personal outbound number that is not linked is a no-op success.
+    if not (action == "RemovePhoneNumbersFromSkillGroup" and case == "personal-outbound")
+]
+
+
+@pytest.mark.parametrize(("action", "case"), REFUSED_CASES)
+def test_a_refused_write_reaches_the_sdk_and_our_client_alike(sdk, ours, served, action, case):
+    _, emulator = served
+    number_list, status, code = refused_write_cases(emulator)[case]
+    before = linked_state(emulator)
+
+    error = sdk_error(emulator, lambda: sdk_write(sdk, action, number_list))
+    assert isinstance(error, ClientException)
+    assert (error.code, error.status_code) == (code, status)
+    assert error.data["Code"] == code and error.data["HttpStatusCode"] == status
+    assert "NumberList" in error.data["Message"] or code == "NotExists.Number"
+    assert linked_state(emulator) == before
+
+    with pytest.raises(CccError) as raised:
+        our_write(ours, action, number_list)
+    assert (raised.value.code, raised.value.http_status) == (error.code, error.status_code)
+    assert raised.value.message == error.data["Message"]
+    assert linked_state(emulator) == before
+
+
+def test_removing_a_personal_outbound_number_that_is_not_linked_succeeds_alike(sdk, ours, served):
+    _, emulator = served
+    _, _, personal = example_numbers(emulator)
+    before = linked_state(emulator)
+    response = sdk_write(sdk, "RemovePhoneNumbersFromSkillGroup", json.dumps(personal[:1]))
+    assert (response.status_code, response.body.code) == (200, "OK")
+    assert linked_state(emulator) == before
+    our_write(ours, "RemovePhoneNumbersFromSkillGroup", json.dumps(personal[:1]))
+    assert linked_state(emulator) == before
+
+
+def accepted_write_cases(emulator: Emulator) -> list[tuple[str, list[str]]]:
+    """Calls that succeed, applied in turn: overlapping, duplicated, no-op and retried."""
+    linked, eligible, _ = example_numbers(emulator)
+    batch = eligible[:4]
+    return [
+        ("AddNumbersToSkillGroup", batch[:2]),
+        ("AddNumbersToSkillGroup", [*batch, batch[3], batch[0]]),  # overlapping, duplicated
+        ("AddNumbersToSkillGroup", batch),  # retried: all already linked
+        ("AddNumbersToSkillGroup", (linked + eligible)[: emulator.max_numbers_per_write]),
+        ("RemovePhoneNumbersFromSkillGroup", [linked[0], batch[1], linked[0]]),
+        ("RemovePhoneNumbersFromSkillGroup", [linked[0], batch[1]]),  # retried: not linked
+        ("RemovePhoneNumbersFromSkillGroup", eligible[-2:]),  # never linked
+    ]
+
+
+def test_accepted_writes_leave_the_same_state_from_the_sdk_and_our_client(sdk, ours, served):
+    _, emulator = served
+    cases = accepted_write_cases(emulator)
+    states = []
+    for action, numbers in cases:
+        response = sdk_write(sdk, action, json.dumps(numbers))
+        assert (response.status_code, response.body.code) == (200, "OK")
+        states.append(linked_state(emulator))
+    assert states[0] != states[-1]
+
+    emulator.instances = build_demo_instances()
+    for (action, numbers), sdk_state in zip(cases, states, strict=True):
+        our_write(ours, action, json.dumps(numbers))
+        assert linked_state(emulator) == sdk_state

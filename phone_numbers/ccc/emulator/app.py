@@ -29,7 +29,10 @@ from ..errors import (
     check_text,
     instance_not_found,
     number_not_found,
+    parameter_empty,
+    parameter_format,
     parameter_invalid,
+    parameter_maximum,
     parameter_null,
     skill_group_not_found,
 )
@@ -39,6 +42,9 @@ from .dataset import InstanceRecord, SkillGroupRecord, build_demo_instances
 DEMO_ACCESS_KEY_ID = "LTAI5tCccAdminDemoKey"
 DEMO_ACCESS_KEY_SECRET = "cccadmin-emulator-demo-secret"  # noqa: S105 - emulator only
 MAX_CLOCK_SKEW_SECONDS = 15 * 60
+# Entries of NumberList one Add or Remove takes. Alibaba documents no maximum (other CCC
+# actions cap their JSON arrays at 20); the emulator enforces one so batching is exercised.
+DEFAULT_MAX_NUMBERS_PER_WRITE = 100
 REQUIRED_SIGNED_HEADERS = frozenset(
     {
         "host",
@@ -237,7 +243,18 @@ class Emulator:
         security_tokens: Mapping[str, str] | None = None,
         instances: dict[str, InstanceRecord] | None = None,
         clock: Callable[[], float] = time.time,
+        max_numbers_per_write: int = DEFAULT_MAX_NUMBERS_PER_WRITE,
     ) -> None:
+        if (
+            isinstance(max_numbers_per_write, bool)
+            or not isinstance(max_numbers_per_write, int)
+            or max_numbers_per_write < 1
+        ):
+            raise ValueError(
+                f"max_numbers_per_write is a positive integer, not {max_numbers_per_write!r}."
+            )
+        # Over this many NumberList entries, Add and Remove answer Parameter.Maximum.
+        self.max_numbers_per_write = max_numbers_per_write
         self.credentials = dict(credentials or {DEMO_ACCESS_KEY_ID: DEMO_ACCESS_KEY_SECRET})
         # An access key listed here is an STS key: its requests must carry this token.
         self.security_tokens = dict(security_tokens or {})
@@ -579,9 +596,28 @@ class Emulator:
             return _page(rows, page_number, page_size)
 
     def _add_numbers_to_skill_group(self, params: Mapping[str, str]) -> None:
+        """Link NumberList's numbers to the skill group, all of them or none.
+
+        Add and Remove check, in this order, and change nothing unless every check passes:
+
+        1. InstanceId, SkillGroupId and NumberList are given and not blank
+           (`Parameter.Empty`), as every action checks its parameters before any lookup.
+        2. NumberList is a JSON array of non-blank strings (`Parameter.Format`), not empty
+           (`Parameter.Empty`) and of at most `max_numbers_per_write` entries, counted as
+           sent, duplicates included (`Parameter.Maximum`).
+        3. The instance and the skill group exist (404 `NotExists.InstanceId`,
+           `NotExists.SkillGroupId`), then every number belongs to the instance (404
+           `NotExists.Number`, naming the first unknown one in list order).
+        4. Add only: no number is an agent's personal outbound number (`Parameter.Invalid`,
+           naming the first one in list order).
+
+        Assumed where the API's documentation is silent: a number listed twice counts once;
+        linking a number that is already linked (and, for Remove, unlinking one that is not
+        linked) is a success that changes nothing, so a retried or overlapping batch does
+        not fail; the success body says nothing per number.
+        """
         with self._lock:
-            instance, group = self._group(params)
-            numbers = self._number_list(params, instance)
+            instance, group, numbers = self._write_request(params)
             for number in numbers:
                 if instance.numbers[number].personal_outbound:
                     raise parameter_invalid(
@@ -589,14 +625,36 @@ class Emulator:
                         f"{number} is an agent's personal outbound number; "
                         "it cannot be linked to a skill group.",
                     )
-            group.linked.update(numbers)
-            self._writes += 1
+            added = [number for number in numbers if number not in group.linked]
+            if added:
+                group.linked.update(added)
+                self._writes += 1
 
     def _remove_phone_numbers_from_skill_group(self, params: Mapping[str, str]) -> None:
+        """Unlink NumberList's numbers, all of them or none: the checks of
+        `_add_numbers_to_skill_group` but the personal outbound one; a number of the
+        instance that is not linked is a success that changes nothing."""
         with self._lock:
-            instance, group = self._group(params)
-            group.linked.difference_update(self._number_list(params, instance))
-            self._writes += 1
+            _, group, numbers = self._write_request(params)
+            removed = [number for number in numbers if number in group.linked]
+            if removed:
+                group.linked.difference_update(removed)
+                self._writes += 1
+
+    def _write_request(
+        self, params: Mapping[str, str]
+    ) -> tuple[InstanceRecord, SkillGroupRecord, list[str]]:
+        """The checks Add and Remove share (see `_add_numbers_to_skill_group`), parameters
+        before lookups: the instance, the skill group and NumberList without duplicates."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
+        numbers = self._number_list(params)
+        instance = self._instance(instance_id)
+        group = self._skill_group(instance, skill_group_id)
+        for number in numbers:
+            if number not in instance.numbers:
+                raise number_not_found(number, instance.instance_id)
+        return instance, group, numbers
 
     # -- lookups and parameter parsing ---------------------------------------------------
 
@@ -618,23 +676,32 @@ class Emulator:
         instance = self._instance(instance_id)
         return instance, self._skill_group(instance, skill_group_id)
 
-    @staticmethod
-    def _number_list(params: Mapping[str, str], instance: InstanceRecord) -> list[str]:
+    def _number_list(self, params: Mapping[str, str]) -> list[str]:
+        """NumberList's numbers in the order given, each once; see `_add_numbers_to_skill_group`
+        for the rules."""
         raw = check_text("NumberList", params.get("NumberList"))
         try:
             numbers = orjson.loads(raw)
-        except ValueError:
-            numbers = None
-        if (
-            not isinstance(numbers, list)
-            or not numbers
-            or not all(isinstance(n, str) for n in numbers)
-        ):
-            raise parameter_invalid("NumberList", "it must be a non-empty JSON array of numbers.")
-        for number in numbers:
-            if number not in instance.numbers:
-                raise number_not_found(number, instance.instance_id)
-        return numbers
+        except orjson.JSONDecodeError:  # a ValueError; also for nesting deeper than 1024
+            raise parameter_format(
+                "NumberList", 'It must be a JSON array of numbers, e.g. ["0833001","0833002"].'
+            ) from None
+        if not isinstance(numbers, list):
+            raise parameter_format(
+                "NumberList", 'It must be a JSON array of numbers, e.g. ["0833001","0833002"].'
+            )
+        for position, entry in enumerate(numbers, 1):
+            if not isinstance(entry, str) or not entry.strip():
+                # Named by position: the entry itself may be anything, of any size.
+                raise parameter_format(
+                    "NumberList",
+                    f"Every entry must be a number in a non-blank string; entry {position} is not.",
+                )
+        if not numbers:
+            raise parameter_empty("NumberList")
+        if len(numbers) > self.max_numbers_per_write:
+            raise parameter_maximum("NumberList", self.max_numbers_per_write)
+        return list(dict.fromkeys(numbers))
 
 
 _REASONS = {
