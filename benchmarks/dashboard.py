@@ -19,11 +19,15 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
 
 # Production settings, as `make serve` runs (compiled templates cached, DEBUG off), signed in by
 # a header proxy on loopback. In this process CCC is the embedded emulator; the server under
@@ -51,6 +55,7 @@ from django.test import Client, override_settings  # noqa: E402
 from benchmarks.client_vs_sdk import REPO_ROOT, emulator_process  # noqa: E402
 from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET  # noqa: E402
 from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID  # noqa: E402
+from tests.servers import app_server, clean_environment  # noqa: E402
 
 HOTLINE = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
 SWAP = {"HX-Request": "true"}
@@ -117,24 +122,16 @@ def swap_ratio(client: Client, per_page: int, count: int) -> tuple[float, float]
     return statistics.median(swaps), statistics.median(bares)
 
 
-def production_environment(endpoint: str, port: int = 0) -> dict[str, str]:
+def production_settings(endpoint: str) -> dict[str, str]:
     """What `make serve` runs with, pointed at the emulator at `endpoint`."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "CCCADMIN_", "CCC_", "ALIBABA_CLOUD_", "CACHE_URL"))
-    }
-    env.update(
-        PRODUCTION,
-        CCC_ENDPOINT=endpoint,
-        ALIBABA_CLOUD_ACCESS_KEY_ID=DEMO_ACCESS_KEY_ID,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET=DEMO_ACCESS_KEY_SECRET,
+    return {
+        **PRODUCTION,
+        "CCC_ENDPOINT": endpoint,
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
         # Every request asks CCC: throughput while waiting on it is what is measured.
-        CCC_LISTING_CACHE_SECONDS="0",
-        HOST="127.0.0.1",
-        PORT=str(port),
-    )
-    return env
+        "CCC_LISTING_CACHE_SECONDS": "0",
+    }
 
 
 def collect_static() -> None:
@@ -142,40 +139,26 @@ def collect_static() -> None:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
         cwd=REPO_ROOT,
-        env=production_environment(""),
+        env=clean_environment(**production_settings("")),
         check=True,
     )
 
 
 @contextmanager
 def production_server(endpoint: str, settings_module: str = "cccadmin.settings") -> Iterator[int]:
-    from tests.servers import free_port  # the benchmark runs from the repository
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "cccadmin.wsgi"],
-        cwd=REPO_ROOT,
-        env={**production_environment(endpoint, port), "DJANGO_SETTINGS_MODULE": settings_module},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                probe.request("GET", "/healthz")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """gunicorn with gunicorn.conf.py's defaults (workers, threads) and production settings."""
+    with (
+        tempfile.TemporaryDirectory() as logs,
+        app_server(
+            Path(logs),
+            **{
+                **production_settings(endpoint),
+                "DJANGO_SETTINGS_MODULE": settings_module,
+                "WEB_CONCURRENCY": "",
+            },
+        ) as url,
+    ):
+        yield httpx.URL(url).port
 
 
 @dataclass(frozen=True)

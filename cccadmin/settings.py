@@ -254,11 +254,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cccadmin")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # A cache that does not answer must cost a page little: pages fall back to asking CCC.
-    CACHES["default"].setdefault("OPTIONS", {})
-    for _option in ("socket_timeout", "socket_connect_timeout"):
-        CACHES["default"]["OPTIONS"].setdefault(
-            _option, env.float("CCCADMIN_CACHE_SOCKET_TIMEOUT", default=0.25)
-        )
+    _CACHE_SOCKET_TIMEOUT = env.float("CCCADMIN_CACHE_SOCKET_TIMEOUT", default=0.25)
+    CACHES["default"]["OPTIONS"] = {
+        "socket_timeout": _CACHE_SOCKET_TIMEOUT,
+        "socket_connect_timeout": _CACHE_SOCKET_TIMEOUT,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
 
 LANGUAGE_CODE = "en"
 # Strings are marked for translation; until catalogues exist, every page is English.
@@ -283,7 +284,6 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 # -- The CCC OpenAPI. No endpoint means the embedded emulator with its demo data. -------------
 CCC_ENDPOINT = env.str("CCC_ENDPOINT", default="")

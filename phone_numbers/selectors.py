@@ -26,8 +26,10 @@ from .paging import Listed, ResultPage, fetch_result_page
 T = TypeVar("T")
 
 SKILL_GROUP_CACHE_SECONDS = 60
-# Enough for the reads of one page (header, listing, counts) across a server's threads.
-_side_by_side = ThreadPoolExecutor(max_workers=32, thread_name_prefix="ccc-read")
+# One worker per connection to CCC: the pool is sized for every server thread's reads at once.
+_side_by_side = ThreadPoolExecutor(
+    max_workers=settings.CCC_MAX_CONNECTIONS, thread_name_prefix="ccc-read"
+)
 
 
 def instance_list() -> list[Instance]:

@@ -41,7 +41,7 @@ def _wait(ready, process: subprocess.Popen, what: str, log: Path) -> None:
     while not ready():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"{what} did not start:\n{log.read_text()}")
+            raise RuntimeError(f"{what} did not start:\n{log.read_text()}")
         time.sleep(0.05)
 
 
@@ -82,29 +82,50 @@ def redis_server(directory: Path) -> Iterator[str]:
         _stop(process)
 
 
-@contextmanager
-def app_server(directory: Path, **environment: str) -> Iterator[str]:
-    """The app under gunicorn, as `make serve` runs it, in dev sign-in mode; yields its URL."""
-    port = free_port()
+def clean_environment(**variables: str) -> dict[str, str]:
+    """This process's environment without the app's and the server's settings, plus
+    `variables`: a server started with it sees only what it is given, and gunicorn.conf.py's
+    defaults otherwise, as `make serve` would."""
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "CCCADMIN_", "CCC_", "ALIBABA_CLOUD_", "CACHE_URL"))
+        if not name.startswith(
+            (
+                "DJANGO_",
+                "CCCADMIN_",
+                "CCC_",
+                "ALIBABA_CLOUD_",
+                "CACHE_URL",
+                "WEB_CONCURRENCY",
+                "GUNICORN_THREADS",
+            )
+        )
     }
-    env.update(
-        DJANGO_SETTINGS_MODULE="cccadmin.settings",
-        DJANGO_DEBUG="true",  # dev sign-in and static files from the source folders
-        DJANGO_SECRET_KEY="insecure-test-key-only-for-the-test-suite",
-        HOST="127.0.0.1",
-        PORT=str(port),
-        WEB_CONCURRENCY="1",
-        **environment,
+    env.update(variables)
+    return env
+
+
+@contextmanager
+def app_server(directory: Path, **settings: str) -> Iterator[str]:
+    """The app under gunicorn, as `make serve` runs it, with these settings (by default dev
+    sign-in and one worker); its output goes to `directory`. Yields its URL."""
+    port = free_port()
+    env = clean_environment(
+        **{
+            "DJANGO_SETTINGS_MODULE": "cccadmin.settings",
+            "DJANGO_DEBUG": "true",  # dev sign-in and static files from the source folders
+            "DJANGO_SECRET_KEY": "insecure-test-key-only-for-the-test-suite",
+            "WEB_CONCURRENCY": "1",
+            **settings,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+        }
     )
     log = directory / f"app-{port}.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "cccadmin.wsgi"],
         cwd=ROOT,
-        env=env,
+        env={name: value for name, value in env.items() if value},  # "": gunicorn's default
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )

@@ -47,6 +47,7 @@ from phone_numbers.emulator_server import QuietRequestHandler
 from portal.auth import Denied, JwtAuthenticator
 
 from .pages import Html
+from .servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = "/"
@@ -378,12 +379,6 @@ def test_runserver_handler_drops_headers_with_underscores(
     assert "mallory" not in body
     if shown:
         assert f"{shown}</span>" in body
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def gunicorn_environment(port: int) -> dict[str, str]:

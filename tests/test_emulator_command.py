@@ -16,14 +16,10 @@ import pytest
 from phone_numbers.ccc import AuthenticationError, CccClient, RetryPolicy, UnavailableError
 from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
+from .servers import free_port
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 15
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen) -> None:

@@ -683,9 +683,7 @@ class Emulator:
         try:
             numbers = orjson.loads(raw)
         except orjson.JSONDecodeError:  # a ValueError; also for nesting deeper than 1024
-            raise parameter_format(
-                "NumberList", 'It must be a JSON array of numbers, e.g. ["0833001","0833002"].'
-            ) from None
+            numbers = None
         if not isinstance(numbers, list):
             raise parameter_format(
                 "NumberList", 'It must be a JSON array of numbers, e.g. ["0833001","0833002"].'
