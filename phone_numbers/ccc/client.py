@@ -60,8 +60,14 @@ def endpoint_url(endpoint: str) -> str:
     return f"{scheme}://{rest.rstrip('/')}"
 
 
-def _no_data(data: Any) -> None:
-    """Writes return nothing worth reading."""
+def _data(parse: Callable[[Any], T]) -> Callable[[dict[str, Any]], T]:
+    """Reads answer with their `Data`."""
+    return lambda payload: parse(payload.get("Data"))
+
+
+def _request_id(payload: dict[str, Any]) -> str:
+    """Writes answer with nothing but the RequestId that proves CCC took them."""
+    return str(payload.get("RequestId") or "")
 
 
 def _api_bool(value: bool) -> str:
@@ -116,7 +122,7 @@ class CccClient:
 
     def list_instances(self, *, page_number: int = 1, page_size: int = 20) -> Page[Instance]:
         return self._request(
-            "ListInstances", _paging(page_number, page_size), Page.parser(Instance.from_api)
+            "ListInstances", _paging(page_number, page_size), _data(Page.parser(Instance.from_api))
         )
 
     def list_skill_groups(
@@ -133,11 +139,11 @@ class CccClient:
             **_paging(page_number, page_size),
             **_optional(SearchPattern=search_pattern, MediaType=media_type),
         }
-        return self._request("ListSkillGroups", params, Page.parser(SkillGroup.from_api))
+        return self._request("ListSkillGroups", params, _data(Page.parser(SkillGroup.from_api)))
 
     def get_skill_group(self, *, instance_id: str, skill_group_id: str) -> SkillGroup:
         return self._request(
-            "GetSkillGroup", _group_params(instance_id, skill_group_id), SkillGroup.from_api
+            "GetSkillGroup", _group_params(instance_id, skill_group_id), _data(SkillGroup.from_api)
         )
 
     def list_phone_numbers_of_skill_group(
@@ -161,22 +167,27 @@ class CccClient:
             ),
         }
         return self._request(
-            "ListPhoneNumbersOfSkillGroup", params, Page.parser(PhoneNumber.from_api)
+            "ListPhoneNumbersOfSkillGroup", params, _data(Page.parser(PhoneNumber.from_api))
         )
 
     def add_numbers_to_skill_group(
         self, *, instance_id: str, skill_group_id: str, numbers: Iterable[str]
-    ) -> None:
-        self._request(
-            "AddNumbersToSkillGroup", _numbers_params(instance_id, skill_group_id, numbers)
+    ) -> str:
+        """Link the numbers (all or none of them); returns CCC's RequestId."""
+        return self._request(
+            "AddNumbersToSkillGroup",
+            _numbers_params(instance_id, skill_group_id, numbers),
+            _request_id,
         )
 
     def remove_phone_numbers_from_skill_group(
         self, *, instance_id: str, skill_group_id: str, numbers: Iterable[str]
-    ) -> None:
-        self._request(
+    ) -> str:
+        """Unlink the numbers (all or none of them); returns CCC's RequestId."""
+        return self._request(
             "RemovePhoneNumbersFromSkillGroup",
             _numbers_params(instance_id, skill_group_id, numbers),
+            _request_id,
         )
 
     # -- transport -----------------------------------------------------------------------
@@ -185,9 +196,9 @@ class CccClient:
         self,
         action: str,
         params: Mapping[str, str],
-        parse: Callable[[Any], T] = _no_data,
+        parse: Callable[[dict[str, Any]], T],
     ) -> T:
-        """Send one action (retrying reads) and return its parsed `Data`; raise a CccError.
+        """Send one action (retrying reads) and return its parsed answer; raise a CccError.
 
         Every attempt ends by the deadline: the retry policy's, or the current budget's when
         that comes first (see `budget`).
@@ -245,11 +256,15 @@ class CccClient:
         return error.retry_after if time.monotonic() + error.retry_after <= deadline else False
 
     def _send(
-        self, action: str, params: Mapping[str, str], parse: Callable[[Any], T], deadline: float
+        self,
+        action: str,
+        params: Mapping[str, str],
+        parse: Callable[[dict[str, Any]], T],
+        deadline: float,
     ) -> tuple[dict[str, Any], T]:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise UnavailableError("Timeout", "No time was left to ask CCC.")
+            raise _unsent(UnavailableError("Timeout", "No time was left to ask CCC."))
         # Waiting for a pooled connection counts too: no part of an attempt outlasts the deadline.
         timeout = httpx.Timeout(min(self._timeout, left), connect=min(self._timeout, 5.0, left))
         headers = {
@@ -277,6 +292,12 @@ class CccClient:
             response = self._http.post(
                 f"{self._endpoint}/?{query}", headers=headers, timeout=timeout
             )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise _unsent(
+                UnavailableError(
+                    "ConnectionError", f"CCC could not be reached ({type(error).__name__})."
+                )
+            ) from None
         except httpx.TimeoutException as error:
             raise UnavailableError(
                 "Timeout", f"CCC did not answer in time ({type(error).__name__})."
@@ -291,7 +312,7 @@ class CccClient:
             ) from None
         payload = _success_payload(response)
         try:
-            return payload, parse(payload.get("Data"))
+            return payload, parse(payload)
         except (KeyError, TypeError, ValueError, AttributeError):
             raise UnavailableError(
                 "InvalidResponse",
@@ -299,6 +320,11 @@ class CccClient:
                 http_status=response.status_code,
                 request_id=payload.get("RequestId"),
             ) from None
+
+
+def _unsent(error: CccError) -> CccError:
+    error.sent = False
+    return error
 
 
 def _success_payload(response: httpx.Response) -> dict[str, Any]:

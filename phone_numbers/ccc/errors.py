@@ -26,6 +26,9 @@ class CccError(Exception):
         # Seconds the gateway asked callers to wait (`x-acs-retry-after`), on any error.
         self.retry_after = retry_after
         self.attempts = 1  # the client records how many times it sent the request
+        # False only when the request certainly never left (no connection, no time left): a
+        # write that failed so was not applied. Any answer, or silence after sending, is True.
+        self.sent = True
 
     def __repr__(self) -> str:
         return (

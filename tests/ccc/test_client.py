@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from urllib.parse import parse_qsl
 
@@ -24,6 +25,7 @@ from phone_numbers.ccc import (
     SkillGroup,
     ThrottlingError,
     UnavailableError,
+    budget,
     signing,
 )
 from phone_numbers.ccc.client import endpoint_url
@@ -187,10 +189,12 @@ def test_add_and_remove_numbers(client, emulator):
         ).total_count
 
     assert (is_member(True), is_member(False)) == (0, 1)
-    assert client.add_numbers_to_skill_group(**GROUP, numbers=[number]) is None
+    added = client.add_numbers_to_skill_group(**GROUP, numbers=[number])
+    assert re.fullmatch(r"[0-9A-F-]{36}", added)
     assert number in linked(emulator)
     assert (is_member(True), is_member(False)) == (1, 0)
-    assert client.remove_phone_numbers_from_skill_group(**GROUP, numbers=[number]) is None
+    removed = client.remove_phone_numbers_from_skill_group(**GROUP, numbers=[number])
+    assert re.fullmatch(r"[0-9A-F-]{36}", removed) and removed != added
     assert number not in linked(emulator)
     assert (is_member(True), is_member(False)) == (0, 1)
 
@@ -977,3 +981,47 @@ def test_a_redirect_is_a_configuration_error_sent_once():
     assert raised.value.code == "UnexpectedRedirect"
     assert "CCC_ENDPOINT" in raised.value.message
     assert len(capture.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "sent"),
+    [
+        (httpx.ConnectError("refused"), False),
+        (httpx.ConnectTimeout("no connection"), False),
+        (httpx.PoolTimeout("no free connection"), False),
+        (httpx.ReadTimeout("no answer"), True),
+        (httpx.RemoteProtocolError("reset after sending"), True),
+        (httpx.ReadError("reset"), True),
+    ],
+)
+def test_a_failed_write_says_whether_it_may_have_reached_ccc(failure, sent):
+    """Only a request that never left proves a write was not applied; silence after sending
+    leaves it unknown, and the client sends a write once either way."""
+    calls = []
+
+    def fail(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        failure.request = request
+        raise failure
+
+    with _mock_client(fail) as client, pytest.raises(UnavailableError) as caught:
+        client.add_numbers_to_skill_group(**GROUP, numbers=["0833001"])
+    assert caught.value.sent is sent
+    assert len(calls) == 1
+
+
+def test_a_write_with_no_time_left_is_never_sent():
+    calls = []
+    with (
+        _mock_client(lambda request: calls.append(request)) as client,
+        budget.budget(0),
+        pytest.raises(UnavailableError) as caught,
+    ):
+        client.add_numbers_to_skill_group(**GROUP, numbers=["0833001"])
+    assert (caught.value.code, caught.value.sent, calls) == ("Timeout", False, [])
+
+
+def test_an_answered_error_was_sent(client):
+    with pytest.raises(NotFoundError) as caught:
+        client.add_numbers_to_skill_group(**GROUP, numbers=["0999999999"])
+    assert caught.value.sent is True

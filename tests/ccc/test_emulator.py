@@ -23,6 +23,7 @@ from phone_numbers.ccc import (
     NotFoundError,
     PhoneNumber,
     RetryPolicy,
+    ThrottlingError,
     UnavailableError,
     signing,
 )
@@ -46,6 +47,7 @@ from phone_numbers.ccc.emulator.dataset import (
     OVERFLOW_SKILL_GROUP_ID,
     InstanceRecord,
 )
+from tests.ccc.raw_writes import write_raw
 
 HOST = "ccc.emulator.test"
 GATEWAY_ERROR_KEYS = {"RequestId", "HostId", "Code", "Message", "Recommend"}
@@ -1041,19 +1043,6 @@ def write(client: CccClient, action: str, numbers: list[str], **group: str) -> N
     method(**{**EXAMPLE_GROUP, **group}, numbers=numbers)
 
 
-def write_raw(client: CccClient, action: str, number_list: str) -> None:
-    """Add or Remove with a NumberList our client's methods would never build, through the
-    client's whole request path (signing, sending, error mapping)."""
-    client._request(
-        action,
-        {
-            "InstanceId": EXAMPLE_INSTANCE_ID,
-            "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
-            "NumberList": number_list,
-        },
-    )
-
-
 def refused(
     emulator: Emulator, call_it: Callable[[], object], error_class: type, status: int, code: str
 ):
@@ -1643,3 +1632,28 @@ def test_a_read_retries_past_a_dropped_connection(make_client, live_emulator):
     emulator.faults.inject(FaultKind.RESET, times=2)
     assert ccc.list_instances().total_count == 2
     assert emulator.request_count == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "raised"),
+    [
+        (FaultKind.INTERNAL, UnavailableError),
+        (FaultKind.RESET, UnavailableError),
+        (FaultKind.THROTTLING, ThrottlingError),
+    ],
+)
+def test_a_fault_after_the_action_answers_it_but_the_write_was_applied(emulator, ccc, kind, raised):
+    """What makes a write's outcome unknown: CCC applied it, and the answer says otherwise."""
+    number = sorted(eligible_numbers(emulator))[0]
+    emulator.faults.inject(kind, action="AddNumbersToSkillGroup", after=True)
+    with pytest.raises(raised):
+        ccc.add_numbers_to_skill_group(**EXAMPLE_GROUP, numbers=[number])
+    assert number in linked_numbers(emulator)
+
+
+def test_a_fault_before_the_action_leaves_the_state_alone(emulator, ccc):
+    number = sorted(eligible_numbers(emulator))[0]
+    emulator.faults.inject(FaultKind.INTERNAL, action="AddNumbersToSkillGroup")
+    with pytest.raises(UnavailableError):
+        ccc.add_numbers_to_skill_group(**EXAMPLE_GROUP, numbers=[number])
+    assert number not in linked_numbers(emulator)

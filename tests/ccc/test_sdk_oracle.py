@@ -45,6 +45,7 @@ from phone_numbers.ccc.emulator.dataset import (
     build_demo_instances,
 )
 from phone_numbers.emulator_server import running_emulator
+from tests.ccc.raw_writes import write_raw
 
 # Characters the SDK encodes differently from the canonical query (space as `+`), or not at all.
 AWKWARD_PATTERN = "08 33+*~/乐é"
@@ -616,14 +617,7 @@ def our_write(ours: CccClient, action: str, number_list: str) -> None:
             instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID, numbers=numbers
         )
         return
-    ours._request(
-        action,
-        {
-            "InstanceId": EXAMPLE_INSTANCE_ID,
-            "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
-            "NumberList": number_list,
-        },
-    )
+    write_raw(ours, action, number_list)
 
 
 def example_numbers(emulator: Emulator) -> tuple[list[str], list[str], list[str]]:

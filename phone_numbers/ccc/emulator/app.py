@@ -72,6 +72,8 @@ class Fault:
     action: str | None = None
     delay: float = 0.0
     retry_after_ms: int | None = None
+    # After the action is carried out: a write applied whose answer is lost or an error.
+    after: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,8 +141,11 @@ class Faults:
         action: str | None = None,
         delay: float = 0.0,
         retry_after_ms: int | None = None,
+        after: bool = False,
     ) -> None:
-        fault = Fault(FaultKind(kind), action, delay, retry_after_ms)
+        """Queue `times` one-shot faults; `after=True` carries the action out first (a write
+        that was applied, then answered with the fault, or not answered at all)."""
+        fault = Fault(FaultKind(kind), action, delay, retry_after_ms, after)
         with self._lock:
             self._pending.extend([fault] * times)
 
@@ -345,12 +350,16 @@ class Emulator:
                 request_id,
             )
         fault = self.faults.take(action)
-        if fault is not None:
+        if fault is not None and not fault.after:
             injected = self._apply_fault(fault, request_id, headers)
             if injected is not None:
                 return injected
         try:
             data = self._actions[action](params)
+            if fault is not None and fault.after:
+                injected = self._apply_fault(fault, request_id, headers)
+                if injected is not None:
+                    return injected
         except CccError as error:
             return Response.json(
                 error.http_status or 400,
