@@ -14,6 +14,7 @@ Configuration errors are reported one of two ways:
 import ipaddress
 import re
 import sys
+import zoneinfo
 from pathlib import Path
 
 import environ
@@ -250,6 +251,15 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run`'s database: a writer takes the lock when its transaction begins and others
+    # wait for it (up to the timeout) instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cccadmin")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
@@ -264,7 +274,16 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 LANGUAGE_CODE = "en"
 # Strings are marked for translation; until catalogues exist, every page is English.
 LANGUAGES = [("en", "English")]
-TIME_ZONE = "UTC"
+# Times are shown in the deployment's zone, with the zone: CCC runs in China by default.
+TIME_ZONE = env.str("CCCADMIN_TIME_ZONE", default="Asia/Shanghai")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+    _FATAL.append(
+        f"CCCADMIN_TIME_ZONE={TIME_ZONE!r} is not a time zone: set it to an IANA name such as "
+        "Asia/Shanghai or UTC"
+    )
+    TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
@@ -297,6 +316,15 @@ CCC_REQUEST_BUDGET = env.float("CCC_REQUEST_BUDGET", default=10.0)
 CCC_READINESS_BUDGET = env.float("CCC_READINESS_BUDGET", default=3.0)
 # Each fetched API page of a listing is reused this long (a write invalidates it at once).
 CCC_LISTING_CACHE_SECONDS = env.float("CCC_LISTING_CACHE_SECONDS", default=30.0)
+# Link/unlink: the numbers one action may take, how many go in one call (a JSON array in
+# NumberList) and how many calls are in flight at once, all under one write budget in which
+# each call still gets its full CCC_TIMEOUT.
+CCCADMIN_MAX_NUMBERS_PER_ACTION = env.int("CCCADMIN_MAX_NUMBERS_PER_ACTION", default=1000)
+CCC_WRITE_BATCH_SIZE = env.int("CCC_WRITE_BATCH_SIZE", default=100)
+CCC_WRITES_IN_FLIGHT = env.int("CCC_WRITES_IN_FLIGHT", default=4)
+CCC_WRITE_BUDGET = env.float("CCC_WRITE_BUDGET", default=120.0)
+# How long a confirmation may wait before it is submitted.
+CCCADMIN_CONFIRMATION_SECONDS = env.int("CCCADMIN_CONFIRMATION_SECONDS", default=900)
 # Connections to CCC per process: each server thread may run a page's reads side by side, and
 # waiting for a pooled connection counts against the request's budget.
 CCC_MAX_CONNECTIONS = env.int(

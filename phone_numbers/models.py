@@ -1,0 +1,103 @@
+"""The audit trail: who linked or unlinked which numbers, and what CCC made of it.
+
+Append-only. An action writes an **attempt** row before anything is sent to CCC and an
+**outcome** row after, so an action whose process died in between is still on record (an
+attempt without an outcome: its result is unknown). A write refused before it could start
+(wrong role, outside the user's instances, a bad or replayed confirmation) is one **refusal**
+row. Rows are never changed or removed: the ORM refuses it here, and on PostgreSQL a trigger
+(migration 0002) refuses UPDATE and DELETE from anyone.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """Audit events are never changed or deleted."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit events are never changed")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("audit events are never deleted")
+
+
+class AuditEvent(models.Model):
+    class Kind(models.TextChoices):
+        ATTEMPT = "attempt", _("Attempt")
+        OUTCOME = "outcome", _("Outcome")
+        REFUSAL = "refusal", _("Refusal")
+
+    class Action(models.TextChoices):
+        LINK = "link", _("Link")
+        UNLINK = "unlink", _("Unlink")
+
+    class Outcome(models.TextChoices):
+        DONE = "done", _("Done")
+        PARTLY_DONE = "partly_done", _("Partly done")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown")
+        REFUSED = "refused", _("Refused")
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # An outcome row points at its attempt; an undo's attempt points at the action it undoes.
+    attempt = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="outcomes"
+    )
+    undoes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="undone_by"
+    )
+    # The confirmation's one-time id, on attempts only: a second submit of the same
+    # confirmation cannot insert its attempt, so it applies nothing.
+    token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    username = models.CharField(max_length=254)
+    email = models.CharField(max_length=254, blank=True)
+    client_address = models.CharField(max_length=45, blank=True)
+    instance_id = models.CharField(max_length=128)
+    skill_group_id = models.CharField(max_length=128, blank=True)
+    skill_group_name = models.CharField(max_length=256, blank=True)
+    action = models.CharField(max_length=16, choices=Action.choices, blank=True)
+    # Attempts and refusals: the numbers asked for. Outcomes: the numbers done.
+    numbers = models.JSONField(default=list)
+    not_done = models.JSONField(default=list)
+    unknown = models.JSONField(default=list)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    request_ids = models.JSONField(default=list)
+    error_code = models.CharField(max_length=128, blank=True)
+    # What the outcome sentence says beyond the counts (why it failed, a count that changed).
+    detail = models.TextField(blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["instance_id", "skill_group_id", "-created_at"]),
+            models.Index(fields=["username", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="outcome", attempt__isnull=False)
+                | ~models.Q(kind="outcome"),
+                name="audit_outcome_has_attempt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.action} {self.instance_id}/{self.skill_group_id} #{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit events are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit events are never deleted")
