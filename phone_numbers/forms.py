@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.http import HttpRequest
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .paging import ResultPage, last_reachable_page
+from .paging import MAX_REACHABLE_ROWS, ResultPage, last_reachable_page
+from .selectors import IN_PROGRESS
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 25
@@ -61,6 +66,9 @@ class ListFilterForm(forms.Form):
 
     # In the order they appear in links.
     defaults: dict[str, Any] = {"q": "", "per_page": DEFAULT_PER_PAGE, "page": 1}
+    # How many matches the list can reach: the CCC API's first 10,000, or None (a database
+    # list) for every one. Pages past the reach are clamped to its last page, with a notice.
+    max_rows: int | None = MAX_REACHABLE_ROWS
 
     @staticmethod
     def normalise_q(value: str) -> str:
@@ -178,13 +186,22 @@ class ListQuery:
             else:
                 values[name] = form.cleaned_data.get(name) or default
         # Measured after normalising: punctuation dropped from a number does not count.
-        if "q" not in form.errors and len(form.normalise_q(data.get("q", ""))) > SEARCH_MAX_LENGTH:
+        if (
+            "q" in form.fields
+            and "q" not in form.errors
+            and len(form.normalise_q(data.get("q", ""))) > SEARCH_MAX_LENGTH
+        ):
             notices.append(
                 _("The search was cut to its first %(length)d characters.")
                 % {"length": SEARCH_MAX_LENGTH}
             )
-        last_page = last_reachable_page(values["per_page"])
-        if values["page"] > last_page:
+        # A database list (max_rows None) has no last reachable page: past its end is said so.
+        last_page = (
+            None
+            if form.max_rows is None
+            else last_reachable_page(values["per_page"], form.max_rows)
+        )
+        if last_page is not None and values["page"] > last_page:
             notices.append(
                 _("Only the first %(pages)d pages can be listed; showing page %(pages)d.")
                 % {"pages": last_page}
@@ -260,3 +277,215 @@ class ListQuery:
                 for number in result.page_numbers()
             ),
         )
+
+
+# -- the audit page's query --------------------------------------------------------------------
+
+# What the date inputs take: the trail's dates are this century's, and a mistyped year (0026)
+# falls back with a notice rather than asking for a day the database cannot hold.
+AUDIT_DATE_MIN = date(2000, 1, 1)
+AUDIT_DATE_MAX = date(2999, 12, 31)
+_TEXT = {"class": "form-control form-control-sm filter-text", "autocomplete": "off"}
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(
+        format="%Y-%m-%d",
+        attrs={
+            "type": "date",
+            "class": "form-control form-control-sm filter-date",
+            "min": AUDIT_DATE_MIN.isoformat(),
+            "max": AUDIT_DATE_MAX.isoformat(),
+        },
+    )
+
+
+def _date_field(label: Promise) -> forms.DateField:
+    return forms.DateField(
+        required=False,
+        label=label,
+        widget=_date_input(),
+        validators=[MinValueValidator(AUDIT_DATE_MIN), MaxValueValidator(AUDIT_DATE_MAX)],
+    )
+
+
+class AuditFilterForm(ListFilterForm):
+    """The audit page's query: every filter of the trail, from the database (no 10,000 cap).
+
+    Made per request by `for_identity`: the instance filter takes only the instances the user
+    may see, and its select offers those the trail holds (read only when the form is drawn).
+    Dates are ISO days ("2026-12-01") of the deployment's time zone, both inclusive.
+    """
+
+    q = None  # no search box: the filters below say what to look for
+    # The length is checked, but not as a maxlength attribute: a select has none.
+    instance = forms.CharField(
+        required=False,
+        validators=[MaxLengthValidator(128)],
+        label=_("Instance"),
+        widget=forms.Select(attrs=_SELECT),
+    )
+    skill_group = forms.CharField(
+        required=False,
+        max_length=128,
+        label=_("Skill group ID"),
+        widget=forms.TextInput(attrs=_TEXT),
+    )
+    user = forms.CharField(
+        required=False,
+        max_length=254,
+        label=_("User"),
+        widget=forms.TextInput(attrs={**_TEXT, "placeholder": _("name or email contains")}),
+    )
+    action = forms.ChoiceField(
+        required=False,
+        choices=[("", _("Any")), ("link", _("Link")), ("unlink", _("Unlink"))],
+        label=_("Action"),
+        widget=forms.Select(attrs=_SELECT),
+    )
+    outcome = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("done", _("Done")),
+            ("partly_done", _("Partly done")),
+            ("failed", _("Failed")),
+            ("unknown", _("Unknown")),
+            ("refused", _("Refused")),
+            (IN_PROGRESS, _("In progress")),
+        ],
+        label=_("Outcome"),
+        widget=forms.Select(attrs=_SELECT),
+    )
+    date_from = _date_field(_("From"))
+    date_to = _date_field(_("To"))
+
+    field_order = (
+        "instance",
+        "skill_group",
+        "user",
+        "action",
+        "outcome",
+        "date_from",
+        "date_to",
+        "per_page",
+    )
+    defaults = {
+        "instance": "",
+        "skill_group": "",
+        "user": "",
+        "action": "",
+        "outcome": "",
+        "date_from": "",
+        "date_to": "",
+        "per_page": DEFAULT_PER_PAGE,
+        "page": 1,
+    }
+    max_rows = None
+
+    # Set by `for_identity`: the instances the user may see (None: all) and those in the trail.
+    visible_instances: frozenset[str] | None = frozenset()
+    trail_instances: Callable[[], Iterable[str]] = staticmethod(tuple)
+
+    @classmethod
+    def for_identity(
+        cls,
+        *,
+        visible_instances: frozenset[str] | None,
+        trail_instances: Callable[[], Iterable[str]],
+    ) -> type[AuditFilterForm]:
+        """The form for one user: `trail_instances` is called only if the form is drawn."""
+        return type(
+            cls.__name__,
+            (cls,),
+            {
+                "__module__": cls.__module__,
+                "visible_instances": visible_instances,
+                "trail_instances": staticmethod(trail_instances),
+            },
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A callable: the trail's instances are listed when the select is drawn, not to check
+        # a value (a fragment never draws the form).
+        self.fields["instance"].widget.choices = lambda: self._instance_choices
+
+    @cached_property
+    def _instance_choices(self) -> list[tuple[str, str]]:
+        # Cached: drawing a select goes through its choices more than once.
+        instances = set(self.trail_instances())
+        # The instance asked for stays selectable, though the trail holds nothing of it yet.
+        if current := self.initial.get("instance"):
+            instances.add(current)
+        return [("", str(_("All instances"))), *((i, i) for i in sorted(instances))]
+
+    def clean_instance(self) -> str:
+        instance = self.cleaned_data["instance"].strip()
+        visible = self.visible_instances
+        if instance and visible is not None and instance not in visible:
+            raise forms.ValidationError(_("Not an instance you may see."), code="scope")
+        return instance
+
+    def clean_skill_group(self) -> str:
+        return self.cleaned_data["skill_group"].strip()
+
+    def clean_user(self) -> str:
+        return self.cleaned_data["user"].strip()
+
+    def clean_date_from(self) -> str:
+        day = self.cleaned_data["date_from"]
+        return day.isoformat() if day else ""
+
+    def clean_date_to(self) -> str:
+        day = self.cleaned_data["date_to"]
+        return day.isoformat() if day else ""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        # ISO days of four-digit years compare as their text does.
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", forms.ValidationError(_("Before the start."), code="order"))
+        return cleaned
+
+    @staticmethod
+    def selector_arguments(values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "instance_id": values["instance"],
+            "skill_group_id": values["skill_group"],
+            "user": values["user"],
+            "action": values["action"],
+            "outcome": values["outcome"],
+            "date_from": date.fromisoformat(values["date_from"]) if values["date_from"] else None,
+            "date_to": date.fromisoformat(values["date_to"]) if values["date_to"] else None,
+            "page": values["page"],
+            "per_page": values["per_page"],
+        }
+
+
+# -- an editor's selection ---------------------------------------------------------------------
+
+# A phone number as CCC writes it: digits, perhaps after a "+".
+_PHONE_NUMBER = re.compile(r"\+?[0-9]{3,32}")
+
+
+class NumberSelectionForm(forms.Form):
+    """What an editor picked to link or unlink: numbers one by one, every number matching
+    the view, or the numbers an earlier action did (to undo it)."""
+
+    # Repeated `number` parameters (the checkboxes), read as a list.
+    number = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    all = forms.BooleanField(required=False)
+    undo = forms.IntegerField(required=False, min_value=1)
+
+    def clean_number(self) -> list[str]:
+        numbers = list(dict.fromkeys(self.cleaned_data["number"] or []))
+        malformed = [number for number in numbers if not _PHONE_NUMBER.fullmatch(number)]
+        if malformed:
+            raise forms.ValidationError(
+                _("“%(number)s” is not a phone number."),
+                code="number",
+                params={"number": _printable(malformed[0])[:NOTICE_QUOTE_MAX_LENGTH]},
+            )
+        return numbers

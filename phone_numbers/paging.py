@@ -2,15 +2,17 @@
 
 The API reaches PageNumber 100 of PageSize 100, so the first 10,000 matches are reachable and no
 more; every UI page size divides 100, so any UI page lies inside one API page: one call each.
+A list read from the database (the audit trail) reaches every row: its result pages say so with
+`max_rows=None`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from django.core.paginator import Paginator
 
@@ -18,12 +20,13 @@ from .ccc import Page
 from .ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 MAX_REACHABLE_ROWS = MAX_PAGE_NUMBER * MAX_PAGE_SIZE
 
 
-def last_reachable_page(per_page: int) -> int:
-    return MAX_REACHABLE_ROWS // per_page
+def last_reachable_page(per_page: int, max_rows: int = MAX_REACHABLE_ROWS) -> int:
+    return max_rows // per_page
 
 
 @dataclass(frozen=True)
@@ -43,14 +46,18 @@ class ResultPage(Generic[T]):
     per_page: int
     total_count: int
     fetched_at: datetime | None = None
+    # How many of the matches can be listed: the API's 10,000, or None (a database list) for all.
+    max_rows: int | None = MAX_REACHABLE_ROWS
 
     @property
     def reachable_count(self) -> int:
-        return min(self.total_count, MAX_REACHABLE_ROWS)
+        if self.max_rows is None:
+            return self.total_count
+        return min(self.total_count, self.max_rows)
 
     @property
     def is_truncated(self) -> bool:
-        return self.total_count > MAX_REACHABLE_ROWS
+        return self.max_rows is not None and self.total_count > self.max_rows
 
     @property
     def num_pages(self) -> int:
@@ -95,4 +102,24 @@ def fetch_result_page(
         per_page=per_page,
         total_count=listed.page.total_count,
         fetched_at=listed.fetched_at,
+    )
+
+
+class Countable(Protocol[T_co]):
+    """What a database list is read through: a queryset, counted once and sliced."""
+
+    def count(self) -> int: ...
+
+    def __getitem__(self, index: slice) -> Iterable[T_co]: ...
+
+
+def slice_result_page(rows: Countable[T], *, page: int, per_page: int) -> ResultPage[T]:
+    """UI page `page` of a database list: one count, then one slice, which a page past the end
+    does not send (however large its offset). Every row is reachable: no 10,000 cap."""
+    page = max(page, 1)
+    total_count = rows.count()
+    offset = (page - 1) * per_page
+    items = tuple(rows[offset : offset + per_page]) if offset < total_count else ()
+    return ResultPage(
+        items=items, page=page, per_page=per_page, total_count=total_count, max_rows=None
     )

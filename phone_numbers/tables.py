@@ -11,21 +11,25 @@ import html
 import inspect
 import operator
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from functools import cached_property
 from typing import Any, ClassVar
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 from django_tables2.columns import BoundColumn
 
 from .ccc import NumberUsage, PhoneNumber, SkillGroup
+from .models import AuditEvent
 from .paging import ResultPage
+from .selectors import IN_PROGRESS, AuditEntry
 
 USAGE_LABELS = {
     NumberUsage.INBOUND: _("Inbound only"),
@@ -174,7 +178,27 @@ class ResultTable(tables.Table):
         }
 
 
+class SelectionColumn(tables.Column):
+    """A checkbox per row for the editor's selection, and "select all on this page" above
+    them (shown by the script, which keeps the selection across pages)."""
+
+    def __init__(self) -> None:
+        super().__init__(accessor="number", orderable=False, attrs={"td": {"class": "select"}})
+
+    @property
+    def header(self) -> SafeString:
+        return format_html(
+            '<input class="form-check-input" type="checkbox" data-select-page hidden '
+            'aria-label="{}">',
+            _("Select all on this page"),
+        )
+
+
 class PhoneNumberTable(ResultTable):
+    """The numbers of one page; with `selectable`, each row has a checkbox for the editor's
+    selection, named by its number, in the form `#selection`."""
+
+    selected = SelectionColumn()
     number = tables.Column(verbose_name=_("Number"), attrs={"td": {"class": "font-monospace"}})
     active = tables.Column(verbose_name=_("Status"))
     usage = tables.Column(verbose_name=_("Usage"))
@@ -189,6 +213,21 @@ class PhoneNumberTable(ResultTable):
     class Meta(ResultTable.Meta):
         empty_text = _("No numbers match.")
         attrs = {**ResultTable.Meta.attrs, "aria-label": _("Phone numbers")}
+
+    def __init__(self, result: ResultPage, *, selectable: bool = False) -> None:
+        super().__init__(result, exclude=() if selectable else ("selected",))
+
+    @cached_property
+    def _select_label(self) -> str:
+        return str(_("Select %(number)s"))
+
+    def render_selected(self, value: str) -> SafeString:
+        return format_html(
+            '<input class="form-check-input" type="checkbox" name="number" value="{}" '
+            'form="selection" aria-label="{}">',
+            value,
+            self._select_label % {"number": value},
+        )
 
     @cached_property
     def _status_badges(self) -> dict[bool, SafeString]:
@@ -244,3 +283,182 @@ class SkillGroupTable(ResultTable):
             kwargs={"instance_id": self.instance_id, "skill_group_id": record.skill_group_id},
         )
         return format_html('<a href="{}">{}</a>', url, record.display_name or record.name)
+
+
+# -- the audit trail ---------------------------------------------------------------------------
+
+AUDIT_EVENTS_SHOWN = ngettext_lazy(
+    "Showing %(start)s–%(end)s of %(total)s event",
+    "Showing %(start)s–%(end)s of %(total)s events",
+    "count",
+)
+# The numbers a row names before "…"; the count says how many there are in all.
+AUDIT_NUMBERS_SHOWN = 3
+# Words and a symbol for each outcome, so none depends on colour alone.
+AUDIT_OUTCOMES = {
+    AuditEvent.Outcome.DONE: ("✓", _("Done"), "text-bg-success"),
+    AuditEvent.Outcome.PARTLY_DONE: ("◐", _("Partly done"), "text-bg-warning"),
+    AuditEvent.Outcome.FAILED: ("✕", _("Failed"), "text-bg-danger"),
+    AuditEvent.Outcome.UNKNOWN: ("?", _("Unknown"), "text-bg-secondary"),
+    AuditEvent.Outcome.REFUSED: ("⊘", _("Refused"), "text-bg-dark"),
+    IN_PROGRESS: ("…", _("In progress"), "text-bg-info"),
+}
+_SECONDARY = "small text-body-secondary"
+
+
+class AuditEventTable(ResultTable):
+    """The audit trail: one row per action (with what came of it) or refusal, newest first.
+
+    Times are the deployment's (settings.TIME_ZONE), with the zone's abbreviation.
+    """
+
+    created_at = tables.Column(verbose_name=_("Time"))
+    username = tables.Column(verbose_name=_("User"))
+    client_address = tables.Column(
+        verbose_name=_("Client address"), attrs={"td": {"class": "font-monospace small"}}
+    )
+    skill_group_name = tables.Column(verbose_name=_("Skill group"), empty_values=())
+    instance_id = tables.Column(verbose_name=_("Instance"))
+    action = tables.Column(
+        verbose_name=_("Action"), empty_values=(), attrs={"td": {"class": "audit-wrap"}}
+    )
+    numbers = tables.Column(
+        verbose_name=_("Numbers"), empty_values=(), attrs={"td": {"class": "audit-wrap"}}
+    )
+    outcome = tables.Column(verbose_name=_("Outcome"), attrs={"td": {"class": "audit-wrap"}})
+    request_ids = tables.Column(
+        verbose_name=_("CCC RequestIds"),
+        empty_values=(),
+        attrs={"td": {"class": "font-monospace small audit-ids"}},
+    )
+
+    summary_text = AUDIT_EVENTS_SHOWN
+
+    class Meta(ResultTable.Meta):
+        empty_text = _("No audit events match.")
+        attrs = {**ResultTable.Meta.attrs, "aria-label": _("Audit events")}
+
+    @cached_property
+    def _zone(self) -> tzinfo:
+        return timezone.get_default_timezone()
+
+    @cached_property
+    def _outcome_badges(self) -> dict[str, SafeString]:
+        return {
+            outcome: format_html('<span class="badge {}">{} {}</span>', style, symbol, label)
+            for outcome, (symbol, label, style) in AUDIT_OUTCOMES.items()
+        }
+
+    @cached_property
+    def _action_labels(self) -> dict[str, str]:
+        return {"link": str(_("Link")), "unlink": str(_("Unlink"))}
+
+    def _time(self, value: datetime) -> SafeString:
+        """The local time with its zone, on two lines (day, then time): a narrow column."""
+        local = timezone.localtime(value, self._zone)
+        return format_html(
+            '<time datetime="{}">{} <span class="d-block">{}</span></time>',
+            local.isoformat(timespec="seconds"),
+            local.strftime("%Y-%m-%d"),
+            local.strftime("%H:%M:%S %Z"),
+        )
+
+    def render_created_at(self, record: AuditEntry) -> SafeString:
+        """The time, linking an action to its own page (all its numbers, Undo)."""
+        if record.attempt_id is None:
+            return self._time(record.created_at)
+        url = reverse("phone_numbers:action_detail", args=[record.attempt_id])
+        return format_html('<a href="{}">{}</a>', url, self._time(record.created_at))
+
+    def render_username(self, record: AuditEntry) -> SafeString:
+        if record.email and record.email != record.username:
+            return format_html(
+                '{} <div class="{}">{}</div>', record.username, _SECONDARY, record.email
+            )
+        return format_html("{}", record.username)
+
+    def render_skill_group_name(self, record: AuditEntry) -> SafeString | str:
+        if not record.skill_group_id:
+            return "—"
+        url = reverse(
+            "phone_numbers:number_list",
+            kwargs={"instance_id": record.instance_id, "skill_group_id": record.skill_group_id},
+        )
+        return format_html(
+            '<a href="{}">{}</a> <div class="{} font-monospace">{}</div>',
+            url,
+            record.skill_group_name or record.skill_group_id,
+            _SECONDARY,
+            record.skill_group_id,
+        )
+
+    def render_action(self, record: AuditEntry) -> SafeString | str:
+        if record.undoes_created_at is not None:
+            undone = {
+                "time": format_html(
+                    '<span class="d-block {}">{}</span>',
+                    _SECONDARY,
+                    self._time(record.undoes_created_at),
+                )
+            }
+            if record.undoes_action == "unlink":
+                return format_html(_("Undo of the unlink of {time}"), **undone)
+            return format_html(_("Undo of the link of {time}"), **undone)
+        return self._action_labels.get(record.action, record.action or "—")
+
+    def render_numbers(self, record: AuditEntry) -> SafeString | str:
+        count = len(record.numbers)
+        if not count:
+            return "—"
+        shown = ", ".join(record.numbers[:AUDIT_NUMBERS_SHOWN])
+        if count > AUDIT_NUMBERS_SHOWN:
+            shown += ", …"
+        sentence = ngettext("{count} number: {numbers}", "{count} numbers: {numbers}", count)
+        return format_html(
+            sentence,
+            count=_count(count),
+            numbers=format_html(
+                '<span class="d-block {} font-monospace">{}</span>', _SECONDARY, shown
+            ),
+        )
+
+    def render_outcome(self, record: AuditEntry) -> SafeString:
+        badge = self._outcome_badges.get(record.outcome) or format_html(
+            '<span class="badge text-bg-secondary">{}</span>', record.outcome
+        )
+        lines = []
+        if record.outcome in (AuditEvent.Outcome.PARTLY_DONE, AuditEvent.Outcome.UNKNOWN) and (
+            record.outcome_recorded
+        ):
+            lines.append(
+                _("%(done)s done, %(not_done)s not done, %(unknown)s unknown")
+                % {
+                    "done": _count(len(record.done)),
+                    "not_done": _count(len(record.not_done)),
+                    "unknown": _count(len(record.unknown)),
+                }
+            )
+        if record.outcome == AuditEvent.Outcome.UNKNOWN and not record.outcome_recorded:
+            lines.append(_("No outcome was recorded: the action may have stopped midway."))
+        if record.detail:
+            lines.append(record.detail)
+        details = format_html_join(
+            " ", '<div class="{}">{}</div>', ((_SECONDARY, line) for line in lines)
+        )
+        return format_html("{} {}", badge, details) if lines else badge
+
+    def render_request_ids(self, record: AuditEntry) -> SafeString | str:
+        lines = []
+        if record.error_code:
+            lines.append(format_html(_("Error: {code}"), code=_breakable(record.error_code)))
+        lines.extend(map(_breakable, record.request_ids))
+        if not lines:
+            return "—"
+        return format_html_join(" ", "<div>{}</div>", ((line,) for line in lines))
+
+
+def _breakable(identifier: str) -> SafeString:
+    """An id that may break after its dashes and dots (where one reads it), never inside a
+    part; copied, it is the same id (<wbr> adds no character)."""
+    escaped = html.escape(identifier)
+    return mark_safe(escaped.replace("-", "-<wbr>").replace(".", ".<wbr>"))  # noqa: S308

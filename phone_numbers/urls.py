@@ -16,4 +16,16 @@ urlpatterns = [
         views.number_list,
         name="number_list",
     ),
+    path(
+        "instances/<str:instance_id>/skill-groups/<str:skill_group_id>/numbers/confirm/",
+        views.number_change_confirm,
+        name="number_change_confirm",
+    ),
+    path(
+        "instances/<str:instance_id>/skill-groups/<str:skill_group_id>/numbers/change/",
+        views.number_change,
+        name="number_change",
+    ),
+    path("audit/", views.audit_event_list, name="audit_event_list"),
+    path("audit/actions/<int:attempt_id>/", views.action_detail, name="action_detail"),
 ]

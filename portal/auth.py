@@ -20,6 +20,7 @@ from functools import cached_property
 
 import jwt
 from django.conf import settings
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -28,6 +29,10 @@ from .alerts import render_alert
 from .identity import Identity, Role
 
 logger = logging.getLogger(__name__)
+
+# Sent for every refused request with `request` and `reason`; apps that must record some
+# refusals (a write outside the user's instances) listen, wherever the refusal happened.
+access_denied = Signal()
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,22 @@ def _header(request: HttpRequest, name: str) -> str:
 
 def _peer(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address of whoever is behind the trusted proxies: X-Forwarded-For read from the
+    right (each trusted proxy appends the peer it saw), skipping the trusted proxies, so the
+    first untrusted address is the client's and what a client wrote itself is never taken."""
+    trusted = _trusted_networks()
+    address = _peer(request)
+    if not _in_networks(address, trusted):
+        return address
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed([hop.strip() for hop in forwarded.split(",") if hop.strip()]):
+        address = hop
+        if not _in_networks(hop, trusted):
+            break
+    return address[:45]
 
 
 def _in_networks(address: str, networks: Iterable[ipaddress._BaseNetwork]) -> bool:
@@ -277,6 +298,7 @@ class SsoMiddleware:
             _peer(request),
             request.path,
         )
+        access_denied.send(SsoMiddleware, request=request, reason=denied.reason)
         if instance_id:
             message = _("You do not have access to instance “%(instance)s”.") % {
                 "instance": instance_id

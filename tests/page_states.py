@@ -9,7 +9,7 @@ template syntax on screen, and the README's screenshots). A new feature appends 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import stamina
@@ -23,12 +23,15 @@ from phone_numbers.ccc.emulator.dataset import (
     EXAMPLE_SKILL_GROUP_ID,
 )
 
+from .audit_trail import PARTLY_DONE_ACTION_ID, demo_trail, partly_done_action
+
 INSTANCES = "/"
 SKILL_GROUPS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/"
 NUMBERS = f"{SKILL_GROUPS}{EXAMPLE_SKILL_GROUP_ID}/numbers/"
 BULK_NUMBERS = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
 UNKNOWN_SKILL_GROUP = f"{SKILL_GROUPS}gone@{EXAMPLE_INSTANCE_ID}/numbers/"
 UNKNOWN_INSTANCE = "/instances/no-such-instance/skill-groups/"
+AUDIT = "/audit/"
 
 LIST_NUMBERS = "ListPhoneNumbersOfSkillGroup"
 ATTEMPTS = 3  # what a read is tried, as in production; `retries_without_waiting` skips the waits
@@ -45,7 +48,8 @@ class PageState:
     `swap_from` of another address, or it would be answered from the listing cache the full
     page filled). `shows`: text the state's page
     shows, proving the state is the one named. `screenshot`: `make screenshots` writes
-    `docs/<name>.png` of it.
+    `docs/<name>.png` of it. `database`: the state reads the database (the walks give it one);
+    it is called to make the rows the state shows before the state is opened.
     """
 
     name: str
@@ -56,6 +60,7 @@ class PageState:
     shows: str = ""
     swap_from: str | None = None
     screenshot: bool = False
+    database: Callable[[], object] | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -74,6 +79,10 @@ def _page_and_swap(name: str, path: str, **options) -> tuple[PageState, PageStat
         PageState(name, path, screenshot=screenshot, **options),
         PageState(f"{name}-swap", path, htmx=True, swap_from=swap_from, **options),
     )
+
+
+def no_events() -> None:
+    """The audit trail as a new deployment has it: empty."""
 
 
 UNAVAILABLE = Fault(FaultKind.UNAVAILABLE, action=LIST_NUMBERS)
@@ -153,6 +162,50 @@ STATES: tuple[PageState, ...] = (
         status=404,
         shows="Skill group “gone@ccc-test” was not found in instance “ccc-test”.",
         swap_from=NUMBERS,
+    ),
+    # An editor's confirmation without JavaScript, its refusals, and an action's outcome.
+    PageState(
+        "confirm-link",
+        f"{NUMBERS}confirm/?view=eligible&number=010012616633&number=010056126113",
+        shows="Link 2 numbers to Customer service?",
+        screenshot=True,
+    ),
+    PageState(
+        "confirm-too-many",
+        f"{BULK_NUMBERS}confirm/?view=eligible&all=1",
+        status=400,
+        shows="and one action takes at most 1,000. Narrow the filter",
+    ),
+    PageState(
+        "confirm-nothing-selected",
+        f"{NUMBERS}confirm/?view=eligible",
+        status=400,
+        shows="Select at least one number first.",
+    ),
+    PageState(
+        "action-partly-done",
+        f"/audit/actions/{PARTLY_DONE_ACTION_ID}/",
+        database=partly_done_action,
+        shows="Linked 2 of 3 numbers to Customer service. The other 1 was not linked: CCC is "
+        "throttling requests.",
+    ),
+    # The audit trail: from the database, not CCC.
+    *_page_and_swap("audit-empty", AUDIT, database=no_events, shows="No audit events match."),
+    *_page_and_swap(
+        "audit", AUDIT, database=demo_trail, shows="Showing 1–7 of 7 events", screenshot=True
+    ),
+    *_page_and_swap(
+        "audit-filtered",
+        f"{AUDIT}?instance={EXAMPLE_INSTANCE_ID}&outcome=unknown",
+        database=demo_trail,
+        shows="No outcome was recorded",
+        swap_from=AUDIT,
+    ),
+    *_page_and_swap(
+        "audit-junk-date",
+        f"{AUDIT}?date_from=2026-13-01",
+        database=demo_trail,
+        shows="“2026-13-01” is not a valid value for “From”",
     ),
 )
 

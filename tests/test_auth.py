@@ -73,7 +73,7 @@ def signed_in_as(response) -> str:
     assert header, "no page header"
     text = Html(header.group(0)).text
     assert text.startswith("cccadmin")
-    return text.removeprefix("cccadmin").strip()
+    return text.removeprefix("cccadmin").strip().removeprefix("Audit trail").strip()
 
 
 def page_text(response) -> str:

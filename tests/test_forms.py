@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from urllib.parse import urlencode
 
 import pytest
@@ -11,6 +13,7 @@ from phone_numbers.forms import (
     DEFAULT_PER_PAGE,
     SEARCH_INPUT_MAX_LENGTH,
     SEARCH_MAX_LENGTH,
+    AuditFilterForm,
     ListQuery,
     NumberFilterForm,
     SkillGroupFilterForm,
@@ -524,3 +527,154 @@ def test_the_search_box_takes_more_than_is_searched():
     assert 'type="search"' in search_box
     assert f'maxlength="{SEARCH_INPUT_MAX_LENGTH}"' in search_box
     assert SEARCH_INPUT_MAX_LENGTH > SEARCH_MAX_LENGTH
+
+
+# -- a database list, and the audit page's query -----------------------------------------------
+
+AUDIT = "/audit/"
+
+
+class DatabaseListForm(SkillGroupFilterForm):
+    max_rows = None
+
+
+def database_query(query_string: str) -> ListQuery:
+    return ListQuery.from_request(DatabaseListForm, RequestFactory().get(f"/list/?{query_string}"))
+
+
+def audit_query(
+    query_string: str = "", *, visible: frozenset[str] | None = None, trail: tuple[str, ...] = ()
+) -> ListQuery:
+    form_class = AuditFilterForm.for_identity(
+        visible_instances=visible, trail_instances=lambda: trail
+    )
+    return ListQuery.from_request(form_class, RequestFactory().get(f"{AUDIT}?{query_string}"))
+
+
+@pytest.mark.parametrize("page", ["401", "99999999999999999999999"])
+def test_a_database_list_keeps_a_page_past_the_apis_reach(page):
+    query = database_query(f"page={page}")
+
+    assert query["page"] == int(page)
+    assert query.notices == ()
+    # The CCC lists still stop at their reach.
+    assert skill_group_query(page=page)["page"] == 400
+
+
+def test_the_audit_query_defaults_and_selector_arguments():
+    query = audit_query()
+
+    assert query.values == {
+        "instance": "",
+        "skill_group": "",
+        "user": "",
+        "action": "",
+        "outcome": "",
+        "date_from": "",
+        "date_to": "",
+        "per_page": 25,
+        "page": 1,
+    }
+    assert query.notices == ()
+    assert query.canonical_url == AUDIT
+    assert query.selector_arguments() == {
+        "instance_id": "",
+        "skill_group_id": "",
+        "user": "",
+        "action": "",
+        "outcome": "",
+        "date_from": None,
+        "date_to": None,
+        "page": 1,
+        "per_page": 25,
+        "refresh": False,
+    }
+
+
+def test_the_audit_query_gives_typed_dates_and_canonical_links():
+    query = audit_query(
+        "date_to=12/02/2025&date_from=2025-12-01&outcome=in_progress&user=+bob+"
+        "&skill_group=sg%40ccc-test&instance=ccc-test&action=unlink&page=2"
+    )
+
+    arguments = query.selector_arguments()
+    assert (arguments["date_from"], arguments["date_to"]) == (date(2025, 12, 1), date(2025, 12, 2))
+    assert arguments["outcome"] == "in_progress"
+    assert arguments["user"] == "bob"
+    # Every value in a fixed order, dates as ISO days whatever form they came in.
+    assert query.canonical_url == (
+        f"{AUDIT}?instance=ccc-test&skill_group=sg%40ccc-test&user=bob&action=unlink"
+        "&outcome=in_progress&date_from=2025-12-01&date_to=2025-12-02&page=2"
+    )
+    assert query.url(outcome="") == (
+        f"{AUDIT}?instance=ccc-test&skill_group=sg%40ccc-test&user=bob&action=unlink"
+        "&date_from=2025-12-01&date_to=2025-12-02"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query_string", "field", "kept"),
+    [
+        ("date_from=2025-02-30", "From", ""),
+        ("date_to=1999-12-31", "To", ""),
+        ("date_to=3000-01-01", "To", ""),
+        # The wrong way round: the end falls back, the start still applies.
+        ("date_from=2025-12-02&date_to=2025-12-01", "To", "?date_from=2025-12-02"),
+        ("action=undo", "Action", ""),
+        ("outcome=in-progress", "Outcome", ""),
+        (f"skill_group={'s' * 129}", "Skill group ID", ""),
+        (f"user={'u' * 255}", "User", ""),
+    ],
+)
+def test_an_unusable_audit_value_falls_back_with_a_notice(query_string, field, kept):
+    query = audit_query(query_string)
+
+    assert len(query.notices) == 1
+    assert f"is not a valid value for “{field}”; showing the default." in query.notices[0]
+    assert query.canonical_url == AUDIT + kept
+
+
+def test_the_audit_query_has_no_search_box_nor_its_notice():
+    query = audit_query("q=" + "9" * 40)
+
+    assert "q" not in query.values
+    assert query.notices == ()
+    assert query.canonical_url == AUDIT
+
+
+def test_a_scoped_audit_query_takes_only_the_instances_the_user_may_see():
+    visible = frozenset({"ccc-test"})
+
+    assert audit_query("instance=ccc-test", visible=visible)["instance"] == "ccc-test"
+    other = audit_query("instance=ccc-bulk", visible=visible)
+    assert other["instance"] == ""
+    assert other.notices == (
+        "“ccc-bulk” is not a valid value for “Instance”; showing the default.",
+    )
+    # Unscoped, any instance may be asked for, though the trail holds none of it yet.
+    assert audit_query("instance=ccc-new")["instance"] == "ccc-new"
+
+
+def test_the_instance_select_offers_the_trail_and_the_instance_asked_for():
+    read = []
+
+    def trail() -> tuple[str, ...]:
+        read.append("trail")
+        return ("ccc-test", "ccc-bulk")
+
+    form_class = AuditFilterForm.for_identity(visible_instances=None, trail_instances=trail)
+    query = ListQuery.from_request(form_class, RequestFactory().get(f"{AUDIT}?instance=ccc-new"))
+    assert read == []  # checking a value does not list the trail's instances
+
+    select = str(query.form["instance"])
+
+    assert read == ["trail"]
+    assert [value for value in re.findall(r'<option value="([^"]*)"', select)] == [
+        "",
+        "ccc-bulk",
+        "ccc-new",
+        "ccc-test",
+    ]
+    assert '<option value="ccc-new" selected>' in select
+    assert "maxlength" not in select
+    assert str(query.form["date_from"]).startswith('<input type="date"')

@@ -30,8 +30,15 @@ def test_the_text_leaves_out_scripts_styles_and_attribute_values() -> None:
     assert template_syntax_in(Html("<p>{# a comment\nover two lines #}</p>").text)
 
 
-@pytest.mark.parametrize("state", STATES, ids=str)
+def _with_database(state: PageState):
+    """The state, given a database if it reads one."""
+    return pytest.param(state, marks=pytest.mark.django_db) if state.database else state
+
+
+@pytest.mark.parametrize("state", [_with_database(state) for state in STATES], ids=str)
 def test_every_page_state(client, app_emulator, state: PageState) -> None:
+    if state.database:
+        state.database()
     inject(app_emulator, state.fault)
     headers = {"HX-Request": "true"} if state.htmx else {}
 

@@ -13,7 +13,13 @@ from phone_numbers.ccc.emulator.dataset import (
     BULK_SKILL_GROUP_ID,
     OVERFLOW_SKILL_GROUP_ID,
 )
-from phone_numbers.paging import Listed, ResultPage, fetch_result_page, last_reachable_page
+from phone_numbers.paging import (
+    Listed,
+    ResultPage,
+    fetch_result_page,
+    last_reachable_page,
+    slice_result_page,
+)
 
 from .emulator_data import listed_numbers
 
@@ -148,3 +154,65 @@ def test_result_page_refuses_a_page_size_that_does_not_divide_100(per_page):
 
     with pytest.raises(ValueError, match="per_page must divide 100"):
         fetch_result_page(list_page, page=1, per_page=per_page)
+
+
+# -- a database list: every row reachable, one count and one slice ---------------------------
+
+
+@pytest.mark.parametrize(("total", "per_page", "pages"), [(11_318, 25, 453), (10_001, 10, 1001)])
+def test_a_database_list_reaches_every_row(total, per_page, pages):
+    page = ResultPage(
+        items=fake_numbers(per_page), page=1, per_page=per_page, total_count=total, max_rows=None
+    )
+
+    assert page.reachable_count == total
+    assert page.num_pages == pages
+    assert not page.is_truncated
+
+
+class CountedRows:
+    """A queryset stand-in that notes what is asked of it."""
+
+    def __init__(self, count: int) -> None:
+        self.rows = list(range(count))
+        self.asked: list[object] = []
+
+    def count(self) -> int:
+        self.asked.append("count")
+        return len(self.rows)
+
+    def __getitem__(self, index: slice) -> list[int]:
+        self.asked.append((index.start, index.stop))
+        return self.rows[index]
+
+
+@pytest.mark.parametrize(
+    ("page", "per_page", "served", "rows"),
+    [
+        (1, 25, 1, range(25)),
+        (3, 25, 3, range(50, 61)),
+        (0, 10, 1, range(10)),
+        (-4, 10, 1, range(10)),
+    ],
+)
+def test_a_database_page_is_one_count_and_one_slice(page, per_page, served, rows):
+    listed = CountedRows(61)
+
+    result = slice_result_page(listed, page=page, per_page=per_page)
+
+    start = (served - 1) * per_page
+    assert listed.asked == ["count", (start, start + per_page)]
+    assert result.items == tuple(rows)
+    assert (result.page, result.total_count, result.max_rows) == (served, 61, None)
+
+
+@pytest.mark.parametrize("page", [4, 10**30])
+def test_a_database_page_past_the_end_asks_for_no_rows(page):
+    listed = CountedRows(61)
+
+    result = slice_result_page(listed, page=page, per_page=25)
+
+    assert listed.asked == ["count"]
+    assert result.items == ()
+    assert result.page == page
+    assert result.is_past_the_end

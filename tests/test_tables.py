@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import django_tables2.tables
 import pytest
 from django.test import RequestFactory
@@ -11,7 +13,8 @@ from phone_numbers import selectors
 from phone_numbers.ccc import NumberUsage, PhoneNumber, SkillGroup
 from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 from phone_numbers.paging import ResultPage
-from phone_numbers.tables import PhoneNumberTable, SkillGroupTable
+from phone_numbers.selectors import AuditEntry
+from phone_numbers.tables import AuditEventTable, PhoneNumberTable, SkillGroupTable
 
 from .pages import Html
 
@@ -326,3 +329,92 @@ def test_cells_are_escaped_and_safe_html_is_kept():
     assert "<td >&lt;b&gt;x&lt;/b&gt;</td>" in html
     assert "<td >&quot;&amp;</td>" in html
     assert '<span class="badge text-bg-success">✓ Active</span>' in html
+
+
+# -- the audit trail ---------------------------------------------------------------------------
+
+
+def entry(**changes: object) -> AuditEntry:
+    fields = {
+        "created_at": datetime(2025, 12, 1, 15, 30, tzinfo=UTC),  # 23:30 in Shanghai
+        "username": "alice",
+        "email": "alice@example.com",
+        "client_address": "10.1.2.3",
+        "instance_id": "ccc-test",
+        "skill_group_id": "sales@ccc-test",
+        "skill_group_name": "Sales",
+        "action": "link",
+        "numbers": ("0833001", "0833002", "0833003"),
+        "outcome": "done",
+        "outcome_recorded": True,
+        "done": ("0833001", "0833002", "0833003"),
+        "request_ids": ("REQ-1",),
+    }
+    return AuditEntry(**{**fields, **changes})
+
+
+def audit_table(*rows: AuditEntry, total: int | None = None) -> AuditEventTable:
+    count = len(rows) if total is None else total
+    return AuditEventTable(
+        ResultPage(items=rows, page=1, per_page=25, total_count=count, max_rows=None)
+    )
+
+
+def test_audit_rows_render_exactly_as_django_tables2_would():
+    table = audit_table(
+        entry(),
+        entry(email="", client_address="", skill_group_id="", numbers=(), request_ids=()),
+        entry(action="unlink", undoes_action="link", undoes_created_at=entry().created_at),
+        entry(outcome="partly_done", done=("0833001",), not_done=("0833002",), detail="Why."),
+        entry(outcome="unknown", outcome_recorded=False, request_ids=()),
+        entry(outcome="in_progress", outcome_recorded=False, request_ids=()),
+        entry(outcome="refused", error_code="Forbidden.NoPermission"),
+    )
+
+    assert our_cells(table) == tables2_cells(table)
+
+
+def test_audit_sentences_count_events():
+    assert audit_table(entry()).summary() == "Showing 1–1 of 1 event"
+    assert audit_table(*[entry()] * 25, total=40).summary() == "Showing 1–25 of 40 events"
+    assert audit_table().summary() == "No audit events match."
+    assert audit_table(*[entry()] * 25, total=40_000).truncation_notice() == ""
+    assert audit_table().attrs["aria-label"] == "Audit events"
+
+
+def test_audit_cells_read_as_an_admin_would():
+    row = Html(
+        audit_table(
+            entry(numbers=tuple(f"08330{i:02d}" for i in range(12)), outcome="unknown")
+        ).html()
+    ).rows[0]
+
+    assert row[0] == "2025-12-01 23:30:00 CST"
+    assert row[1] == "alice alice@example.com"
+    assert row[3] == "Sales sales@ccc-test"
+    assert row[6] == "12 numbers: 0833000, 0833001, 0833002, …"
+    assert row[7] == "? Unknown 3 done, 0 not done, 0 unknown"
+
+
+def test_audit_cells_are_escaped():
+    hostile = entry(
+        username="<b>u</b>",
+        skill_group_name="<i>g</i>",
+        numbers=("<n>",),
+        detail="<script>x</script>",
+        request_ids=("<r>",),
+        error_code="<e>",
+    )
+
+    html = audit_table(hostile).html()
+
+    for raw in ("<b>", "<i>", "<n>", "<script>", "<r>", "<e>"):
+        assert raw not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_request_ids_break_only_after_their_dashes():
+    html = audit_table(entry(request_ids=("6F1D3B2A-93C4-4C1E",))).html()
+
+    assert "6F1D3B2A-<wbr>93C4-<wbr>4C1E" in html
+    assert strip_tags(html).count("6F1D3B2A-93C4-4C1E") == 1

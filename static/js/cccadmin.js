@@ -121,4 +121,190 @@
       }
     );
   });
+  // -- An editor's selection ---------------------------------------------------------------
+  // Kept here across the swaps of one view, so page 2 keeps what page 1 selected. Another
+  // view or filter (the form's data-selection-key) starts afresh, and the bar says so.
+  var selection = { key: null, numbers: new Set(), allMatching: false };
+
+  function announce(text) {
+    var announcer = document.getElementById("announcer");
+    if (announcer && text) {
+      announcer.textContent = text;
+    }
+  }
+
+  function rowBoxes() {
+    return Array.prototype.slice.call(
+      document.querySelectorAll('input[type="checkbox"][name="number"][form="selection"]')
+    );
+  }
+
+  function selectedCount(form) {
+    return selection.allMatching ? Number(form.dataset.matching) : selection.numbers.size;
+  }
+
+  function countText(form) {
+    var count = selectedCount(form);
+    if (selection.allMatching) return form.dataset.countAll;
+    if (count === 0) return form.dataset.countNone;
+    if (count === 1) return form.dataset.countOne;
+    return form.dataset.countOther.replace("%(count)s", count.toLocaleString());
+  }
+
+  // Bring the controls in line with the selection; returns what the count says.
+  function showSelection() {
+    var form = document.getElementById("selection");
+    if (!form) return "";
+    var boxes = rowBoxes();
+    var checked = 0;
+    boxes.forEach(function (box) {
+      box.checked = selection.allMatching || selection.numbers.has(box.value);
+      box.disabled = selection.allMatching;
+      if (box.checked) checked += 1;
+    });
+    var pageBox = document.querySelector("[data-select-page]");
+    if (pageBox) {
+      pageBox.hidden = boxes.length === 0;
+      pageBox.checked = boxes.length > 0 && checked === boxes.length;
+      pageBox.indeterminate = checked > 0 && checked < boxes.length;
+      pageBox.disabled = selection.allMatching;
+    }
+    var text = countText(form);
+    document.getElementById("selection-count").textContent = text;
+    var count = selectedCount(form);
+    document.getElementById("act-on-selection").disabled = count === 0;
+    document.getElementById("clear-selection").hidden = count === 0;
+    var allMatching = document.getElementById("select-all-matching");
+    if (allMatching) allMatching.hidden = selection.allMatching;
+    return text;
+  }
+
+  function clearSelection() {
+    selection.numbers = new Set();
+    selection.allMatching = false;
+  }
+
+  // On the first page and after every swap: whose selection these results show.
+  function adoptSelection() {
+    var form = document.getElementById("selection");
+    if (!form) return;
+    var note = document.getElementById("selection-note");
+    if (form.dataset.selectionKey !== selection.key) {
+      var had = selection.key !== null && (selection.allMatching || selection.numbers.size > 0);
+      clearSelection();
+      selection.key = form.dataset.selectionKey;
+      if (had && note) {
+        note.textContent = form.dataset.cleared;
+        var summary = document.getElementById("result-summary");
+        announce((summary ? summary.textContent.trim() + " " : "") + form.dataset.cleared);
+      }
+    }
+    showSelection();
+  }
+  document.addEventListener("htmx:afterSettle", adoptSelection);
+  document.addEventListener("DOMContentLoaded", adoptSelection);
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.matches('input[name="number"][form="selection"]')) {
+      if (box.checked) selection.numbers.add(box.value);
+      else selection.numbers.delete(box.value);
+    } else if (box.hasAttribute("data-select-page")) {
+      rowBoxes().forEach(function (row) {
+        if (box.checked) selection.numbers.add(row.value);
+        else selection.numbers.delete(row.value);
+      });
+    } else {
+      return;
+    }
+    announce(showSelection());
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest("#select-all-matching, #clear-selection");
+    if (!target) return;
+    // With the script, "all matching" is a selection like any other, confirmed by the button.
+    event.preventDefault();
+    if (target.id === "select-all-matching") {
+      selection.allMatching = true;
+      announce(showSelection());
+      document.getElementById("act-on-selection").focus();
+    } else {
+      clearSelection();
+      announce(showSelection());
+      document.getElementById("selection-count").focus();
+    }
+  });
+
+  // The confirmation is asked for the whole selection, not only this page's checkboxes.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id !== "selection") return;
+    var parameters = event.detail.parameters;
+    parameters.delete("number");
+    parameters.delete("all");
+    if (selection.allMatching) {
+      parameters.append("all", "1");
+    } else {
+      selection.numbers.forEach(function (number) {
+        parameters.append("number", number);
+      });
+    }
+  });
+
+  // -- The confirmation dialog ------------------------------------------------------------
+  // A modal <dialog>: the page behind it is inert, Escape cancels, and focus goes back to
+  // what opened it (or to the outcome, once there is one).
+  var openedBy = null;
+
+  function confirmDialog() {
+    return document.getElementById("confirm-dialog");
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var dialog = confirmDialog();
+    if (!dialog) return;
+    var target = event.detail.target;
+    if (target.id === "confirm-body") {
+      if (!dialog.open) {
+        openedBy = document.activeElement;
+        dialog.showModal();
+      }
+      var first = dialog.querySelector("#confirm-action") || dialog.querySelector("[data-close-dialog]");
+      if (first) first.focus();
+    } else if (target.id === "action-outcome" && dialog.open) {
+      openedBy = target.querySelector("#outcome") || target;
+      dialog.close();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-close-dialog]");
+    var dialog = confirmDialog();
+    if (close && dialog && dialog.contains(close)) {
+      event.preventDefault();
+      dialog.close();
+    }
+  });
+
+  document.addEventListener(
+    "close",
+    function (event) {
+      if (event.target !== confirmDialog()) return;
+      document.getElementById("confirm-body").replaceChildren();
+      var back = openedBy && document.body.contains(openedBy) ? openedBy : document.getElementById("selection-count");
+      openedBy = null;
+      if (back) back.focus();
+    },
+    true
+  );
+
+  // After an action: the results show the change, and what was not done stays selected.
+  document.body.addEventListener("cccadmin:numbers-changed", function (event) {
+    selection.numbers = new Set(event.detail.stillSelected || []);
+    selection.allMatching = false;
+    htmx.ajax("GET", window.location.pathname + window.location.search, {
+      target: "#results",
+      source: "#results",
+    });
+  });
 })();

@@ -86,6 +86,8 @@ def test_every_page_state(
 ) -> None:
     page, off_site = walk
     off_site.clear()
+    if state.database:  # the live server's tests have a database (emptied after each)
+        state.database()
     open_state(page, app_emulator, state)
 
     assert template_syntax_in(page.inner_text("body")) == []

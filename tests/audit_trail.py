@@ -1,0 +1,162 @@
+"""Audit events written straight into the database, as phone_numbers/services.py records them:
+an action is an attempt row plus at most one outcome row; a refusal is one row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from phone_numbers.ccc.emulator.dataset import (
+    BULK_INSTANCE_ID,
+    BULK_SKILL_GROUP_ID,
+    EXAMPLE_INSTANCE_ID,
+    EXAMPLE_SKILL_GROUP_ID,
+)
+from phone_numbers.models import AuditEvent
+
+GROUP = {
+    "instance_id": EXAMPLE_INSTANCE_ID,
+    "skill_group_id": EXAMPLE_SKILL_GROUP_ID,
+    "skill_group_name": "Customer service",
+}
+BULK_GROUP = {
+    "instance_id": BULK_INSTANCE_ID,
+    "skill_group_id": BULK_SKILL_GROUP_ID,
+    "skill_group_name": "Nationwide hotline",
+}
+ALICE = {"username": "alice", "email": "alice@example.com", "client_address": "10.1.2.3"}
+BOB = {"username": "bob@example.com", "email": "bob@example.com", "client_address": "10.1.2.4"}
+
+
+def numbers(count: int, first: int = 1) -> list[str]:
+    return [f"08330{first + i:06d}" for i in range(count)]
+
+
+def attempt(
+    at: datetime,
+    *,
+    action: str = AuditEvent.Action.LINK,
+    asked: Sequence[str] = ("0833000001",),
+    undoes: AuditEvent | None = None,
+    **fields: object,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        created_at=at,
+        kind=AuditEvent.Kind.ATTEMPT,
+        action=action,
+        numbers=list(asked),
+        undoes=undoes,
+        **{**GROUP, **ALICE, **fields},
+    )
+
+
+def outcome(
+    of: AuditEvent,
+    result: str = AuditEvent.Outcome.DONE,
+    *,
+    done: Sequence[str] | None = None,
+    not_done: Sequence[str] = (),
+    unknown: Sequence[str] = (),
+    request_ids: Sequence[str] = ("3C7F2E1A-0B4D-4E5F-9A8B-7C6D5E4F3A2B",),
+    error_code: str = "",
+    detail: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        created_at=of.created_at + timedelta(seconds=2),
+        kind=AuditEvent.Kind.OUTCOME,
+        attempt=of,
+        action=of.action,
+        numbers=list(of.numbers if done is None else done),
+        not_done=list(not_done),
+        unknown=list(unknown),
+        outcome=result,
+        request_ids=list(request_ids),
+        error_code=error_code,
+        detail=detail,
+        instance_id=of.instance_id,
+        skill_group_id=of.skill_group_id,
+        skill_group_name=of.skill_group_name,
+        username=of.username,
+        email=of.email,
+        client_address=of.client_address,
+    )
+
+
+def refusal(at: datetime, *, detail: str, **fields: object) -> AuditEvent:
+    return AuditEvent.objects.create(
+        created_at=at,
+        kind=AuditEvent.Kind.REFUSAL,
+        outcome=AuditEvent.Outcome.REFUSED,
+        detail=detail,
+        **{**GROUP, **ALICE, "action": AuditEvent.Action.LINK, **fields},
+    )
+
+
+def demo_trail() -> None:
+    """A trail of every kind of row, the newest a minute old: what the page states show."""
+    now = timezone.now().replace(microsecond=0)
+    linked = attempt(now - timedelta(hours=5), asked=numbers(12))
+    outcome(linked, request_ids=["6F1D3B2A-93C4-4C1E-8C0B-2D9E8A7B6C5D"])
+    undo = attempt(
+        now - timedelta(hours=4),
+        action=AuditEvent.Action.UNLINK,
+        asked=numbers(3),
+        undoes=linked,
+        **BOB,
+    )
+    outcome(
+        undo,
+        AuditEvent.Outcome.PARTLY_DONE,
+        done=numbers(2),
+        not_done=numbers(1, first=3),
+        detail="1 number was no longer linked.",
+    )
+    bulk = attempt(now - timedelta(hours=3), asked=numbers(150, first=100), **BULK_GROUP)
+    outcome(
+        bulk,
+        AuditEvent.Outcome.UNKNOWN,
+        done=numbers(100, first=100),
+        unknown=numbers(50, first=200),
+        request_ids=[
+            "A1B2C3D4-0000-4000-8000-000000000001",
+            "A1B2C3D4-0000-4000-8000-000000000002",
+        ],
+        detail="The contact center did not answer in time.",
+    )
+    failed = attempt(now - timedelta(hours=2), asked=numbers(2, first=400))
+    outcome(
+        failed,
+        AuditEvent.Outcome.FAILED,
+        done=[],
+        not_done=numbers(2, first=400),
+        error_code="Forbidden.NoPermission",
+        detail="The access key may not change skill groups.",
+    )
+    refusal(
+        now - timedelta(minutes=90),
+        detail="A viewer may not change numbers.",
+        numbers=numbers(5, first=600),
+        **BOB,
+    )
+    attempt(now - timedelta(hours=1), asked=numbers(1, first=500))  # died mid-action
+    attempt(now - timedelta(minutes=1), action=AuditEvent.Action.UNLINK, asked=numbers(4))
+
+
+# The action `partly_done_action` makes, at a fixed id so a page state can name its page.
+PARTLY_DONE_ACTION_ID = 9001
+
+
+def partly_done_action() -> None:
+    """A link of three numbers of which CCC throttled one."""
+    asked = numbers(3)
+    link = attempt(timezone.now() - timedelta(minutes=5), asked=asked, pk=PARTLY_DONE_ACTION_ID)
+    outcome(
+        link,
+        AuditEvent.Outcome.PARTLY_DONE,
+        done=asked[:2],
+        not_done=asked[2:],
+        error_code="Throttling.User",
+        detail="Request was denied due to user flow control.",
+    )

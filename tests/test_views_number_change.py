@@ -1,0 +1,428 @@
+"""Link and unlink through the pages: the selection an editor sees, the confirmation, the
+POST, every refusal and fault as the user reads it, and the audit rows each leaves."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from phone_numbers import services
+from phone_numbers.ccc.emulator.dataset import (
+    BULK_INSTANCE_ID,
+    BULK_SKILL_GROUP_ID,
+    EXAMPLE_INSTANCE_ID,
+    EXAMPLE_SKILL_GROUP_ID,
+)
+from phone_numbers.models import AuditEvent
+
+from .emulator_data import listed_numbers
+from .pages import Html, template_syntax_in
+
+pytestmark = [pytest.mark.django_db, pytest.mark.database]
+
+GROUP = {"instance_id": EXAMPLE_INSTANCE_ID, "skill_group_id": EXAMPLE_SKILL_GROUP_ID}
+NUMBERS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{EXAMPLE_SKILL_GROUP_ID}/numbers/"
+CONFIRM = NUMBERS + "confirm/"
+CHANGE = NUMBERS + "change/"
+HOTLINE = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
+PROXY = "10.0.3.7"
+ADD = "AddNumbersToSkillGroup"
+HTMX = {"HX-Request": "true"}
+
+
+def eligible(emulator, count: int) -> list[str]:
+    return listed_numbers(emulator, **GROUP, linked=False)[:count]
+
+
+def linked(emulator) -> set[str]:
+    return set(listed_numbers(emulator, **GROUP))
+
+
+def text_of(response) -> str:
+    page = Html(response.content.decode())
+    assert template_syntax_in(page.text) == []
+    return " ".join(page.text.split())
+
+
+def token_in(response) -> str:
+    return re.search(r'name="token" value="([^"]+)"', response.content.decode()).group(1)
+
+
+def confirmed(client: Client, numbers=(), **query) -> str:
+    response = client.get(CONFIRM, {"view": "eligible", "number": list(numbers), **query})
+    assert response.status_code == 200, text_of(response)
+    return token_in(response)
+
+
+def events(kind: str) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(kind=kind).order_by("id"))
+
+
+@pytest.fixture
+def header_mode(settings, app_emulator):
+    settings.CCCADMIN_AUTH_MODE = "header"
+    settings.CCCADMIN_TRUSTED_PROXIES = [f"{PROXY}/32"]
+    settings.CCCADMIN_VIEWER_GROUPS = ["cc-support"]
+    settings.CCCADMIN_EDITOR_GROUPS = ["cc-admins", "cc-leads"]
+    settings.CCCADMIN_INSTANCE_ACCESS = {"cc-admins": ["*"], "cc-support": ["*"], "cc-leads": []}
+    return app_emulator
+
+
+def as_user(groups: str, user: str = "alice", **headers: str) -> dict:
+    return {
+        "REMOTE_ADDR": PROXY,
+        "headers": {
+            "X-Forwarded-User": user,
+            "X-Forwarded-Email": f"{user}@example.com",
+            "X-Forwarded-Groups": groups,
+            **headers,
+        },
+    }
+
+
+# -- what an editor and a viewer see -----------------------------------------------------------
+
+
+def test_an_editor_sees_a_checkbox_per_row_named_by_its_number(client: Client, app_emulator):
+    response = client.get(NUMBERS, {"view": "eligible"})
+    html = response.content.decode()
+    numbers = eligible(app_emulator, 25)
+    labels = re.findall(
+        r'name="number" value="([^"]+)" form="selection" aria-label="([^"]+)"', html
+    )
+    assert labels == [(number, f"Select {number}") for number in numbers]
+    assert 'aria-label="Select all on this page"' in html
+    text = text_of(response)
+    assert "Link to this skill group" in text
+    assert "Select all 401 matching" in text
+
+
+def test_the_linked_view_offers_unlink(client: Client, app_emulator):
+    text = text_of(client.get(NUMBERS))
+    assert "Unlink" in text and "Link to this skill group" not in text
+
+
+def test_past_the_maximum_the_page_says_to_narrow_the_filter(client: Client, app_emulator):
+    text = text_of(client.get(HOTLINE, {"view": "eligible"}))
+    assert "Select all" not in text
+    assert (
+        "One action takes at most 1,000 numbers: narrow the filter to act on all that match."
+        in (text)
+    )
+
+
+def test_a_viewer_sees_no_selection(client: Client, header_mode):
+    response = client.get(NUMBERS, {"view": "eligible"}, **as_user("cc-support"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="number"' not in html and 'id="selection"' not in html
+    assert "confirm-dialog" not in html
+
+
+# -- confirm, then act -------------------------------------------------------------------------
+
+
+def test_without_javascript_the_confirm_page_then_the_outcome_page(client: Client, app_emulator):
+    numbers = eligible(app_emulator, 3)
+    response = client.get(CONFIRM, {"view": "eligible", "number": numbers, "page": "1"})
+    text = text_of(response)
+    assert "Link 3 numbers to Customer service?" in text
+    assert all(number in text for number in numbers)
+    assert 'href="' + NUMBERS + '?view=eligible"' in response.content.decode()  # Cancel
+    posted = client.post(CHANGE, {"token": token_in(response)})
+    assert posted.status_code == 303
+    (attempt,) = events("attempt")
+    assert posted["Location"] == f"/audit/actions/{attempt.pk}/"
+    page = client.get(posted["Location"])
+    assert "Linked 3 numbers to Customer service." in text_of(page)
+    assert linked(app_emulator) >= set(numbers)
+
+
+def test_with_htmx_the_outcome_lands_in_place_and_refreshes_the_results(
+    client: Client, app_emulator
+):
+    numbers = eligible(app_emulator, 2)
+    dialog = client.get(CONFIRM, {"view": "eligible", "number": numbers}, headers=HTMX)
+    assert b"<html" not in dialog.content
+    assert 'id="confirm-title"' in dialog.content.decode()
+    response = client.post(CHANGE, {"token": token_in(dialog)}, headers=HTMX)
+    assert response.status_code == 200
+    assert b"<html" not in response.content
+    assert text_of(response).startswith("Linked 2 numbers to Customer service. Undo")
+    assert response["HX-Trigger-After-Settle"] == (
+        '{"cccadmin:numbers-changed": {"stillSelected": []}}'
+    )
+    after = client.get(NUMBERS, {"view": "eligible"}, headers=HTMX)
+    assert not set(numbers) & set(
+        re.findall(r'value="(\d+)" form="selection"', after.content.decode())
+    )
+
+
+def test_all_matching_is_confirmed_with_its_count_and_listed_again(client: Client, app_emulator):
+    matching = [n for n in listed_numbers(app_emulator, **GROUP, linked=False) if "0833" in n]
+    response = client.get(CONFIRM, {"view": "eligible", "q": "0833", "all": "1"})
+    text = text_of(response)
+    assert f"Link {len(matching)} numbers to Customer service?" in text
+    assert f"and {len(matching) - 10} more." in text
+    client.post(CHANGE, {"token": token_in(response)})
+    assert linked(app_emulator) >= set(matching)
+    (outcome,) = events("outcome")
+    assert sorted(outcome.numbers) == sorted(matching)
+
+
+def test_undo_runs_the_inverse_through_the_same_confirmation(client: Client, app_emulator):
+    numbers = eligible(app_emulator, 2)
+    client.post(CHANGE, {"token": confirmed(client, numbers)})
+    (attempt,) = events("attempt")
+    undo = client.get(CONFIRM, {"undo": attempt.pk})
+    text = text_of(undo)
+    assert "Unlink 2 numbers from Customer service?" in text
+    assert "This undoes an earlier action on these numbers." in text
+    client.post(CHANGE, {"token": token_in(undo)})
+    assert not linked(app_emulator) & set(numbers)
+    assert events("attempt")[1].undoes_id == attempt.pk
+
+
+def test_a_double_submit_applies_and_records_once(client: Client, app_emulator):
+    token = confirmed(client, eligible(app_emulator, 2))
+    client.post(CHANGE, {"token": token}, headers=HTMX)
+    calls = app_emulator.request_count
+    again = client.post(CHANGE, {"token": token}, headers=HTMX)
+    assert again.status_code == 409
+    assert text_of(again).startswith(
+        "This confirmation was submitted before and was carried out once: Linked 2 numbers"
+    )
+    assert app_emulator.request_count == calls
+    assert (len(events("attempt")), len(events("outcome"))) == (1, 1)
+    (refusal,) = events("refusal")
+    assert refusal.detail.startswith("confirmation submitted again")
+
+
+# -- refusals ----------------------------------------------------------------------------------
+
+
+def test_a_viewer_cannot_write_and_is_recorded(client: Client, header_mode):
+    numbers = eligible(header_mode, 2)
+    # A confirmation made while this user was still an editor, say.
+    token = services.confirmation_prepare(
+        username="victor", action=services.Action.LINK, **GROUP, numbers=numbers
+    ).token()
+    response = client.post(CHANGE, {"token": token}, **as_user("cc-support", "victor"))
+    assert response.status_code == 403
+    assert "Nothing was changed. Only editors can link or unlink numbers." in text_of(response)
+    (refusal,) = events("refusal")
+    assert (refusal.username, refusal.email, refusal.outcome, refusal.numbers) == (
+        "victor",
+        "victor@example.com",
+        "refused",
+        numbers,
+    )
+    assert refusal.detail == "not an editor"
+    assert events("attempt") == []
+    assert not linked(header_mode) & set(numbers)
+
+
+def test_a_viewer_cannot_even_ask_for_a_confirmation(client: Client, header_mode):
+    response = client.get(CONFIRM, {"view": "eligible", "all": "1"}, **as_user("cc-support"))
+    assert response.status_code == 403
+
+
+def test_an_editor_outside_the_instance_is_refused_and_recorded(client: Client, header_mode):
+    response = client.post(CHANGE, {"token": "x"}, **as_user("cc-leads", "lena"))
+    assert response.status_code == 403
+    assert "You do not have access to instance “ccc-test”." in text_of(response)
+    (refusal,) = events("refusal")
+    assert (refusal.username, refusal.instance_id, refusal.skill_group_id) == (
+        "lena",
+        EXAMPLE_INSTANCE_ID,
+        EXAMPLE_SKILL_GROUP_ID,
+    )
+    assert refusal.detail == f"instance {EXAMPLE_INSTANCE_ID} is outside the user's scope"
+    # A page read outside the scope is refused too, but it is no write: not in the trail.
+    assert client.get(NUMBERS, **as_user("cc-leads", "lena")).status_code == 403
+    assert len(events("refusal")) == 1
+
+
+def test_the_client_address_is_the_first_one_the_proxies_did_not_add(client: Client, header_mode):
+    token = services.confirmation_prepare(
+        username="alice", action=services.Action.LINK, **GROUP, numbers=["0999000111"]
+    ).token()
+    forwarded = {"X-Forwarded-For": "6.6.6.6, 203.0.113.9, 10.0.3.7"}
+    client.post(CHANGE, {"token": token}, **as_user("cc-admins", **forwarded))
+    (attempt,) = events("attempt")
+    assert attempt.client_address == "203.0.113.9"
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ("", "it is not one this server made"),
+        ("forged:token:value", "it is not one this server made"),
+    ],
+)
+def test_a_bad_token_is_refused_and_recorded(client: Client, app_emulator, token, reason):
+    response = client.post(CHANGE, {"token": token})
+    assert response.status_code == 400
+    assert f"This confirmation cannot be used ({reason}). Select the numbers again." in text_of(
+        response
+    )
+    (refusal,) = events("refusal")
+    assert refusal.detail == "the confirmation is not one this server made"
+    assert events("attempt") == []
+
+
+def test_a_token_for_another_skill_group_is_refused(client: Client, app_emulator):
+    token = confirmed(client, eligible(app_emulator, 1))
+    response = client.post(
+        f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/other@ccc-test/numbers/change/",
+        {"token": token},
+    )
+    assert response.status_code == 400
+    assert "it was made for another user or skill group" in text_of(response)
+
+
+def test_an_expired_confirmation_is_refused(client: Client, settings, app_emulator):
+    token = confirmed(client, eligible(app_emulator, 1))
+    settings.CCCADMIN_CONFIRMATION_SECONDS = -1
+    response = client.post(CHANGE, {"token": token})
+    assert response.status_code == 400
+    assert "(it has expired)" in text_of(response)
+
+
+def test_the_write_needs_csrf(app_emulator):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(CHANGE, {"token": "x"})
+    assert response.status_code == 403
+    assert events("refusal") == [] and events("attempt") == []
+
+
+def test_the_write_is_a_post(client: Client, app_emulator):
+    assert client.get(CHANGE).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"view": "eligible"}, "Select at least one number first."),
+        (
+            {"view": "eligible", "q": "000000000000", "all": "1"},
+            "Select at least one number first.",
+        ),
+        ({"view": "eligible", "number": ["0833 001"]}, "“0833 001” is not a phone number."),
+        ({"view": "eligible", "number": ["<script>"]}, "“<script>” is not a phone number."),
+    ],
+)
+def test_an_empty_or_malformed_selection_gets_a_clear_400(
+    client: Client, app_emulator, query, message
+):
+    response = client.get(CONFIRM, query)
+    assert response.status_code == 400
+    assert f"Nothing was changed. {message}" in text_of(response)
+
+
+def test_too_many_matching_gets_a_clear_400(client: Client, app_emulator):
+    response = client.get(HOTLINE + "confirm/", {"view": "eligible", "all": "1"})
+    assert response.status_code == 400
+    assert re.search(
+        r"[\d,]+ numbers match, and one action takes at most 1,000\. Narrow the filter",
+        text_of(response),
+    )
+
+
+def test_numbers_ccc_does_not_know_are_reported_not_linked(client: Client, app_emulator):
+    response = client.post(CHANGE, {"token": confirmed(client, ["0999000111"])}, headers=HTMX)
+    text = text_of(response)
+    assert text.startswith(
+        "No number was linked to Customer service. Why: CCC does not know them in instance "
+        "ccc-test (RequestId "
+    )
+    assert "They are still selected." in text
+    (outcome,) = events("outcome")
+    assert (outcome.outcome, outcome.error_code, outcome.not_done) == (
+        "failed",
+        "NotExists.Number",
+        ["0999000111"],
+    )
+
+
+def test_undo_of_an_action_elsewhere_is_not_found(client: Client, app_emulator):
+    assert client.get(CONFIRM, {"undo": 999}).status_code == 404
+
+
+# -- faults ------------------------------------------------------------------------------------
+
+
+def test_throttling_mid_way_says_what_was_not_linked(client: Client, settings, app_emulator):
+    settings.CCC_WRITE_BATCH_SIZE = 2
+    settings.CCC_WRITES_IN_FLIGHT = 1
+    numbers = eligible(app_emulator, 6)
+    token = confirmed(client, numbers)
+    app_emulator.faults.inject("slow", action=ADD, delay=0)
+    app_emulator.faults.inject("throttling", action=ADD, times=10, retry_after_ms=600_000)
+    response = client.post(CHANGE, {"token": token}, headers=HTMX)
+    (outcome,) = events("outcome")
+    assert text_of(response).startswith(
+        "Linked 2 of 6 numbers to Customer service. The other 4 were not linked: CCC is "
+        f"throttling requests (RequestId {outcome.request_ids[1]}). They are still selected."
+    )
+    assert (outcome.outcome, outcome.error_code) == ("partly_done", "Throttling.User")
+    assert sorted(outcome.not_done) == sorted(numbers[2:])
+    still = response["HX-Trigger-After-Settle"]
+    assert all(number in still for number in numbers[2:])
+
+
+def test_a_time_out_after_sending_is_settled_and_said(client: Client, settings, served_emulator):
+    settings.CCC_TIMEOUT = 0.5
+    numbers = eligible(served_emulator, 2)
+    token = confirmed(client, numbers)
+    served_emulator.faults.inject("slow", action=ADD, delay=1.0, after=True)
+    response = client.post(CHANGE, {"token": token}, headers=HTMX)
+    assert text_of(response).startswith("Linked 2 numbers to Customer service.")
+    (outcome,) = events("outcome")
+    assert (outcome.outcome, outcome.error_code) == ("done", "Timeout")
+
+
+def test_a_5xx_that_listing_cannot_settle_is_unknown(client: Client, app_emulator):
+    numbers = eligible(app_emulator, 2)
+    token = confirmed(client, numbers)
+    app_emulator.faults.inject("internal", action=ADD, after=True)
+    app_emulator.faults.inject("unavailable", action="ListPhoneNumbersOfSkillGroup", times=10)
+    response = client.post(CHANGE, {"token": token}, headers=HTMX)
+    text = text_of(response)
+    assert text.startswith(
+        "No number was linked to Customer service. Whether 2 numbers changed is unknown: CCC "
+        "answered with a server error (RequestId "
+    )
+    assert "Check the view before trying again." in text
+    (outcome,) = events("outcome")
+    assert (outcome.outcome, sorted(outcome.unknown)) == ("unknown", sorted(numbers))
+
+
+def test_a_ccc_error_listing_all_matching_changes_nothing(client: Client, app_emulator):
+    token = token_in(client.get(CONFIRM, {"view": "eligible", "q": "0833", "all": "1"}))
+    app_emulator.faults.inject("unavailable", action="ListPhoneNumbersOfSkillGroup", times=10)
+    response = client.post(CHANGE, {"token": token}, headers=HTMX)
+    assert response.status_code == 502
+    assert "The contact center service is unavailable." in text_of(response)
+    assert events("attempt") == []
+
+
+def test_the_audit_trail_links_each_action_to_its_page(client: Client, app_emulator):
+    client.post(CHANGE, {"token": confirmed(client, eligible(app_emulator, 1))})
+    (attempt,) = events("attempt")
+    assert f'href="/audit/actions/{attempt.pk}/"' in client.get("/audit/").content.decode()
+    page = text_of(client.get(f"/audit/actions/{attempt.pk}/"))
+    assert "Numbers linked" in page and "Linked 1 number to Customer service." in page
+
+
+def test_an_action_outside_the_readers_instances_is_not_found(client: Client, header_mode):
+    token = services.confirmation_prepare(
+        username="alice", action=services.Action.LINK, **GROUP, numbers=eligible(header_mode, 1)
+    ).token()
+    client.post(CHANGE, {"token": token}, **as_user("cc-admins"))
+    (attempt,) = events("attempt")
+    detail = f"/audit/actions/{attempt.pk}/"
+    assert client.get(detail, **as_user("cc-admins")).status_code == 200
+    assert client.get(detail, **as_user("cc-leads", "lena")).status_code == 404
