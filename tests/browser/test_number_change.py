@@ -121,6 +121,7 @@ def test_the_selection_survives_paging_and_is_cleared_visibly_by_a_filter(
     expect(summary(page)).to_have_text("Showing 26–50 of 401 numbers")
     number_box(page, eligible[25]).check()
     expect(selection_count(page)).to_have_text("2 numbers selected.")
+    expect(page.locator("#announcer")).to_have_text("2 numbers selected.")  # heard, too
     page.get_by_role("link", name="Previous").click()
     expect(number_box(page, eligible[0])).to_be_checked()
     expect(selection_count(page)).to_have_text("2 numbers selected.")
