@@ -320,6 +320,8 @@ CCC_LISTING_CACHE_SECONDS = env.float("CCC_LISTING_CACHE_SECONDS", default=30.0)
 # NumberList) and how many calls are in flight at once, all under one write budget in which
 # each call still gets its full CCC_TIMEOUT.
 CCCADMIN_MAX_NUMBERS_PER_ACTION = env.int("CCCADMIN_MAX_NUMBERS_PER_ACTION", default=1000)
+# A selection is posted as one field per number (to be confirmed), with the query's few.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, CCCADMIN_MAX_NUMBERS_PER_ACTION + 100)
 CCC_WRITE_BATCH_SIZE = env.int("CCC_WRITE_BATCH_SIZE", default=100)
 CCC_WRITES_IN_FLIGHT = env.int("CCC_WRITES_IN_FLIGHT", default=4)
 CCC_WRITE_BUDGET = env.float("CCC_WRITE_BUDGET", default=120.0)

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import push_url, trigger_client_event
 
 from portal.alerts import render_alert
@@ -136,7 +136,7 @@ def audit_event_list(request: HtmxHttpRequest) -> TemplateResponse:
 # -- link and unlink ---------------------------------------------------------------------------
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def number_change_confirm(
     request: HtmxHttpRequest, instance_id: str, skill_group_id: str
 ) -> HttpResponse:
@@ -148,7 +148,8 @@ def number_change_confirm(
     back_url = reverse("phone_numbers:number_list", kwargs=group) + query.query_string()
     if not request.identity.is_editor:
         return _refused_page(request, 403, _("Only editors can link or unlink numbers."))
-    selection = NumberSelectionForm(request.GET)
+    # POST only to carry a selection too long for an address; the query is in the address.
+    selection = NumberSelectionForm(request.POST if request.method == "POST" else request.GET)
     if not selection.is_valid():
         return _refused_page(request, 400, " ".join(selection.errors.get("number", [])))
     undoes = None

@@ -426,3 +426,15 @@ def test_an_action_outside_the_readers_instances_is_not_found(client: Client, he
     detail = f"/audit/actions/{attempt.pk}/"
     assert client.get(detail, **as_user("cc-admins")).status_code == 200
     assert client.get(detail, **as_user("cc-leads", "lena")).status_code == 404
+
+
+def test_a_selection_too_long_for_an_address_is_confirmed_by_post(client: Client, app_emulator):
+    """Up to a thousand numbers picked across pages: the script posts them (no state changes)."""
+    many = [f"0833{i:07d}" for i in range(1000)]
+    response = client.post(CONFIRM + "?view=eligible", {"number": many}, headers=HTMX)
+    assert response.status_code == 200
+    assert "Link 1,000 numbers to Customer service?" in text_of(response)
+    too_many = client.post(CONFIRM + "?view=eligible", {"number": [*many, "08339999999"]})
+    assert too_many.status_code == 400
+    assert "1,001 numbers match, and one action takes at most 1,000." in text_of(too_many)
+    assert events("attempt") == [] and events("refusal") == []

@@ -16,7 +16,7 @@ from phone_numbers.models import AuditEvent
 from ..emulator_data import listed_numbers
 from ..servers import app_server
 from .conftest import open_context
-from .helpers import axe_findings, rows, summary
+from .helpers import axe_findings, rows, settle_animations, summary
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,6 +46,11 @@ def outcome(page: Page):
 
 
 def assert_accessible(page: Page) -> None:
+    """axe-core on the page once no swap is in flight and the results have stopped fading."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    settle_animations(page)
     findings = axe_findings(page)
     assert not findings, "\n".join(map(str, findings))
 
