@@ -225,6 +225,8 @@ MIDDLEWARE = [
         else ["django.middleware.clickjacking.XFrameOptionsMiddleware"]
     ),
     "cccadmin.health.HealthProbeMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "portal.errors.ErrorPageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -272,8 +274,15 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     }
 
 LANGUAGE_CODE = "en"
-# Strings are marked for translation; until catalogues exist, every page is English.
-LANGUAGES = [("en", "English")]
+# The reader's language: the switcher's cookie, else the browser's Accept-Language. It never
+# enters a link, so a shared link opens in each reader's own language.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language cookie goes where the CSRF cookie goes (the portal's iframe included).
+LANGUAGE_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE
+LANGUAGE_COOKIE_SECURE = CSRF_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 # Times are shown in the deployment's zone, with the zone: CCC runs in China by default.
 TIME_ZONE = env.str("CCCADMIN_TIME_ZONE", default="Asia/Shanghai")
 try:

@@ -340,7 +340,7 @@ def csrf_client() -> Client:
 def test_post_without_a_token_is_refused(csrf_client: Client, app_emulator):
     response = csrf_client.post(NUMBERS)
     assert response.status_code == 403
-    assert b"CSRF verification failed" in response.content
+    assert "The form could not be checked." in response.content.decode()
     assert app_emulator.request_count == 0
 
 
@@ -351,7 +351,7 @@ def test_post_with_a_token_from_a_foreign_origin_is_refused(csrf_client: Client,
         NUMBERS, headers={"X-CSRFToken": token, "Origin": "https://evil.example.com"}
     )
     assert response.status_code == 403
-    assert b"CSRF verification failed" in response.content
+    assert "The form could not be checked." in response.content.decode()
     assert app_emulator.request_count == requests_before
 
 

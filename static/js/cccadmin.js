@@ -114,7 +114,7 @@
     var url = button.getAttribute("data-copy-url");
     copyText(url).then(
       function () {
-        if (status) status.textContent = button.getAttribute("data-copied-text") || "Link copied";
+        if (status) status.textContent = button.getAttribute("data-copied-text");
       },
       function () {
         if (status) status.textContent = url;
@@ -297,6 +297,15 @@
     },
     true
   );
+
+  // The language switcher returns to the view the address bar shows now (htmx may have moved
+  // it since the page was drawn), with its query.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute("data-language-switch")) {
+      form.elements.namedItem("next").value = window.location.pathname + window.location.search;
+    }
+  });
 
   // After an action: the results show the change, and what was not done stays selected.
   document.body.addEventListener("cccadmin:numbers-changed", function (event) {
