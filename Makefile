@@ -7,7 +7,7 @@ HOST_PORT ?= 127.0.0.1:8000
 # to check accessibility; the app never serves it.
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test lint bench soak emulator screenshots clean
+.PHONY: run serve test lint bench soak emulator screenshots messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,31 @@ $(AXE): package.json package-lock.json
 	    "(under CI=true they fail). Install it: apt-get install npm"; \
 	fi
 
-run: $(VENV)/.installed-app
+# The interface's translations: each catalogue is compiled from its .po whenever the .po is
+# newer (msgfmt, from Debian's gettext); the compiled .mo files are not committed.
+PO := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  echo "msgfmt is missing: it compiles the translations. Install it: apt-get install gettext"; \
+	  exit 1; }
+	msgfmt --check --output-file=$@ $<
+
+# Brings the catalogues in line with the strings of the code and templates, keeping what is
+# translated; then translate what is new or fuzzy (terms: locale/GLOSSARY.md).
+messages: $(VENV)/.installed-app
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans --no-wrap \
+	  --add-location file --ignore 'node_modules/*' --ignore 'staticfiles/*' --ignore 'tests/*' \
+	  --ignore 'benchmarks/*' --ignore 'docs/*' --ignore '*.egg-info/*' --ignore 'locale/*'
+
+run: $(VENV)/.installed-app $(MO)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py runserver $(HOST_PORT)
 
 # Production: gunicorn + whitenoise; the environment must hold the production settings
 # (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, CCCADMIN_AUTH_MODE, ... see the README).
-serve: $(VENV)/.installed-app
+serve: $(VENV)/.installed-app $(MO)
 	DJANGO_DEBUG=false $(BIN)/python manage.py check --deploy --fail-level WARNING
 	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DJANGO_DEBUG=false $(BIN)/python manage.py migrate --noinput
@@ -46,7 +64,7 @@ serve: $(VENV)/.installed-app
 # The tests marked `database` run twice: on SQLite with the rest, then on a throwaway PostgreSQL
 # cluster (production's database) that tests/with_postgres.py starts and removes; that pass is
 # skipped without Debian's postgresql, and required under CI=true.
-test: $(VENV)/.installed-test $(AXE)
+test: $(VENV)/.installed-test $(AXE) $(MO)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -58,7 +76,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 # Figures and ratios measured in one run: our client against the official SDK, then the
-# dashboard end to end (round trips, swap cost, throughput under CCC latency).
+# dashboard end to end (round trips, swap cost, throughput under CCC latency, a 10,000-row export).
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.client_vs_sdk
 	$(BIN)/python -m benchmarks.dashboard
@@ -69,9 +87,10 @@ soak: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.soak
 
 # The README's pictures: docs/<page state>.png for the states marked `screenshot` in
-# tests/page_states.py, taken by the browser walk. Run it when pages change (CI does not);
+# tests/page_states.py, taken by the browser walk (and docs/<page state>.zh-hans.png by its
+# walk in Chinese). Run it when pages change (CI does not);
 # CI=true makes a missing Chromium or axe-core fail rather than skip, so nothing is left stale.
-screenshots: $(VENV)/.installed-test $(AXE)
+screenshots: $(VENV)/.installed-test $(AXE) $(MO)
 	CI=true CCCADMIN_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider \
 	  tests/browser/test_page_states.py
 
@@ -79,4 +98,4 @@ emulator: $(VENV)/.installed-app
 	DJANGO_DEBUG=true $(BIN)/python manage.py ccc_emulator --port 8765
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache $(MO)

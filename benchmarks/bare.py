@@ -24,4 +24,5 @@ def bare_numbers(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"numbers": [asdict(number) for number in page.items[:per_page]]})
 
 
-urlpatterns = [path("bare/", bare_numbers), path("", include("phone_numbers.urls"))]
+# Every route of the project besides, the language switcher included.
+urlpatterns = [path("bare/", bare_numbers), path("", include("cccadmin.urls"))]

@@ -5,15 +5,19 @@
   call (the CCC call, no cache on either side), at 25 and 100 rows.
 - Throughput: requests per second with CCC 100 ms away against CCC at 0 ms, 32 clients, the
   production server as `make serve` starts it (gunicorn.conf.py defaults).
+- Export: the big group's eligible view (10,000 rows) as CSV and XLSX with CCC 50 ms away, its
+  pages fetched side by side, against the same server fetching them one after another.
 
-The first two run in this process on the embedded emulator; the third starts an emulator
+The first two run in this process on the embedded emulator; the others start an emulator
 process and gunicorn on loopback ports.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import http.client
+import io
 import logging
 import os
 import statistics
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import openpyxl
 
 # Production settings, as `make serve` runs (compiled templates cached, DEBUG off), signed in by
 # a header proxy on loopback. In this process CCC is the embedded emulator; the server under
@@ -60,12 +65,16 @@ from tests.servers import app_server, clean_environment  # noqa: E402
 HOTLINE = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
 SWAP = {"HX-Request": "true"}
 SLOW_CCC_SECONDS = (4, 7)
-GOALS = {"swap 25": 2.0, "swap 100": 3.0, "throughput": 0.9}
+GOALS = {"swap 25": 2.0, "swap 100": 3.0, "throughput": 0.9, "export": 2.0}
+EXPORT_LATENCY_MS = 50
+EXPORT_ROWS = 10_000
+EXPORT_FORMATS = ("csv", "xlsx")
 # A full page with every CCC call slowed waits one call, not one after another, plus this much.
 SLOW_PAGE_MARGIN_SECONDS = 1.0
 CLIENTS = 32
-# Eligible page 1 and the linked view: every other step lies in an API page already fetched.
-JOURNEY_MINIMUM = 2
+# Eligible page 1 and the linked view, each with the status count made beside it: every
+# other step lies in an API page already fetched.
+JOURNEY_MINIMUM = 2 * 2
 
 
 class ListingCalls(logging.Handler):
@@ -145,8 +154,11 @@ def collect_static() -> None:
 
 
 @contextmanager
-def production_server(endpoint: str, settings_module: str = "cccadmin.settings") -> Iterator[int]:
-    """gunicorn with gunicorn.conf.py's defaults (workers, threads) and production settings."""
+def production_server(
+    endpoint: str, settings_module: str = "cccadmin.settings", **settings: str
+) -> Iterator[int]:
+    """gunicorn with gunicorn.conf.py's defaults (workers, threads) and production settings
+    (and `settings`)."""
     with (
         tempfile.TemporaryDirectory() as logs,
         app_server(
@@ -155,6 +167,7 @@ def production_server(endpoint: str, settings_module: str = "cccadmin.settings")
                 **production_settings(endpoint),
                 "DJANGO_SETTINGS_MODULE": settings_module,
                 "WEB_CONCURRENCY": "",
+                **settings,
             },
         ) as url,
     ):
@@ -246,6 +259,65 @@ def slow_full_page(seconds: float) -> tuple[float, int]:
         return time.monotonic() - started, response.status
 
 
+@dataclass(frozen=True)
+class Download:
+    first_byte: float  # seconds
+    last_byte: float
+    rows: int
+
+
+def export_download(port: int, file_format: str) -> Download:
+    """The big group's eligible view as a file, timed to its first and last byte."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    started = time.monotonic()
+    connection.request("GET", f"{HOTLINE}export.{file_format}?view=eligible", headers=SIGNED_IN)
+    response = connection.getresponse()
+    first = response.read(1)
+    first_byte = time.monotonic() - started
+    body = first + response.read()
+    last_byte = time.monotonic() - started
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"the {file_format} export answered {response.status}")
+    return Download(first_byte, last_byte, exported_rows(file_format, body))
+
+
+def exported_rows(file_format: str, body: bytes) -> int:
+    """The rows of numbers the file holds: neither its header nor its closing note."""
+    if file_format == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).active
+        rows = [row for row in sheet.iter_rows(values_only=True)]
+    return sum(1 for row in rows[1:] if len(row) > 1 and row[1])
+
+
+def export_times(runs: int) -> dict[tuple[str, int], Download]:
+    """The median download of each format from a server fetching CCC_EXPORT_PAGES_IN_FLIGHT
+    (default) pages at once and from one fetching one after another, CCC 50 ms away; the
+    runs alternate between the two."""
+    with (
+        emulator_process("--latency-ms", str(EXPORT_LATENCY_MS)) as endpoint,
+        production_server(endpoint) as side_by_side,
+        production_server(endpoint, CCC_EXPORT_PAGES_IN_FLIGHT="1") as one_by_one,
+    ):
+        servers = {0: side_by_side, 1: one_by_one}
+        downloads: dict[tuple[str, int], list[Download]] = {}
+        for file_format in EXPORT_FORMATS:
+            for port in servers.values():
+                export_download(port, file_format)  # warm-up
+            for _ in range(runs):
+                for in_flight, port in servers.items():
+                    download = export_download(port, file_format)
+                    if download.rows != EXPORT_ROWS:
+                        raise RuntimeError(f"the export held {download.rows} rows")
+                    downloads.setdefault((file_format, in_flight), []).append(download)
+    return {
+        key: sorted(times, key=lambda download: download.last_byte)[len(times) // 2]
+        for key, times in downloads.items()
+    }
+
+
 def verdict(name: str, value: float, goal: float | None = None) -> str:
     goal = GOALS[name] if goal is None else goal
     met = value >= goal if name == "throughput" else value <= goal
@@ -263,17 +335,38 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=SLOW_CCC_SECONDS,
         help="seconds every CCC call takes, for the slowed full pages",
     )
+    parser.add_argument("--exports", type=int, default=3, help="timed exports per set-up")
+    parser.add_argument("--only-export", action="store_true", help="measure the export alone")
     args = parser.parse_args(argv)
     logging.getLogger("phone_numbers.ccc.client").setLevel(logging.INFO)
     logging.getLogger("phone_numbers.ccc.client").propagate = False
 
     collect_static()
+    if not args.only_export:
+        dashboard(args)
+    times = export_times(args.exports)
+    for file_format in EXPORT_FORMATS:
+        side_by_side, one_by_one = times[file_format, 0], times[file_format, 1]
+        print(
+            f"export of {EXPORT_ROWS:,} rows as {file_format.upper()} with CCC "
+            f"{EXPORT_LATENCY_MS} ms away: {side_by_side.last_byte:.2f} s (first byte after "
+            f"{side_by_side.first_byte:.2f} s; one page after another: "
+            f"{one_by_one.last_byte:.2f} s; goal <= {GOALS['export']:g} s): "
+            f"{verdict('export', side_by_side.last_byte)}"
+        )
+
+
+def dashboard(args: argparse.Namespace) -> None:
+    """Round trips, swaps, throughput and slowed full pages."""
     with override_settings(ROOT_URLCONF="benchmarks.bare"):
         # Django's test client as a browser would call: no test instrumentation of templates.
         client = Client(SERVER_NAME="127.0.0.1", headers=SIGNED_IN)
         calls = journey_calls(client)
         met = "met" if calls <= JOURNEY_MINIMUM else "NOT met"
-        print(f"journey listing calls: {calls} (minimum {JOURNEY_MINIMUM}): {met}")
+        print(
+            f"journey listing calls: {calls} (minimum {JOURNEY_MINIMUM}: two listings, "
+            f"each with its status count): {met}"
+        )
         for per_page in (25, 100):
             # No cache on either side: the swap asks CCC each time, as the bare view does.
             with override_settings(CCC_LISTING_CACHE_SECONDS=0):

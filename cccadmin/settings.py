@@ -278,6 +278,8 @@ LANGUAGE_CODE = "en"
 # enters a link, so a shared link opens in each reader's own language.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Where our readers expect other number formats than Django's (zh_Hans: "11,318").
+FORMAT_MODULE_PATH = ["cccadmin.formats"]
 # The language cookie goes where the CSRF cookie goes (the portal's iframe included).
 LANGUAGE_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE
 LANGUAGE_COOKIE_SECURE = CSRF_COOKIE_SECURE
@@ -334,12 +336,17 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, CCCADMIN_MAX_NUMBERS_PER_ACTION + 100)
 CCC_WRITE_BATCH_SIZE = env.int("CCC_WRITE_BATCH_SIZE", default=100)
 CCC_WRITES_IN_FLIGHT = env.int("CCC_WRITES_IN_FLIGHT", default=4)
 CCC_WRITE_BUDGET = env.float("CCC_WRITE_BUDGET", default=120.0)
+# Exports: one budget for all the CCC calls of one file (streamed after its request's budget
+# ended), and how many API pages of 100 are asked at once, written in order.
+CCC_EXPORT_BUDGET = env.float("CCC_EXPORT_BUDGET", default=120.0)
+CCC_EXPORT_PAGES_IN_FLIGHT = env.int("CCC_EXPORT_PAGES_IN_FLIGHT", default=4)
 # How long a confirmation may wait before it is submitted.
 CCCADMIN_CONFIRMATION_SECONDS = env.int("CCCADMIN_CONFIRMATION_SECONDS", default=900)
-# Connections to CCC per process: each server thread may run a page's reads side by side, and
-# waiting for a pooled connection counts against the request's budget.
+# Connections to CCC per process: each server thread may run a page's four reads (group,
+# listing, status count, contact-flow names) side by side, and waiting for a pooled
+# connection counts against the request's budget.
 CCC_MAX_CONNECTIONS = env.int(
-    "CCC_MAX_CONNECTIONS", default=3 * env.int("GUNICORN_THREADS", default=32)
+    "CCC_MAX_CONNECTIONS", default=4 * env.int("GUNICORN_THREADS", default=32)
 )
 
 LOGGING = {

@@ -69,6 +69,8 @@ class ListFilterForm(forms.Form):
     # How many matches the list can reach: the CCC API's first 10,000, or None (a database
     # list) for every one. Pages past the reach are clamped to its last page, with a notice.
     max_rows: int | None = MAX_REACHABLE_ROWS
+    # Whether the list has exports (`<list path>export.<format>`), with the same query.
+    exportable = False
 
     @staticmethod
     def normalise_q(value: str) -> str:
@@ -106,6 +108,7 @@ class NumberFilterForm(ListFilterForm):
     )
 
     defaults = {"view": "linked", "q": "", "active": "", "per_page": DEFAULT_PER_PAGE, "page": 1}
+    exportable = True
 
     @staticmethod
     def normalise_q(value: str) -> str:
@@ -138,6 +141,16 @@ class ViewLink:
     label: str
     url: str
     is_current: bool
+
+
+@dataclass(frozen=True)
+class ExportLink:
+    label: str
+    url: str
+
+
+# The file formats a list exports to, with their links' words.
+EXPORT_FORMATS = {"csv": _("Export CSV"), "xlsx": _("Export Excel")}
 
 
 @dataclass(frozen=True)
@@ -224,8 +237,13 @@ class ListQuery:
         """The filter form as the page shows it: the values these results answer."""
         return self.form_class(initial=self.values)
 
-    def selector_arguments(self) -> dict[str, Any]:
-        return {**self.form_class.selector_arguments(self.values), "refresh": self.refresh}
+    def selector_arguments(self, *, paged: bool = True) -> dict[str, Any]:
+        """What the list's selector is called with; `paged=False` leaves out the page and its
+        size, for a read of the whole view and search (the numbers' status counts)."""
+        arguments = {**self.form_class.selector_arguments(self.values), "refresh": self.refresh}
+        if not paged:
+            del arguments["page"], arguments["per_page"]
+        return arguments
 
     def query_string(self, **changes: Any) -> str:
         """`?…` without defaults (or "" when all are defaults); filter changes reset the page."""
@@ -247,6 +265,23 @@ class ListQuery:
     @property
     def share_url(self) -> str:
         return self.origin + self.canonical_url
+
+    def export_url(self, file_format: str) -> str:
+        """This view's every row as a file: the query without its page and page size (and,
+        like every link, without the reader's language), beside the list's path."""
+        defaults = self.form_class.defaults
+        every_row = self.query_string(page=defaults["page"], per_page=defaults["per_page"])
+        return f"{self.path}export.{file_format}{every_row}"
+
+    @property
+    def export_links(self) -> list[ExportLink]:
+        """The view's exports, or none where the list has none."""
+        if not self.form_class.exportable:
+            return []
+        return [
+            ExportLink(str(label), self.export_url(file_format))
+            for file_format, label in EXPORT_FORMATS.items()
+        ]
 
     @property
     def refresh_url(self) -> str:
@@ -382,6 +417,7 @@ class AuditFilterForm(ListFilterForm):
         "page": 1,
     }
     max_rows = None
+    exportable = True
 
     # Set by `for_identity`: the instances the user may see (None: all) and those in the trail.
     visible_instances: frozenset[str] | None = frozenset()

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from portal.alerts import render_alert
+from portal.alerts import ccc_words, render_alert
+from portal.text import join_sentences
 
 from . import ccc
 from .ccc.budget import budget
@@ -74,7 +76,7 @@ def back_url(error: Exception, request: HttpRequest) -> str:
     instance_id = match.kwargs.get("instance_id") if match else None
     if (
         instance_id
-        and match.url_name == "number_list"
+        and match.url_name in ("number_list", "number_export")
         and getattr(error, "code", "") != "NotExists.InstanceId"
     ):
         return reverse("phone_numbers:skill_group_list", args=[instance_id])
@@ -85,7 +87,10 @@ def describe(error: ccc.CccError, request: HttpRequest) -> tuple[int, str, str]:
     """HTTP status, headline and advice for a CCC error; nothing an attacker could use."""
     ids = request.resolver_match.kwargs if request.resolver_match else {}
     retried = (
-        _("It was tried %(attempts)d times.") % {"attempts": error.attempts}
+        ngettext(
+            "It was tried %(attempts)d time.", "It was tried %(attempts)d times.", error.attempts
+        )
+        % {"attempts": error.attempts}
         if error.attempts > 1
         else ""
     )
@@ -106,7 +111,7 @@ def describe(error: ccc.CccError, request: HttpRequest) -> tuple[int, str, str]:
         return (
             503,
             _("The contact center is busy (requests are being throttled)."),
-            " ".join(filter(None, [retried, _("Wait a few seconds and try again.")])),
+            join_sentences([retried, _("Wait a few seconds and try again.")]),
         )
     if isinstance(error, ccc.UnavailableError):
         if error.code == "Timeout":
@@ -118,11 +123,7 @@ def describe(error: ccc.CccError, request: HttpRequest) -> tuple[int, str, str]:
         return (
             status,
             title,
-            " ".join(
-                filter(
-                    None, [retried, _("Try again in a moment; if it persists, tell your admin.")]
-                )
-            ),
+            join_sentences([retried, _("Try again in a moment; if it persists, tell your admin.")]),
         )
     if isinstance(error, ccc.AuthenticationError):
         return (
@@ -133,6 +134,8 @@ def describe(error: ccc.CccError, request: HttpRequest) -> tuple[int, str, str]:
                 "configuration of cccadmin."
             ),
         )
+    # CCC's own Message stays in its words (English), under our headline.
+    said = ccc_words(error.message) if error.message else ""
     if isinstance(error, ccc.InvalidParameterError):
-        return 400, _("The request is not valid."), error.message
-    return 502, _("The contact center answered with an error."), error.message
+        return 400, _("The request is not valid."), said
+    return 502, _("The contact center answered with an error."), said

@@ -12,8 +12,11 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import functools
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import itertools
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -34,7 +37,7 @@ from django.db.models import (
 from django.utils import timezone, translation
 
 from . import shared_cache
-from .ccc import Instance, Page, PhoneNumber, SkillGroup
+from .ccc import CccError, Instance, Page, PhoneNumber, SkillGroup
 from .ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from .connection import ccc_client
 from .models import AuditEvent
@@ -43,6 +46,12 @@ from .paging import Listed, ResultPage, fetch_result_page, slice_result_page
 T = TypeVar("T")
 
 SKILL_GROUP_CACHE_SECONDS = 60
+# Flows are renamed rarely, and a name is only a label for the id beside it.
+CONTACT_FLOW_NAMES_CACHE_SECONDS = 300
+# After CCC refused or failed to list them: the ids are shown, and it is asked again after this.
+CONTACT_FLOW_NAMES_RETRY_SECONDS = 60
+
+logger = logging.getLogger(__name__)
 # One worker per connection to CCC: the pool is sized for every server thread's reads at once.
 _side_by_side = ThreadPoolExecutor(
     max_workers=settings.CCC_MAX_CONNECTIONS, thread_name_prefix="ccc-read"
@@ -89,6 +98,42 @@ def skill_group_get(*, instance_id: str, skill_group_id: str, refresh: bool = Fa
     return group
 
 
+def contact_flow_names(*, instance_id: str, refresh: bool = False) -> dict[str, str]:
+    """The name of each of the instance's IVR flows by its id (every flow the API can list),
+    cached for a few minutes.
+
+    Never an error: when CCC refuses (a RAM policy without ListContactFlows) or fails, the page
+    shows the ids. That is logged and remembered for a shorter while, so a refused permission
+    does not cost a call on every page.
+    """
+    key = shared_cache.key(
+        "contact-flow-names", settings.CCC_ENDPOINT, settings.CCC_ACCESS_KEY_ID, instance_id
+    )
+    names = None if refresh else shared_cache.get(key)
+    if names is not None:
+        return names
+    client = ccc_client()
+    names = {}
+    try:
+        for page_number in range(1, MAX_PAGE_NUMBER + 1):
+            page = client.list_contact_flows(
+                instance_id=instance_id, page_number=page_number, page_size=MAX_PAGE_SIZE
+            )
+            names.update((flow.contact_flow_id, flow.name) for flow in page.items if flow.name)
+            if page_number * MAX_PAGE_SIZE >= page.total_count or not page.items:
+                break
+    except CccError as error:
+        logger.warning(
+            "contact flow names of instance %s unavailable (%s); showing their ids",
+            instance_id,
+            error.code,
+        )
+        shared_cache.put(key, {}, CONTACT_FLOW_NAMES_RETRY_SECONDS)
+        return {}
+    shared_cache.put(key, names, CONTACT_FLOW_NAMES_CACHE_SECONDS)
+    return names
+
+
 def phone_number_list(
     *,
     instance_id: str,
@@ -119,6 +164,83 @@ def phone_number_list(
     )
 
 
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many numbers of one view and search are active and how many inactive."""
+
+    active: int
+    inactive: int
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """The one count a listing's status counts need besides the listing's own total.
+
+    `listed` is the status the listing is filtered by (None: any); `count` is how many numbers
+    of its view and search are active, or, beside a listing of the active ones, inactive.
+    """
+
+    listed: bool | None
+    count: int
+
+    def beside(self, listing: ResultPage[PhoneNumber]) -> StatusCounts:
+        """The counts, with the total of the listing this count was asked beside."""
+        total = listing.total_count
+        if self.listed is True:
+            return StatusCounts(active=total, inactive=self.count)
+        if self.listed is False:
+            return StatusCounts(active=self.count, inactive=total)
+        # Two answers, perhaps cached a few seconds apart: never less than none inactive.
+        return StatusCounts(active=self.count, inactive=max(total - self.count, 0))
+
+
+def phone_number_status_count(
+    *,
+    instance_id: str,
+    skill_group_id: str,
+    linked: bool,
+    search: str = "",
+    active: bool | None = None,
+    refresh: bool = False,
+) -> StatusCount | None:
+    """What the listing of a view and search filtered by `active` needs to say how many of
+    them are active and inactive: one call of PageSize=1, asked side by side with the listing.
+
+    The listing's own total is one of the numbers (all of them, the active or the inactive
+    ones), so one count completes it: the active ones beside a listing of any status or of the
+    inactive ones (both ask the same call, so switching between them costs no count), the
+    inactive ones beside a listing of the active ones. Counting the total instead would cost
+    the same call and a subtraction. Cached like the listing (same cache, same group version),
+    so a write's `listings_invalidate` and Refresh reach the counts too.
+
+    Never an error: when CCC fails to count, that is logged and the page shows the listing
+    without counts (None).
+    """
+    counted = active is not True  # the active ones, unless the listing has them
+    try:
+        listed = _cached_listing(
+            functools.partial(
+                ccc_client().list_phone_numbers_of_skill_group,
+                instance_id=instance_id,
+                skill_group_id=skill_group_id,
+                is_member=linked,
+                search_pattern=search or None,
+                active=counted,
+            ),
+            version=_group_version(instance_id, skill_group_id),
+            refresh=refresh,
+        )(page_number=1, page_size=1)
+    except CccError as error:
+        logger.warning(
+            "status counts of skill group %s unavailable (%s, RequestId %s); showing none",
+            skill_group_id,
+            error.code,
+            error.request_id,
+        )
+        return None
+    return StatusCount(listed=active, count=listed.page.total_count)
+
+
 def listings_invalidate(*, instance_id: str, skill_group_id: str) -> None:
     """After a write to a group: its listings, and its instance's skill-group list (whose
     number counts change), are asked of CCC again, by every replica sharing the cache."""
@@ -131,7 +253,9 @@ def side_by_side(**reads: Callable[[], Any]) -> dict[str, Any]:
 
     Each read runs in a copy of this context, so the request's budget goes along, and in the
     request's language (Django keeps that per thread, which a context copy does not carry).
-    The first failure is raised, as it would have been one after another.
+    Every read is waited for, even after one failed (the request's budget bounds them all), so
+    none outlives its response; then the first failure is raised, as it would have been one
+    after another.
     """
     if len(reads) == 1:  # nothing to overlap: no thread to hand over to
         return {name: read() for name, read in reads.items()}
@@ -140,7 +264,40 @@ def side_by_side(**reads: Callable[[], Any]) -> dict[str, Any]:
         name: _side_by_side.submit(contextvars.copy_context().run, _in_language, language, read)
         for name, read in reads.items()
     }
+    wait(futures.values())
     return {name: future.result() for name, future in futures.items()}
+
+
+def in_order(reads: Iterable[Callable[[], T]], *, in_flight: int) -> Iterator[T]:
+    """The results of `reads`, in their order, with up to `in_flight` of them running side by
+    side: a long listing is handed on as it arrives, never waited for or held whole.
+
+    The reads carry the context and language of this call, not of whoever iterates later (a
+    streamed response's body runs after its view and the request's budget are done). A failure
+    is raised in its turn; reads still queued are cancelled and those running waited for, as
+    when the iteration is closed early.
+    """
+    context = contextvars.copy_context()
+    language = translation.get_language()
+    queued = iter(reads)
+
+    def start(read: Callable[[], T]) -> Future[T]:
+        # A copy each: one context cannot be entered by two threads at once.
+        return _side_by_side.submit(context.copy().run, _in_language, language, read)
+
+    def results() -> Iterator[T]:
+        running = deque(map(start, itertools.islice(queued, in_flight)))
+        try:
+            while running:
+                result = running.popleft().result()
+                running.extend(map(start, itertools.islice(queued, 1)))
+                yield result
+        finally:
+            for future in running:
+                future.cancel()
+            wait(running)
+
+    return results()
 
 
 def _in_language(language: str | None, read: Callable[[], T]) -> T:
@@ -198,6 +355,8 @@ def _instance_version(instance_id: str) -> object:
 
 # What an attempt without an outcome row is while its write may still be running.
 IN_PROGRESS = "in_progress"
+# Rows an audit export reads from the database at once.
+AUDIT_ROWS_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -253,6 +412,45 @@ def audit_event_list(
     deployment's time zone, both inclusive. `refresh` is the list query's: the trail is read
     afresh on every request anyway.
     """
+    events = _audit_events(
+        identity_instances=identity_instances,
+        instance_id=instance_id,
+        skill_group_id=skill_group_id,
+        user=user,
+        action=action,
+        outcome=outcome,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    listed = slice_result_page(events, page=page, per_page=per_page)
+    return dataclasses.replace(listed, items=tuple(map(_audit_entry, listed.items)))
+
+
+def audit_event_rows(
+    *, identity_instances: frozenset[str] | None, limit: int, **filters: Any
+) -> tuple[int, Iterator[AuditEntry]]:
+    """How many events `filters` (those of `audit_event_list`) match, and the first `limit`
+    of them, newest first, read from the database a chunk at a time as they are iterated: an
+    export of the whole trail never holds it in memory."""
+    events = _audit_events(identity_instances=identity_instances, **filters)
+    # Each chunk comes with the actions it undoes (a join) and its outcome rows (one query).
+    rows = events[:limit].iterator(chunk_size=AUDIT_ROWS_CHUNK)
+    return events.count(), map(_audit_entry, rows)
+
+
+def _audit_events(
+    *,
+    identity_instances: frozenset[str] | None,
+    instance_id: str = "",
+    skill_group_id: str = "",
+    user: str = "",
+    action: str = "",
+    outcome: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The trail's actions and refusals the filters match, newest first, each with what it
+    undoes and its outcome rows."""
     now = timezone.now()
     events = _audit_rows(now)
     if identity_instances is not None:
@@ -282,8 +480,7 @@ def audit_event_list(
             to_attr="outcome_rows",
         )
     )
-    listed = slice_result_page(events.order_by("-created_at", "-id"), page=page, per_page=per_page)
-    return dataclasses.replace(listed, items=tuple(map(_audit_entry, listed.items)))
+    return events.order_by("-created_at", "-id")
 
 
 def audit_instance_list(*, identity_instances: frozenset[str] | None) -> list[str]:
@@ -377,6 +574,28 @@ def phone_numbers_matching(
         pages.extend(rest[str(n)].items for n in more)
     numbers = [number.number for items in pages for number in items]
     return numbers[:limit], first.total_count
+
+
+def phone_number_api_page(
+    *,
+    instance_id: str,
+    skill_group_id: str,
+    linked: bool,
+    search: str = "",
+    active: bool | None = None,
+    page_number: int,
+) -> Page[PhoneNumber]:
+    """One API page of 100 of a view, asked of CCC (never the cache): an export is what CCC
+    holds when it is made, and its hundred pages would crowd the cache out."""
+    return ccc_client().list_phone_numbers_of_skill_group(
+        instance_id=instance_id,
+        skill_group_id=skill_group_id,
+        is_member=linked,
+        search_pattern=search or None,
+        active=active,
+        page_number=page_number,
+        page_size=MAX_PAGE_SIZE,
+    )
 
 
 def audit_in_progress(attempt: AuditEvent) -> bool:

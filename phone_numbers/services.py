@@ -372,7 +372,10 @@ class ActionOutcome:
         else:
             why = _("CCC refused the request (%(code)s)") % {"code": code or "?"}
         if self.error_request_id:
-            why += " " + _("(RequestId %(request_id)s)") % {"request_id": self.error_request_id}
+            why = _("%(reason)s (RequestId %(request_id)s)") % {
+                "reason": why,
+                "request_id": self.error_request_id,
+            }
         return why
 
     def record(self) -> AuditEvent:

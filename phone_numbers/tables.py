@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import inspect
 import operator
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from functools import cached_property
 from typing import Any, ClassVar
@@ -23,14 +24,21 @@ from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 from django_tables2.columns import BoundColumn
 
-from .ccc import NumberUsage, PhoneNumber, SkillGroup
+from portal.alerts import ccc_words
+
+from .ccc import NumberUsage, SkillGroup
 from .models import AuditEvent
 from .paging import ResultPage
 from .selectors import IN_PROGRESS, AuditEntry
 
+# A skill group's media as CCC names it (the English page shows CCC's own word).
+MEDIA_LABELS = {
+    "VOICE": pgettext_lazy("skill group media", "VOICE"),
+    "ONLINE": pgettext_lazy("skill group media", "ONLINE"),
+}
 USAGE_LABELS = {
     NumberUsage.INBOUND: _("Inbound only"),
     NumberUsage.OUTBOUND: _("Outbound only"),
@@ -204,9 +212,7 @@ class PhoneNumberTable(ResultTable):
     usage = tables.Column(verbose_name=_("Usage"))
     province = tables.Column(verbose_name=_("Province"))
     city = tables.Column(verbose_name=_("City"))
-    contact_flow_id = tables.Column(
-        verbose_name=_("Contact flow"), attrs={"td": {"class": "font-monospace small"}}
-    )
+    contact_flow_id = tables.Column(verbose_name=_("Contact flow"))
 
     summary_text = NUMBERS_SHOWN
 
@@ -214,7 +220,15 @@ class PhoneNumberTable(ResultTable):
         empty_text = _("No numbers match.")
         attrs = {**ResultTable.Meta.attrs, "aria-label": _("Phone numbers")}
 
-    def __init__(self, result: ResultPage, *, selectable: bool = False) -> None:
+    def __init__(
+        self,
+        result: ResultPage,
+        *,
+        selectable: bool = False,
+        contact_flow_names: Mapping[str, str] | None = None,
+    ) -> None:
+        """`contact_flow_names`: flows' names by id; a flow without one shows its id."""
+        self.contact_flow_names = contact_flow_names or {}
         super().__init__(result, exclude=() if selectable else ("selected",))
 
     @cached_property
@@ -248,8 +262,12 @@ class PhoneNumberTable(ResultTable):
     def render_usage(self, value: str) -> str:
         return self._usage_labels.get(value, value)
 
-    def render_contact_flow_id(self, record: PhoneNumber) -> str:
-        return record.contact_flow_id or "—"
+    def render_contact_flow_id(self, value: str) -> SafeString:
+        """The flow's name, its id on hover; the id itself when the name is unknown."""
+        name = self.contact_flow_names.get(value)
+        if name is None:
+            return format_html('<span class="font-monospace small">{}</span>', value)
+        return format_html('<span title="{}">{}</span>', value, name)
 
 
 class SkillGroupTable(ResultTable):
@@ -284,6 +302,13 @@ class SkillGroupTable(ResultTable):
         )
         return format_html('<a href="{}">{}</a>', url, record.display_name or record.name)
 
+    @cached_property
+    def _media_labels(self) -> dict[str, str]:
+        return {media: str(label) for media, label in MEDIA_LABELS.items()}
+
+    def render_media_type(self, value: str) -> str:
+        return self._media_labels.get(value, value)
+
 
 # -- the audit trail ---------------------------------------------------------------------------
 
@@ -304,6 +329,43 @@ AUDIT_OUTCOMES = {
     IN_PROGRESS: ("…", _("In progress"), "text-bg-info"),
 }
 _SECONDARY = "small text-body-secondary"
+# A refusal is recorded with the log's English reason (phone_numbers.views, .services,
+# portal.auth); the trail says the reasons it knows in the reader's language, others as recorded.
+REFUSAL_REASONS = (
+    (re.compile(r"not an editor"), _("The user is not an editor.")),
+    (re.compile(r"the confirmation has expired"), _("The confirmation had expired.")),
+    (
+        re.compile(r"the confirmation is not one this server made"),
+        _("The confirmation was not one this server made."),
+    ),
+    (
+        re.compile(r"the confirmation is for another user or skill group"),
+        _("The confirmation was made for another user or skill group."),
+    ),
+    (
+        re.compile(r"confirmation submitted again \(attempt (?P<attempt>\d+)\)"),
+        _("The confirmation had been submitted before (action %(attempt)s)."),
+    ),
+    (
+        re.compile(r"instance (?P<instance>\S+) is outside the user's scope"),
+        _("Instance %(instance)s is not one the user may see."),
+    ),
+)
+# What the client says itself when CCC gave no answer of its own: not CCC's words.
+OWN_ERRORS = {
+    "Timeout": _("CCC did not answer in time."),
+    "ConnectionError": _("CCC could not be reached."),
+    "InvalidResponse": _("CCC's answer could not be read."),
+    "WriteBudgetExhausted": _("The action ran out of time before these were sent."),
+}
+
+
+def refusal_reason(recorded: str) -> str:
+    """A refusal's recorded reason in the reader's language, where it is one we know."""
+    for pattern, text in REFUSAL_REASONS:
+        if match := pattern.fullmatch(recorded):
+            return str(text) % match.groupdict()
+    return recorded
 
 
 class AuditEventTable(ResultTable):
@@ -426,22 +488,7 @@ class AuditEventTable(ResultTable):
         badge = self._outcome_badges.get(record.outcome) or format_html(
             '<span class="badge text-bg-secondary">{}</span>', record.outcome
         )
-        lines = []
-        if record.outcome in (AuditEvent.Outcome.PARTLY_DONE, AuditEvent.Outcome.UNKNOWN) and (
-            record.outcome_recorded
-        ):
-            lines.append(
-                _("%(done)s done, %(not_done)s not done, %(unknown)s unknown")
-                % {
-                    "done": _count(len(record.done)),
-                    "not_done": _count(len(record.not_done)),
-                    "unknown": _count(len(record.unknown)),
-                }
-            )
-        if record.outcome == AuditEvent.Outcome.UNKNOWN and not record.outcome_recorded:
-            lines.append(_("No outcome was recorded: the action may have stopped midway."))
-        if record.detail:
-            lines.append(record.detail)
+        lines = audit_outcome_details(record)
         details = format_html_join(
             " ", '<div class="{}">{}</div>', ((_SECONDARY, line) for line in lines)
         )
@@ -455,6 +502,35 @@ class AuditEventTable(ResultTable):
         if not lines:
             return "—"
         return format_html_join(" ", "<div>{}</div>", ((line,) for line in lines))
+
+
+def audit_outcome_details(
+    record: AuditEntry, *, said: Callable[[str], str] = ccc_words
+) -> list[str]:
+    """What the outcome column says under an entry's outcome, in words: the table's lines and
+    the export's cell. `said` quotes CCC's own words (as HTML by default)."""
+    lines = []
+    if record.outcome in (AuditEvent.Outcome.PARTLY_DONE, AuditEvent.Outcome.UNKNOWN) and (
+        record.outcome_recorded
+    ):
+        lines.append(
+            _("%(done)s done, %(not_done)s not done, %(unknown)s unknown")
+            % {
+                "done": _count(len(record.done)),
+                "not_done": _count(len(record.not_done)),
+                "unknown": _count(len(record.unknown)),
+            }
+        )
+    if record.outcome == AuditEvent.Outcome.UNKNOWN and not record.outcome_recorded:
+        lines.append(_("No outcome was recorded: the action may have stopped midway."))
+    if record.outcome == AuditEvent.Outcome.REFUSED:
+        if record.detail:
+            lines.append(refusal_reason(record.detail))
+    elif record.error_code in OWN_ERRORS:
+        lines.append(OWN_ERRORS[record.error_code])
+    elif record.detail:
+        lines.append(said(record.detail))
+    return lines
 
 
 def _breakable(identifier: str) -> SafeString:

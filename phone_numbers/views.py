@@ -6,19 +6,21 @@ import functools
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import push_url, trigger_client_event
 
 from portal.alerts import render_alert
 from portal.auth import client_address
 from portal.htmx import HtmxHttpRequest, vary_on_htmx, wants_fragment
+from portal.text import join_sentences
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import (
     AuditFilterForm,
     ListQuery,
@@ -64,7 +66,13 @@ def number_list(
     reads = {
         "result": functools.partial(
             selectors.phone_number_list, **group, **query.selector_arguments()
-        )
+        ),
+        "contact_flow_names": functools.partial(
+            selectors.contact_flow_names, instance_id=instance_id, refresh=query.refresh
+        ),
+        "status_count": functools.partial(
+            selectors.phone_number_status_count, **group, **query.selector_arguments(paged=False)
+        ),
     }
     if not wants_fragment(request):
         reads["skill_group"] = functools.partial(
@@ -75,10 +83,16 @@ def number_list(
         request,
         "phone_numbers/number_list.html",
         query,
-        PhoneNumberTable(read["result"], selectable=request.identity.is_editor),
+        PhoneNumberTable(
+            read["result"],
+            selectable=request.identity.is_editor,
+            contact_flow_names=read["contact_flow_names"],
+        ),
         {
             "instance_id": instance_id,
             "skill_group": read.get("skill_group"),
+            # None where CCC could not count: the listing is shown all the same.
+            "status_counts": read["status_count"] and read["status_count"].beside(read["result"]),
             "can_edit": request.identity.is_editor,
             "max_per_action": settings.CCCADMIN_MAX_NUMBERS_PER_ACTION,
             "confirm_url": reverse("phone_numbers:number_change_confirm", kwargs=group),
@@ -115,15 +129,10 @@ def _list_response(
 @require_safe
 def audit_event_list(request: HtmxHttpRequest) -> TemplateResponse:
     """The audit trail, for every role, within the instances the user may see."""
-    visible = request.identity.instances
-    form_class = AuditFilterForm.for_identity(
-        visible_instances=visible,
-        trail_instances=functools.partial(
-            selectors.audit_instance_list, identity_instances=visible
-        ),
+    query = _audit_query(request)
+    result = selectors.audit_event_list(
+        identity_instances=request.identity.instances, **query.selector_arguments()
     )
-    query = ListQuery.from_request(form_class, request)
-    result = selectors.audit_event_list(identity_instances=visible, **query.selector_arguments())
     return _list_response(
         request,
         "phone_numbers/audit_event_list.html",
@@ -131,6 +140,64 @@ def audit_event_list(request: HtmxHttpRequest) -> TemplateResponse:
         AuditEventTable(result),
         {"audit_trail": True, "time_zone": settings.TIME_ZONE},
     )
+
+
+def _audit_query(request: HtmxHttpRequest) -> ListQuery:
+    """The audit page's query, its instance filter limited to those the user may see."""
+    visible = request.identity.instances
+    form_class = AuditFilterForm.for_identity(
+        visible_instances=visible,
+        trail_instances=functools.partial(
+            selectors.audit_instance_list, identity_instances=visible
+        ),
+    )
+    return ListQuery.from_request(form_class, request)
+
+
+# -- exports: every row of a view, as a file ---------------------------------------------------
+
+
+@require_safe
+def number_export(
+    request: HtmxHttpRequest, instance_id: str, skill_group_id: str, file_format: str
+) -> StreamingHttpResponse:
+    """The numbers view of the same query as a file: its link is the view's, without a page."""
+    query = ListQuery.from_request(NumberFilterForm, request)
+    return _export_response(
+        exports.phone_number_export(
+            instance_id=instance_id,
+            skill_group_id=skill_group_id,
+            file_format=file_format,
+            **_export_filters(query),
+        )
+    )
+
+
+@require_safe
+def audit_export(request: HtmxHttpRequest, file_format: str) -> StreamingHttpResponse:
+    """The audit trail of the same filters as a file, within the instances the user may see."""
+    return _export_response(
+        exports.audit_export(
+            identity_instances=request.identity.instances,
+            file_format=file_format,
+            **_export_filters(_audit_query(request)),
+        )
+    )
+
+
+def _export_filters(query: ListQuery) -> dict[str, Any]:
+    filters = query.selector_arguments(paged=False)
+    del filters["refresh"]  # an export always reads afresh
+    return filters
+
+
+def _export_response(export: exports.ExportFile) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+    response["Content-Disposition"] = export.content_disposition
+    # A file of the account's data: kept by no cache, and passed on by a proxy as it comes.
+    response["Cache-Control"] = "no-store"
+    response["X-Accel-Buffering"] = "no"
+    return response
 
 
 # -- link and unlink ---------------------------------------------------------------------------
@@ -261,10 +328,11 @@ def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: st
 # Recorded when refused before its view runs (outside the user's instances): see services.
 number_change.audited_write = True
 
+# Lazy: made at import, said in the language of each request.
 _CONFIRMATION_PROBLEMS = {
-    "the confirmation has expired": _("it has expired"),
-    "the confirmation is not one this server made": _("it is not one this server made"),
-    "the confirmation is for another user or skill group": _(
+    "the confirmation has expired": gettext_lazy("it has expired"),
+    "the confirmation is not one this server made": gettext_lazy("it is not one this server made"),
+    "the confirmation is for another user or skill group": gettext_lazy(
         "it was made for another user or skill group"
     ),
 }
@@ -303,11 +371,14 @@ def _outcome_response(
             reverse("phone_numbers:action_detail", args=[attempt.pk]), status=303
         )
     fragment = wants_fragment(request) and not full_page
+    still_selected = fragment and bool(outcome.not_done or outcome.unknown)
     context = {
         "outcome": outcome,
+        "outcome_text": join_sentences(
+            [*outcome.sentences(), _("They are still selected.") if still_selected else ""]
+        ),
         "attempt": attempt,
         "in_place": fragment,
-        "still_selected": bool(outcome.not_done or outcome.unknown),
         "number_lists": [
             (_("Done"), outcome.done),
             (_("Not done"), outcome.not_done),

@@ -5,9 +5,19 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django_htmx.http import push_url
 
 from .htmx import vary_on_htmx, wants_fragment
+
+
+def ccc_words(message: str) -> SafeString:
+    """CCC's own `Message`, shown as CCC's words under our translated headline: quoted after
+    "CCC says:", and marked English where it is (CCC answers in English) for screen readers."""
+    lang = mark_safe(' lang="en"') if message.isascii() else ""
+    return format_html("{} <q{}>{}</q>", _("CCC says:"), lang, message)
 
 
 def render_alert(

@@ -19,6 +19,7 @@ from phone_numbers.ccc.emulator.app import Fault
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
+    EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
@@ -35,6 +36,9 @@ AUDIT = "/audit/"
 
 LIST_NUMBERS = "ListPhoneNumbersOfSkillGroup"
 ATTEMPTS = 3  # what a read is tried, as in production; `retries_without_waiting` skips the waits
+# The reads of one action a page makes side by side: a numbers page lists its numbers and counts
+# them by status, both with LIST_NUMBERS.
+READS_OF_ACTION = {LIST_NUMBERS: 2}
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,9 @@ STATES: tuple[PageState, ...] = (
     *_page_and_swap("numbers-search", f"{NUMBERS}?view=eligible&q=0833", shows="of 13 numbers"),
     *_page_and_swap("numbers-search-empty", f"{NUMBERS}?q=99999999", shows="No numbers match."),
     *_page_and_swap("numbers-inactive", f"{NUMBERS}?active=false", shows="of 7 numbers"),
+    # The status counts beside the filter (outside the results a swap's `shows` looks in): of
+    # the view and search whatever the filter, here with the active ones filtered.
+    PageState("numbers-status-counts", f"{NUMBERS}?active=true", shows="Active 54 · Inactive 7"),
     *_page_and_swap(
         "numbers-bulk-eligible",
         f"{BULK_NUMBERS}?view=eligible",
@@ -138,6 +145,14 @@ STATES: tuple[PageState, ...] = (
         "numbers-junk-per-page",
         f"{NUMBERS}?per_page=junk",
         shows="“junk” is not a valid value for “Per page”",
+    ),
+    # A RAM policy without ListContactFlows: the flows' ids stand in for their names. A full
+    # page only: a swap would show the names its full page cached before the refusal.
+    PageState(
+        "numbers-contact-flows-refused",
+        f"{NUMBERS}?q=0833",
+        fault=Fault(FaultKind.FORBIDDEN, action="ListContactFlows"),
+        shows=EXAMPLE_CONTACT_FLOW_ID,
     ),
     # Numbers: CCC failing, and a skill group that does not exist.
     *_page_and_swap(
@@ -213,11 +228,12 @@ assert len({state.name for state in STATES}) == len(STATES), "page state names m
 
 
 def inject(emulator: Emulator, fault: Fault | None) -> None:
-    """Make the emulator answer the fault's action with it on every attempt of one read."""
+    """Make the emulator answer the fault's action with it on every attempt of every read of
+    it one page makes (so none of them can take another's faults and leave that one answered)."""
     if fault is not None:
         emulator.faults.inject(
             fault.kind,
-            times=ATTEMPTS,
+            times=ATTEMPTS * READS_OF_ACTION.get(fault.action or "", 1),
             action=fault.action,
             delay=fault.delay,
             retry_after_ms=fault.retry_after_ms,

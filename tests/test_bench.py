@@ -18,20 +18,25 @@ def test_benchmark_prints_its_figures(capsys):
     assert lines[-1].startswith("goal (our client no slower than the SDK per call, ratio <= 1.0): ")
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(180)
 def test_dashboard_benchmark_prints_its_ratios(capsys):
     from benchmarks import dashboard
 
-    dashboard.main(["--swaps", "10", "--seconds", "0.5", "--slow", "0.2"])
+    dashboard.main(["--swaps", "10", "--seconds", "0.5", "--slow", "0.2", "--exports", "1"])
 
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "journey listing calls: 2 (minimum 2): met"
+    assert lines[0] == (
+        "journey listing calls: 4 (minimum 4: two listings, each with its status count): met"
+    )
     assert lines[1].startswith("swap / bare JSON view at 25 rows: ")
     assert lines[2].startswith("swap / bare JSON view at 100 rows: ")
     assert lines[3].startswith("throughput with CCC 100 ms away / at 0 ms, 32 clients: ")
     assert lines[4].startswith("throughput floor, the bare view under the same load: ")
     assert lines[5].startswith("full page with every CCC call taking 0.2 s: ")
     assert "(HTTP 200;" in lines[5]
+    assert lines[6].startswith("export of 10,000 rows as CSV with CCC 50 ms away: ")
+    assert lines[7].startswith("export of 10,000 rows as XLSX with CCC 50 ms away: ")
+    assert "one page after another: " in lines[7]
 
 
 @pytest.mark.timeout(120)

@@ -513,6 +513,25 @@ def test_the_share_link_is_the_absolute_canonical_link():
     assert query.share_url == "http://testserver" + PATH + "?q=0833&page=2"
 
 
+def test_the_export_link_is_the_view_without_its_page():
+    query = number_query("view=eligible&q=0833&active=true&per_page=50&page=3&refresh=1")
+
+    # Every row: no page, no page size; like every link, no refresh and no language.
+    assert query.export_url("csv") == PATH + "export.csv?view=eligible&q=0833&active=true"
+    assert [(link.label, link.url) for link in query.export_links] == [
+        ("Export CSV", PATH + "export.csv?view=eligible&q=0833&active=true"),
+        ("Export Excel", PATH + "export.xlsx?view=eligible&q=0833&active=true"),
+    ]
+
+
+def test_the_export_link_of_the_default_view_has_no_query():
+    assert number_query("per_page=100&page=2").export_url("xlsx") == PATH + "export.xlsx"
+
+
+def test_a_list_without_exports_links_none():
+    assert skill_group_query("q=sales").export_links == []
+
+
 def test_the_form_shows_the_values_the_results_answer():
     form = number_query("q=0833-001&active=false&per_page=50&page=2").form
 
@@ -678,3 +697,11 @@ def test_the_instance_select_offers_the_trail_and_the_instance_asked_for():
     assert '<option value="ccc-new" selected>' in select
     assert "maxlength" not in select
     assert str(query.form["date_from"]).startswith('<input type="date"')
+
+
+def test_the_audit_export_link_keeps_the_filters_without_the_page():
+    query = audit_query("user=bob&action=unlink&date_from=2025-12-01&per_page=10&page=2")
+
+    assert (
+        query.export_url("csv") == AUDIT + "export.csv?user=bob&action=unlink&date_from=2025-12-01"
+    )

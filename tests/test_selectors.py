@@ -5,18 +5,21 @@ from __future__ import annotations
 import threading
 
 import pytest
+import stamina
 from django.core.cache import cache
 from django.utils import translation
 
-from phone_numbers import selectors
+from phone_numbers import selectors, shared_cache
 from phone_numbers.ccc import NotFoundError, SkillGroup
 from phone_numbers.ccc.budget import budget, deadline
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
+    EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
+    InstanceRecord,
 )
 
 
@@ -213,3 +216,111 @@ def test_side_by_side_raises_the_failure_of_a_read(app_emulator):
                 linked=True,
             ),
         )
+
+
+def test_side_by_side_waits_for_every_read_before_raising():
+    """No read outlives the page that asked for it (and its calls are all made by then)."""
+    finished = threading.Event()
+
+    def fails() -> None:
+        raise NotFoundError("NotExists.SkillGroupId", "gone")
+
+    def slower() -> None:
+        finished.wait(0.2)  # nothing sets it: this only takes longer than `fails`
+        finished.set()
+
+    with pytest.raises(NotFoundError):
+        selectors.side_by_side(first=fails, second=slower)
+
+    assert finished.is_set()
+
+
+# -- contact-flow names ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def kept(monkeypatch) -> list[float | None]:
+    """How long each value put in the shared cache is kept, in seconds."""
+    seconds_kept: list[float | None] = []
+    put = shared_cache.put
+
+    def recording_put(key: str, value: object, seconds: float | None) -> None:
+        seconds_kept.append(seconds)
+        put(key, value, seconds)
+
+    monkeypatch.setattr(shared_cache, "put", recording_put)
+    return seconds_kept
+
+
+def test_contact_flow_names_name_every_flow_of_the_instance(app_emulator):
+    names = selectors.contact_flow_names(instance_id=EXAMPLE_INSTANCE_ID)
+
+    flows = app_emulator.instances[EXAMPLE_INSTANCE_ID].contact_flows
+    assert names == {flow_id: flow.name for flow_id, flow in flows.items()}
+    assert names[EXAMPLE_CONTACT_FLOW_ID] == "售后服务流程"
+    assert app_emulator.request_count == 1
+
+
+def test_contact_flow_names_are_cached_for_minutes_per_instance(app_emulator, kept):
+    first = selectors.contact_flow_names(instance_id=EXAMPLE_INSTANCE_ID)
+    again = selectors.contact_flow_names(instance_id=EXAMPLE_INSTANCE_ID)
+    bulk = selectors.contact_flow_names(instance_id=BULK_INSTANCE_ID)
+
+    assert again == first
+    assert bulk and not set(bulk) & set(first)
+    assert app_emulator.request_count == 2  # the second call cost none
+    assert kept == [selectors.CONTACT_FLOW_NAMES_CACHE_SECONDS] * 2 == [300, 300]
+
+
+def test_refresh_asks_for_the_contact_flow_names_again(app_emulator):
+    selectors.contact_flow_names(instance_id=EXAMPLE_INSTANCE_ID)
+    app_emulator.instances[EXAMPLE_INSTANCE_ID].contact_flows[EXAMPLE_CONTACT_FLOW_ID].name = "售后"
+
+    cached = selectors.contact_flow_names(instance_id=EXAMPLE_INSTANCE_ID)
+    refreshed = selectors.contact_flow_names(instance_id=EXAMPLE_INSTANCE_ID, refresh=True)
+
+    assert cached[EXAMPLE_CONTACT_FLOW_ID] == "售后服务流程"
+    assert refreshed[EXAMPLE_CONTACT_FLOW_ID] == "售后"
+    assert app_emulator.request_count == 2
+
+
+def test_contact_flow_names_are_read_from_every_page(app_emulator):
+    many = InstanceRecord("ccc-many", "Many flows", "", 0)
+    for index in range(250):
+        many.add_contact_flow(f"flow-{index:03d}", f"Flow {index}")
+    many.add_contact_flow("flow-unnamed", "")
+    app_emulator.instances = {"ccc-many": many}
+
+    names = selectors.contact_flow_names(instance_id="ccc-many")
+
+    assert names == {f"flow-{index:03d}": f"Flow {index}" for index in range(250)}
+    assert app_emulator.request_count == 3  # pages of 100; a flow without a name shows its id
+
+
+@pytest.mark.parametrize(
+    ("refuse", "code"),
+    [
+        (lambda e: e.faults.add_rule("forbidden", 1, action="ListContactFlows"), "Forbidden.RAM"),
+        (lambda e: e.faults.inject("unavailable", times=3), "ServiceUnavailable"),
+        (lambda e: e.instances.pop(EXAMPLE_INSTANCE_ID), "NotExists.InstanceId"),
+    ],
+    ids=["ram-refusal", "unavailable", "unknown-instance"],
+)
+def test_when_ccc_refuses_or_fails_there_are_no_contact_flow_names_for_a_while(
+    app_emulator, kept, caplog, refuse, code
+):
+    stamina.set_testing(True, attempts=3)
+    refuse(app_emulator)
+    try:
+        first = selectors.contact_flow_names(instance_id=EXAMPLE_INSTANCE_ID)
+        before = app_emulator.request_count
+        again = selectors.contact_flow_names(instance_id=EXAMPLE_INSTANCE_ID)
+    finally:
+        stamina.set_testing(False)
+
+    assert first == again == {}
+    assert app_emulator.request_count == before  # not asked again on the next page
+    assert kept == [selectors.CONTACT_FLOW_NAMES_RETRY_SECONDS] == [60]
+    (warning,) = [r for r in caplog.records if r.name == "phone_numbers.selectors"]
+    assert warning.levelname == "WARNING"
+    assert code in warning.getMessage() and EXAMPLE_INSTANCE_ID in warning.getMessage()

@@ -91,15 +91,16 @@ def test_replicas_share_listings_and_see_each_others_invalidation(
                 assert httpx.get(replica + NUMBERS, headers=SWAP).status_code == 200
                 return emulator.request_count - before
 
-            assert calls_for(one) == 1
-            assert calls_for(two) == 0  # the first replica's answer, from Redis
+            # The listing and its status counts, and the instance's contact-flow names.
+            assert calls_for(one) == 3
+            assert calls_for(two) == 0  # the first replica's answers, from Redis
 
             # A write anywhere (here, this process) bumps the group's version in Redis.
             selectors.listings_invalidate(
                 instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
             )
 
-            assert calls_for(two) == 1
+            assert calls_for(two) == 2  # the listing and its counts (the flows' names stay)
             assert calls_for(one) == 0
 
 
@@ -110,11 +111,12 @@ def test_listings_are_cached_on_redis_until_they_expire(settings, redis_url, cli
 
     client.get(NUMBERS, headers=SWAP)
     client.get(NUMBERS + "?page=2", headers=SWAP)
-    assert app_emulator.request_count == 1
+    # The listing and its status counts, and the contact-flow names (kept for minutes).
+    assert app_emulator.request_count == 3
 
     time.sleep(1.2)
     client.get(NUMBERS, headers=SWAP)
-    assert app_emulator.request_count == 2
+    assert app_emulator.request_count == 3 + 2  # the listing and its counts, expired
 
 
 def test_a_refused_redis_degrades_to_asking_ccc(settings, client, app_emulator):
@@ -125,7 +127,9 @@ def test_a_refused_redis_degrades_to_asking_ccc(settings, client, app_emulator):
     waited = time.monotonic() - started
 
     assert [page.status_code for page in pages] == [200, 200]
-    assert app_emulator.request_count == 2  # nothing could be cached
+    # Nothing could be cached: each swap asks for the listing, its status counts and the
+    # contact-flow names.
+    assert app_emulator.request_count == 2 * 3
     assert waited < 2
     ready = client.get("/readyz")
     assert ready.status_code == 200

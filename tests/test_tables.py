@@ -181,7 +181,46 @@ def test_a_number_without_contact_flow_shows_a_dash():
         total_count=2,
     )
 
-    assert cells(PhoneNumberTable(result), "contact_flow_id") == ["—", "flow-9"]
+    shown = cells(PhoneNumberTable(result), "contact_flow_id")
+
+    assert [strip_tags(cell) for cell in shown] == ["—", "flow-9"]
+
+
+def contact_flow_page(names: dict[str, str] | None) -> Html:
+    result = ResultPage(
+        items=(
+            number("01", contact_flow_id="flow-1"),
+            number("02", contact_flow_id="flow-2"),
+            number("03", contact_flow_id="flow-unknown"),
+            number("04", contact_flow_id=""),
+        ),
+        page=1,
+        per_page=25,
+        total_count=4,
+    )
+    return Html(PhoneNumberTable(result, contact_flow_names=names).html())
+
+
+def test_a_contact_flow_shows_its_name_with_its_id_on_hover():
+    page = contact_flow_page({"flow-1": "售后服务流程", "flow-2": "Night <shift> & co"})
+
+    assert [row[-1] for row in page.rows] == [
+        "售后服务流程",
+        "Night <shift> & co",  # escaped in the HTML, read back as written
+        "flow-unknown",  # a flow CCC did not name shows its id
+        "—",
+    ]
+    assert [span["title"] for span in page.find("span") if "title" in span] == [
+        "flow-1",
+        "flow-2",
+    ]
+
+
+def test_without_names_every_contact_flow_shows_its_id():
+    page = contact_flow_page(None)
+
+    assert [row[-1] for row in page.rows] == ["flow-1", "flow-2", "flow-unknown", "—"]
+    assert not [span for span in page.find("span") if "title" in span]
 
 
 def test_number_table_columns():
@@ -272,8 +311,12 @@ def test_body_rows_render_numbers_exactly_as_django_tables2_would():
         number("01", active=True, usage=NumberUsage.INBOUND, contact_flow_id="flow-1"),
         number("02", active=False, usage="Satellite", contact_flow_id=""),
         PhoneNumber("03", "ccc-test", True, "", "", "", ""),  # empty cells get the default
+        number("04", contact_flow_id="flow-2"),
     )
-    table = PhoneNumberTable(ResultPage(items=rows, page=1, per_page=25, total_count=3))
+    table = PhoneNumberTable(
+        ResultPage(items=rows, page=1, per_page=25, total_count=4),
+        contact_flow_names={"flow-1": "夜间值班"},
+    )
 
     assert our_cells(table) == tables2_cells(table)
     assert our_cells(table)[2][2:5] == ["—", "—", "—"]

@@ -21,6 +21,7 @@ from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_SECRET
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
+    EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
@@ -40,6 +41,10 @@ LIST_NUMBERS = "ListPhoneNumbersOfSkillGroup"
 NUMBER_DEFAULTS = {"view": "linked", "q": "", "active": "", "per_page": "25", "page": "1"}
 MODES = ["page", "fragment", "restore"]
 ATTEMPTS = 3
+# A numbers page asks LIST_NUMBERS twice side by side: its listing, and its status counts (a
+# fault for every attempt of the listing needs as many again for the counts, or the counts
+# could take some of them and leave the listing answered).
+LISTING_READS = 2
 WRONG_SECRET = "not-the-secret-the-emulator-knows"
 
 
@@ -115,6 +120,17 @@ def request_ids_logged(caplog) -> list[str]:
         for record in caplog.records
         if (match := re.search(r"failed: .*request_id=(\S+)", record.getMessage()))
     ]
+
+
+def listing_request_ids(caplog) -> list[str]:
+    """The RequestIds of the failed calls but those of the status counts, which the page goes
+    on without (and logs as such)."""
+    counts = {
+        match.group(1)
+        for record in caplog.records
+        if (match := re.match(r"status counts .*RequestId ([^)]+)\)", record.getMessage()))
+    }
+    return [request_id for request_id in request_ids_logged(caplog) if request_id not in counts]
 
 
 @pytest.fixture
@@ -538,6 +554,48 @@ def test_a_page_beyond_reach_is_clamped_with_a_notice(client, app_emulator):
     assert response["HX-Push-Url"] == HOTLINE + "?view=eligible&per_page=10&page=1000"
 
 
+# -- contact flows: names, ids on hover, ids when CCC will not name them ----------------------
+
+EXAMPLE_ONLY = NUMBERS + "?q=" + EXAMPLE_NUMBER
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_the_contact_flow_column_shows_the_name_with_the_id_on_hover(client, app_emulator, htmx):
+    response, page = get(client, EXAMPLE_ONLY, htmx=htmx)
+
+    assert response.status_code == 200
+    assert column(page, "Contact flow") == ["售后服务流程"]
+    assert page.find("span", title=EXAMPLE_CONTACT_FLOW_ID)
+
+
+def test_a_contact_flow_ccc_does_not_name_shows_its_id(client, app_emulator):
+    del app_emulator.instances[EXAMPLE_INSTANCE_ID].contact_flows[EXAMPLE_CONTACT_FLOW_ID]
+
+    response, page = get(client, EXAMPLE_ONLY)
+
+    assert response.status_code == 200
+    assert column(page, "Contact flow") == [EXAMPLE_CONTACT_FLOW_ID]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_a_ram_policy_without_list_contact_flows_shows_the_ids(client, app_emulator, caplog, htmx):
+    app_emulator.faults.add_rule("forbidden", 1, action="ListContactFlows")
+
+    response, page = get(client, NUMBERS, htmx=htmx)
+    shown = column(page, "Contact flow")
+    again, _ = get(client, NUMBERS + "?page=2", htmx=True)
+
+    assert response.status_code == again.status_code == 200
+    assert not page.find("div", role="alert")
+    assert len(shown) == 25
+    flows = set(app_emulator.instances[EXAMPLE_INSTANCE_ID].contact_flows)
+    assert set(shown) - {"—"} <= flows
+    assert not page.find("span", title=EXAMPLE_CONTACT_FLOW_ID)
+    assert "Forbidden.RAM" not in response.content.decode()
+    # The refusal is remembered: the next page does not ask again.
+    assert caplog.text.count("ccc ListContactFlows failed: code=Forbidden.RAM") == 1
+
+
 # -- round trips: one call per API page, the listing cache, invalidation -----------------------
 
 
@@ -547,11 +605,13 @@ def listing_calls(caplog) -> int:
 
 def test_swaps_inside_one_api_page_cost_no_further_call(client, app_emulator):
     for query, calls in (
-        ("", 1),
+        # The listing and its status counts side by side, and the instance's contact-flow
+        # names, kept for minutes.
+        ("", 3),
         ("?page=2", 0),  # rows 26-50: the same API page of 100
         ("?page=4", 0),
-        ("?view=eligible&q=0", 1),
-        ("?active=false&per_page=100", 1),
+        ("?view=eligible&q=0", 2),  # the listing and its status counts
+        ("?active=false&per_page=100", 1),  # its counts (the active ones) are Any's: cached
         ("", 0),
     ):
         before = app_emulator.request_count
@@ -570,24 +630,29 @@ def test_browsing_one_group_costs_the_round_trip_minimum(client, app_emulator, c
     get(client, HOTLINE, htmx=True)  # the linked view
     get(client, f"{eligible}&page=2", htmx=True)
 
-    assert listing_calls(caplog) == 2
+    # Two listings (the eligible and the linked view), and beside each its status counts.
+    assert listing_calls(caplog) == 2 + 2
 
 
 def test_a_deep_htmx_swap_still_costs_one_api_call(client, app_emulator):
     get(client, HOTLINE + "?view=eligible&per_page=10&page=1000", htmx=True)
 
-    assert app_emulator.request_count == 1
+    # One listing call, its status counts (PageSize=1) beside it, and the instance's
+    # contact-flow names (asked once in minutes).
+    assert app_emulator.request_count == 3
 
 
 def test_a_full_page_asks_for_the_group_and_its_numbers_at_once(client, app_emulator):
     get(client, NUMBERS)
-    assert app_emulator.request_count == 2  # GetSkillGroup + ListPhoneNumbersOfSkillGroup
+    # GetSkillGroup + ListPhoneNumbersOfSkillGroup twice (the listing and its status counts)
+    # + ListContactFlows (the flows' names)
+    assert app_emulator.request_count == 4
 
     get(client, NUMBERS + "?page=2")
-    assert app_emulator.request_count == 2  # both cached
+    assert app_emulator.request_count == 4  # all cached
 
     get(client, NUMBERS + "?view=eligible", restore=True)
-    assert app_emulator.request_count == 3
+    assert app_emulator.request_count == 6  # the eligible listing and its status counts
 
 
 def test_refresh_asks_ccc_again_and_is_left_out_of_the_address(client, app_emulator):
@@ -596,7 +661,8 @@ def test_refresh_asks_ccc_again_and_is_left_out_of_the_address(client, app_emula
 
     response, page = get(client, NUMBERS + "?q=0&refresh=1", htmx=True)
 
-    assert app_emulator.request_count == 1
+    # The listing and its status counts, and the flows' names (renamed?)
+    assert app_emulator.request_count == 3
     assert response["HX-Push-Url"] == NUMBERS + "?q=0"
     assert "refresh" not in page.find("button", type="button")[0]["data-copy-url"]
     (refresh,) = page.find("a", id="refresh")
@@ -621,7 +687,7 @@ def test_a_write_invalidates_the_group_and_its_instance(client, app_emulator):
     get(client, NUMBERS, htmx=True)
     get(client, SKILL_GROUPS, htmx=True)
 
-    assert app_emulator.request_count == 2
+    assert app_emulator.request_count == 3  # the listing, its status counts, the skill groups
 
 
 def test_invalidating_one_group_keeps_the_others_cached(client, app_emulator):
@@ -782,17 +848,21 @@ def test_a_not_found_error_carries_the_request_id(client, app_emulator, caplog):
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
 def test_throttling_is_503_saying_it_retried(client, app_emulator, fast_retries, caplog, htmx):
     caplog.set_level(logging.WARNING, logger="phone_numbers.ccc.client")
-    app_emulator.faults.inject("throttling", times=ATTEMPTS + 2, action=LIST_NUMBERS)
+    app_emulator.faults.inject(
+        "throttling", times=LISTING_READS * ATTEMPTS + 2, action=LIST_NUMBERS
+    )
 
     response, page = get(client, NUMBERS, htmx=htmx)
 
     assert_error(response, page, 503, htmx=htmx)
     assert "The contact center is busy (requests are being throttled)." in page.text
     assert f"It was tried {ATTEMPTS} times. Wait a few seconds and try again." in page.text
-    (request_id,) = request_ids_logged(caplog)
+    (request_id,) = listing_request_ids(caplog)
     assert f"RequestId {request_id}" in page.text
     assert response["Retry-After"] == "5"
-    assert app_emulator.request_count == ATTEMPTS + (0 if htmx else 1)
+    # The listing's and its status counts' attempts, ListContactFlows (and GetSkillGroup for a
+    # full page).
+    assert app_emulator.request_count == LISTING_READS * ATTEMPTS + (1 if htmx else 2)
 
 
 def test_throttling_that_passes_within_the_retries_is_not_an_error(
@@ -804,14 +874,16 @@ def test_throttling_that_passes_within_the_retries_is_not_an_error(
 
     assert response.status_code == 200
     assert len(page.rows) == 25
-    assert app_emulator.request_count == ATTEMPTS
+    # The listing and its status counts share the throttled answers, then each is answered
+    # (ATTEMPTS + 1 calls in all), and ListContactFlows once.
+    assert app_emulator.request_count == ATTEMPTS + 1 + 1
 
 
 @pytest.mark.parametrize("fault", ["internal", "unavailable", "malformed"])
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
 def test_a_failing_service_is_502(client, app_emulator, fast_retries, caplog, fault, htmx):
     caplog.set_level(logging.WARNING, logger="phone_numbers.ccc.client")
-    app_emulator.faults.inject(fault, times=ATTEMPTS, action=LIST_NUMBERS)
+    app_emulator.faults.inject(fault, times=LISTING_READS * ATTEMPTS, action=LIST_NUMBERS)
 
     response, page = get(client, NUMBERS, htmx=htmx)
 
@@ -819,7 +891,7 @@ def test_a_failing_service_is_502(client, app_emulator, fast_retries, caplog, fa
     assert "The contact center service is unavailable." in page.text
     assert f"It was tried {ATTEMPTS} times." in page.text
     assert "Try again in a moment; if it persists, tell your admin." in page.text
-    (request_id,) = request_ids_logged(caplog)
+    (request_id,) = listing_request_ids(caplog)
     assert f"RequestId {request_id}" in page.text
 
 
@@ -845,7 +917,7 @@ def test_a_failure_of_the_instance_list_is_a_full_error_page(client, app_emulato
 
 
 def test_a_history_restore_gets_the_full_error_page(client, app_emulator, fast_retries):
-    app_emulator.faults.inject("internal", times=ATTEMPTS, action=LIST_NUMBERS)
+    app_emulator.faults.inject("internal", times=LISTING_READS * ATTEMPTS, action=LIST_NUMBERS)
 
     response, page = get(client, NUMBERS, restore=True)
 
@@ -855,7 +927,9 @@ def test_a_history_restore_gets_the_full_error_page(client, app_emulator, fast_r
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
 def test_a_timeout_is_504(client, settings, served_emulator, fast_retries, htmx):
     settings.CCC_TIMEOUT = 0.2  # read when the client is built, at the first request
-    served_emulator.faults.inject("slow", delay=1.0, times=ATTEMPTS, action=LIST_NUMBERS)
+    served_emulator.faults.inject(
+        "slow", delay=1.0, times=LISTING_READS * ATTEMPTS, action=LIST_NUMBERS
+    )
 
     response, page = get(client, NUMBERS, htmx=htmx)
 
@@ -869,7 +943,8 @@ def test_the_socket_emulator_serves_the_page_when_it_is_fast(client, served_emul
 
     assert response.status_code == 200
     assert numbers_in(page) == [EXAMPLE_NUMBER]
-    assert served_emulator.request_count == 2
+    # The group, its numbers and their status counts, the flows' names.
+    assert served_emulator.request_count == 4
 
 
 @pytest.mark.parametrize(
@@ -891,9 +966,9 @@ def test_refused_credentials_are_502_without_details(
     for detail in ("SignatureDoesNotMatch", "InvalidAccessKeyId", "Signature", WRONG_SECRET):
         assert detail not in response.content.decode()
     assert DEMO_ACCESS_KEY_SECRET not in response.content.decode()
-    # Refused credentials are not retried: one call per read (a full page asks for the group
-    # and its numbers at once).
-    assert served_emulator.request_count == (1 if htmx else 2)
+    # Refused credentials are not retried: one call per read (a full page asks for the group,
+    # its numbers, their status counts and the flows' names at once; a swap for the last three).
+    assert served_emulator.request_count == (3 if htmx else 4)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
@@ -961,7 +1036,7 @@ def test_throttling_passes_on_the_gateway_retry_after(client, app_emulator, fast
 
 
 def test_an_error_swap_keeps_the_address_and_the_view(client, app_emulator, fast_retries):
-    app_emulator.faults.inject("unavailable", times=ATTEMPTS, action=LIST_NUMBERS)
+    app_emulator.faults.inject("unavailable", times=LISTING_READS * ATTEMPTS, action=LIST_NUMBERS)
 
     response, _page = get(client, NUMBERS + "?view=eligible&q=0833", htmx=True)
 
@@ -1048,4 +1123,5 @@ def test_a_listing_cache_of_zero_seconds_is_no_cache(client, settings, app_emula
     get(client, NUMBERS, htmx=True)
     get(client, NUMBERS + "?page=2", htmx=True)
 
-    assert app_emulator.request_count == 2
+    # Each swap lists and counts again; the flows' names have a cache of their own, asked once.
+    assert app_emulator.request_count == 2 * 2 + 1

@@ -9,12 +9,22 @@ from .errors import (
     ThrottlingError,
     UnavailableError,
 )
-from .types import Instance, NumberUsage, Page, PhoneNumber, SkillGroup
+from .types import (
+    ContactFlow,
+    ContactFlowType,
+    Instance,
+    NumberUsage,
+    Page,
+    PhoneNumber,
+    SkillGroup,
+)
 
 __all__ = [
     "AuthenticationError",
     "CccClient",
     "CccError",
+    "ContactFlow",
+    "ContactFlowType",
     "Instance",
     "InvalidParameterError",
     "NotFoundError",

@@ -24,7 +24,7 @@ from .errors import (
     check_text,
     error_from_response,
 )
-from .types import Instance, Page, PhoneNumber, SkillGroup
+from .types import ContactFlow, Instance, Page, PhoneNumber, SkillGroup
 
 T = TypeVar("T")
 
@@ -35,7 +35,13 @@ MAX_PAGE_NUMBER = 100
 
 # Every action is a POST, so retries are decided by action, never by method.
 READ_ACTIONS = frozenset(
-    {"ListInstances", "ListSkillGroups", "GetSkillGroup", "ListPhoneNumbersOfSkillGroup"}
+    {
+        "ListInstances",
+        "ListSkillGroups",
+        "GetSkillGroup",
+        "ListPhoneNumbersOfSkillGroup",
+        "ListContactFlows",
+    }
 )
 
 logger = logging.getLogger(__name__)
@@ -170,6 +176,24 @@ class CccClient:
             "ListPhoneNumbersOfSkillGroup", params, _data(Page.parser(PhoneNumber.from_api))
         )
 
+    def list_contact_flows(
+        self,
+        *,
+        instance_id: str,
+        page_number: int = 1,
+        page_size: int = 20,
+        search_pattern: str | None = None,
+        flow_type: str | None = None,
+    ) -> Page[ContactFlow]:
+        """The instance's IVR flows; `search_pattern` matches names and descriptions, and
+        `flow_type` is a ContactFlowType."""
+        params = {
+            "InstanceId": check_text("InstanceId", instance_id),
+            **_paging(page_number, page_size),
+            **_optional(SearchPattern=search_pattern, Type=flow_type),
+        }
+        return self._request("ListContactFlows", params, _data(Page.parser(ContactFlow.from_api)))
+
     def add_numbers_to_skill_group(
         self, *, instance_id: str, skill_group_id: str, numbers: Iterable[str]
     ) -> str:
@@ -213,7 +237,8 @@ class CccClient:
                 for attempt in stamina.retry_context(
                     on=functools.partial(self._retry_backoff, deadline=deadline),
                     attempts=self._retry.attempts,
-                    timeout=max(deadline - started, 0.0),
+                    # stamina reads 0 as "no retries" with a warning; no time left fails at once.
+                    timeout=max(deadline - started, 0.001),
                     wait_initial=self._retry.wait_initial,
                     wait_max=self._retry.wait_max,
                     wait_jitter=self._retry.wait_jitter,

@@ -90,6 +90,42 @@ class PhoneNumber:
         )
 
 
+class ContactFlowType(StrEnum):
+    MAIN_FLOW = "MAIN_FLOW"
+    SUB_FLOW = "SUB_FLOW"
+    SURVEY_FLOW = "SURVEY_FLOW"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFlow:
+    """An IVR flow of an instance, as ListContactFlows lists it (times as CCC writes them,
+    e.g. "2021-07-14 10:48:43.0")."""
+
+    contact_flow_id: str
+    instance_id: str
+    name: str
+    flow_type: str
+    description: str
+    published: bool
+    numbers: tuple[str, ...]
+    created_time: str
+    updated_time: str
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> ContactFlow:
+        return cls(
+            contact_flow_id=data["ContactFlowId"],
+            instance_id=data.get("InstanceId") or "",
+            name=data.get("Name") or "",
+            flow_type=data.get("Type") or "",
+            description=data.get("Description") or "",
+            published=data.get("Published") is True,
+            numbers=tuple(data.get("NumberList") or ()),
+            created_time=data.get("CreatedTime") or "",
+            updated_time=data.get("UpdatedTime") or "",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     items: tuple[T, ...]

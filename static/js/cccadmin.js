@@ -148,7 +148,10 @@
     if (selection.allMatching) return form.dataset.countAll;
     if (count === 0) return form.dataset.countNone;
     if (count === 1) return form.dataset.countOne;
-    return form.dataset.countOther.replace("%(count)s", count.toLocaleString());
+    return form.dataset.countOther.replace(
+      "%(count)s",
+      count.toLocaleString(document.documentElement.lang || undefined)
+    );
   }
 
   // Bring the controls in line with the selection; returns what the count says.
@@ -260,7 +263,9 @@
     return document.getElementById("confirm-dialog");
   }
 
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // After settling, not swapping: only then has htmx bound the new form, and a quick Enter
+  // on its button must not submit it as a plain form.
+  document.addEventListener("htmx:afterSettle", function (event) {
     var dialog = confirmDialog();
     if (!dialog) return;
     var target = event.detail.target;

@@ -310,17 +310,21 @@ def test_example_number_is_listed_with_its_city(page: Page) -> None:
         [
             re.compile(
                 rf"^\s*{EXAMPLE_NUMBER}\s+✓ Active\s+Inbound and outbound\s+四川\s+乐山\s+"
-                rf"{EXAMPLE_CONTACT_FLOW_ID}\s*$"
+                r"售后服务流程\s*$"
             )
         ]
     )
+    # The contact flow by its name, its id on hover.
+    flow = rows(page).get_by_text("售后服务流程")
+    expect(flow).to_have_attribute("title", EXAMPLE_CONTACT_FLOW_ID)
 
 
 def test_an_error_in_the_results_keeps_the_view_for_the_next_search(
     page: Page, app_emulator: Emulator
 ) -> None:
     loads = open_numbers(page, f"{NUMBERS}?view=eligible")
-    app_emulator.faults.inject("unavailable", times=3, action="ListPhoneNumbersOfSkillGroup")
+    # Every attempt (3) of the listing and of its status counts beside it.
+    app_emulator.faults.inject("unavailable", times=2 * 3, action="ListPhoneNumbersOfSkillGroup")
     search = page.get_by_role("searchbox", name="Search numbers")
 
     search.fill("0833")

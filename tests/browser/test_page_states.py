@@ -4,6 +4,10 @@ The states are `tests/page_states.py`'s. A swap state opens its full page, then 
 as a search or pager link would. With `CCCADMIN_SCREENSHOTS=<dir>` set (`make screenshots`),
 the states marked for the README are saved as `<dir>/<state>.png`.
 
+Some states are walked again by a Chinese browser (zh-CN): the page must say `lang="zh-hans"`,
+show no English but data and CCC's words (`tests/interface_language.py`) and pass axe-core; those
+marked for the README are saved as `<dir>/<state>.zh-hans.png` too.
+
 For speed the walk keeps one page (one browser context, axe-core injected into every document)
 and one emulator data set for all states: every state opens its address afresh and only reads.
 """
@@ -20,7 +24,15 @@ from playwright.sync_api import Browser, Page, expect
 from phone_numbers import connection
 from phone_numbers.ccc.emulator import Emulator
 
-from ..page_states import STATES, PageState, inject, retries_without_waiting
+from ..interface_language import (
+    InterfaceText,
+    audit_values,
+    deployment_values,
+    emulator_values,
+    english_left,
+    path_values,
+)
+from ..page_states import NUMBERS, STATES, PageState, inject, retries_without_waiting
 from ..pages import template_syntax_in
 from .conftest import open_context
 from .helpers import axe_findings, settle_animations, swap_results
@@ -110,3 +122,108 @@ def save_screenshot(page: Page, path: Path) -> None:
     clip = {"x": 0, "y": 0, "width": viewport["width"], "height": min(viewport["height"], content)}
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=path, clip=clip, animations="disabled")
+
+
+# -- the same pages for a Chinese reader -------------------------------------------------------
+
+# The states walked in Chinese: the numbers with the editor's selection bar, the confirmation,
+# the audit trail, an error page and a failing swap.
+CHINESE_STATES = (
+    "skill-groups",
+    "numbers-eligible",
+    "numbers-bulk-eligible",
+    "confirm-link",
+    "action-partly-done",
+    "audit",
+    "skill-group-unknown",
+    "numbers-throttled-swap",
+)
+
+
+@pytest.fixture(scope="module")
+def chinese_walk(
+    browser: Browser, live_server, axe_script: Path
+) -> Iterator[tuple[Page, list[str]]]:
+    """A page whose browser asks for Chinese (Accept-Language zh-CN), with axe-core."""
+    off_site: list[str] = []
+    context = open_context(browser, live_server.url, off_site, bypass_csp=True, locale="zh-CN")
+    context.add_init_script(path=axe_script)
+    yield context.new_page(), off_site
+    context.close()
+
+
+def open_state_in_chinese(page: Page, emulator: Emulator, state: PageState) -> None:
+    """As `open_state`, without the English text that proves the state (the status does)."""
+    if not state.htmx:
+        inject(emulator, state.fault)
+        response = page.goto(state.path)
+        assert response is not None
+        assert response.status == state.status, f"{state.path}: {response.status}"
+    else:
+        response = page.goto(state.opener)
+        assert response is not None
+        assert response.ok, f"{state.opener}: {response.status}"
+        inject(emulator, state.fault)
+        with page.expect_response(
+            lambda response: response.request.headers.get("hx-request")
+        ) as swap:
+            swap_results(page, state.path)
+        assert swap.value.status == state.status, f"{state.path}: {swap.value.status}"
+    settle_animations(page)
+
+
+def english_in_browser(page: Page, emulator: Emulator, *paths: str) -> list[str]:
+    """The English the page shows now (after its script ran), data and CCC's words aside."""
+    shown = InterfaceText(page.content())
+    assert shown.html_lang == "zh-hans"
+    data = [*emulator_values(emulator), *audit_values(), *deployment_values()]
+    data += [value for path in paths for value in path_values(path)]
+    return english_left([shown.text, *shown.attributes], data)
+
+
+@pytest.mark.parametrize(
+    "state", [state for state in STATES if state.name in CHINESE_STATES], ids=str
+)
+def test_page_states_in_chinese(
+    chinese_walk: tuple[Page, list[str]], app_emulator: Emulator, pytestconfig, state: PageState
+) -> None:
+    page, off_site = chinese_walk
+    off_site.clear()
+    if state.database:
+        state.database()
+    open_state_in_chinese(page, app_emulator, state)
+
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert template_syntax_in(page.inner_text("body")) == []
+    assert english_in_browser(page, app_emulator, state.path, state.opener) == []
+    if findings := axe_findings(page):
+        pytest.fail("axe-core found:\n" + "\n".join(map(str, findings)), pytrace=False)
+    assert not off_site, f"the page tried to reach other hosts: {off_site}"
+
+    if SCREENSHOTS and state.screenshot:
+        path = Path(pytestconfig.rootpath, SCREENSHOTS, f"{state.name}.zh-hans.png")
+        save_screenshot(page, path)
+
+
+def test_the_script_s_texts_in_chinese(
+    chinese_walk: tuple[Page, list[str]], app_emulator: Emulator
+) -> None:
+    """What the script writes comes from the page, in Chinese: the selection's count (the
+    catalogue's plural, filled in), all matching, and the notice when cccadmin is unreachable."""
+    page, _ = chinese_walk
+    page.goto(f"{NUMBERS}?view=eligible")
+    boxes = page.locator('input[name="number"][form="selection"]')
+    boxes.nth(0).check()
+    expect(page.locator("#selection-count")).to_have_text("已选择 1 个号码。")
+    boxes.nth(1).check()
+    expect(page.locator("#selection-count")).to_have_text("已选择 2 个号码。")
+    page.locator("#select-all-matching").click()
+    expect(page.locator("#selection-count")).to_have_text("已选择全部 401 个匹配的号码。")
+    assert english_in_browser(page, app_emulator, NUMBERS) == []
+
+    page.route("**/numbers/?*page=2*", lambda route: route.abort())
+    page.locator("#pager-next").click()
+    expect(page.get_by_role("region", name="查询结果").get_by_role("alert")).to_have_text(
+        "无法连接 cccadmin。请检查网络连接，或刷新页面重新登录。"
+    )
+    page.unroute("**/numbers/?*page=2*")

@@ -16,6 +16,8 @@ from phone_numbers.ccc import (
     AuthenticationError,
     CccClient,
     CccError,
+    ContactFlow,
+    ContactFlowType,
     Instance,
     InvalidParameterError,
     NotFoundError,
@@ -125,6 +127,84 @@ def test_list_skill_groups_filters(client):
     assert {g.skill_group_id for g in sales.items} == {"sales@ccc-test", "aftersales@ccc-test"}
     online = client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, media_type="ONLINE")
     assert [g.skill_group_id for g in online.items] == ["chat@ccc-test"]
+
+
+def test_list_contact_flows(client, emulator):
+    page = client.list_contact_flows(instance_id=EXAMPLE_INSTANCE_ID, page_size=100)
+    instance = emulator.instances[EXAMPLE_INSTANCE_ID]
+    assert (page.page_number, page.page_size, page.total_count) == (1, 100, 10)
+    assert all(isinstance(flow, ContactFlow) for flow in page.items)
+    assert {flow.contact_flow_id for flow in page.items} == set(instance.contact_flows)
+    example = page.items[0]  # the most recently changed comes first
+    assert example == ContactFlow(
+        contact_flow_id=EXAMPLE_CONTACT_FLOW_ID,
+        instance_id=EXAMPLE_INSTANCE_ID,
+        name="售后服务流程",
+        flow_type=ContactFlowType.MAIN_FLOW,
+        description="v3.2 增加工单查询",
+        published=True,
+        numbers=tuple(
+            record.number
+            for record in instance.numbers.values()
+            if record.contact_flow_id == EXAMPLE_CONTACT_FLOW_ID
+        ),
+        created_time="2021-01-10 09:30:00.0",
+        updated_time="2024-12-25 18:00:00.0",
+    )
+    assert EXAMPLE_NUMBER in example.numbers
+
+
+def test_list_contact_flows_filters_and_pages(client):
+    def names(**filters) -> list[str]:
+        page = client.list_contact_flows(instance_id=EXAMPLE_INSTANCE_ID, **filters)
+        return [flow.name for flow in page.items]
+
+    assert names(search_pattern="sales") == ["Sales hotline"]
+    assert names(flow_type=ContactFlowType.SURVEY_FLOW) == ["满意度调查"]
+    assert names(page_number=2, page_size=3) == [
+        "VIP priority line",
+        "投诉与建议",
+        "Order status self-service",
+    ]
+
+
+def test_a_contact_flow_is_read_from_the_api_fields():
+    row = {
+        "ContactFlowId": "flow-1",
+        "InstanceId": "ccc-test",
+        "Name": "夜间值班",
+        "Type": "MAIN_FLOW",
+        "Description": "v1.0",
+        "Published": False,
+        "NumberList": ["0833001", "0833002"],
+        "CreatedTime": "2021-07-14 10:48:43.0",
+        "UpdatedTime": "2021-07-15 10:48:43.0",
+        "Definition": "{}",  # documented, not read
+    }
+    data = {
+        "PageNumber": 1,
+        "PageSize": 20,
+        "TotalCount": 2,
+        "List": [row, {"ContactFlowId": "flow-2"}],
+    }
+    with _mock_client(Capture(httpx.Response(200, json=ok_body(data)))) as client:
+        page = client.list_contact_flows(instance_id="ccc-test")
+    assert page.items == (
+        ContactFlow(
+            contact_flow_id="flow-1",
+            instance_id="ccc-test",
+            name="夜间值班",
+            flow_type="MAIN_FLOW",
+            description="v1.0",
+            published=False,
+            numbers=("0833001", "0833002"),
+            created_time="2021-07-14 10:48:43.0",
+            updated_time="2021-07-15 10:48:43.0",
+        ),
+        # Only the id is certain: whatever else is missing reads as empty.
+        ContactFlow("flow-2", "", "", "", "", False, (), "", ""),
+    )
+    assert page.total_count == 2
 
 
 def test_get_skill_group(client):
@@ -361,6 +441,29 @@ def test_request_shape_and_signature():
         signed_headers=authorization.signed_headers,
         payload_sha256=signing.EMPTY_BODY_SHA256,
     )
+
+
+def test_list_contact_flows_sends_its_parameters():
+    capture = Capture()
+    with _mock_client(capture) as client:
+        client.list_contact_flows(instance_id="ccc-test")
+        client.list_contact_flows(
+            instance_id="ccc-test",
+            page_number=3,
+            page_size=100,
+            search_pattern="售后 服务",
+            flow_type=ContactFlowType.SUB_FLOW,
+        )
+    first, second = capture.requests
+    assert first.headers["x-acs-action"] == second.headers["x-acs-action"] == "ListContactFlows"
+    assert dict(first.url.params) == {"InstanceId": "ccc-test", "PageNumber": "1", "PageSize": "20"}
+    assert dict(second.url.params) == {
+        "InstanceId": "ccc-test",
+        "PageNumber": "3",
+        "PageSize": "100",
+        "SearchPattern": "售后 服务",
+        "Type": "SUB_FLOW",
+    }
 
 
 def test_every_request_gets_a_fresh_nonce():
@@ -602,6 +705,21 @@ def test_attempts_follow_the_retry_policy(make_client, emulator):
     assert emulator.request_count == 5
 
 
+def test_list_contact_flows_is_retried_as_a_read(client, emulator):
+    emulator.faults.inject("unavailable", times=2, action="ListContactFlows")
+    assert client.list_contact_flows(instance_id=EXAMPLE_INSTANCE_ID).total_count == 10
+    assert emulator.request_count == 3
+
+
+def test_a_refused_list_contact_flows_is_not_retried(client, emulator):
+    emulator.faults.add_rule("forbidden", 1, action="ListContactFlows")
+    with pytest.raises(AuthenticationError) as caught:
+        client.list_contact_flows(instance_id=EXAMPLE_INSTANCE_ID)
+    assert (caught.value.code, caught.value.http_status) == ("Forbidden.RAM", 403)
+    assert emulator.request_count == 1
+    assert client.list_instances().total_count == 2  # the other actions are allowed
+
+
 def test_faults_on_other_actions_do_not_count(client, emulator):
     emulator.faults.inject("unavailable", times=3, action="ListSkillGroups")
     assert client.list_instances().total_count == 2
@@ -819,6 +937,16 @@ def test_list_phone_numbers_checks_parameters_before_sending(
             lambda c: c.get_skill_group(instance_id="", skill_group_id="x"),
             "Parameter.Empty",
             EMPTY.format("InstanceId"),
+        ),
+        (
+            lambda c: c.list_contact_flows(instance_id=" "),
+            "Parameter.Empty",
+            EMPTY.format("InstanceId"),
+        ),
+        (
+            lambda c: c.list_contact_flows(instance_id="ccc-test", page_size=101),
+            "Parameter.Maximum",
+            MAXIMUM.format("PageSize"),
         ),
         (
             lambda c: c.add_numbers_to_skill_group(**GROUP, numbers=[]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import threading
 import time
 import uuid
@@ -927,6 +928,161 @@ def test_get_skill_group_answers_the_documented_fields(emulator):
     }
 
 
+# -- ListContactFlows ------------------------------------------------------------------------
+
+FLOW_FIELDS = {
+    "ContactFlowId",
+    "InstanceId",
+    "Name",
+    "Type",
+    "Description",
+    "Published",
+    "NumberList",
+    "CreatedTime",
+    "UpdatedTime",
+}
+
+
+EMPTY_INSTANCE_ID = "The parameter InstanceId may not be null or empty."
+
+
+def list_flows(emulator: Emulator, **overrides: str | None) -> httpx.Response:
+    params = {
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+        "PageNumber": "1",
+        "PageSize": "100",
+        **overrides,
+    }
+    return call(
+        emulator,
+        "ListContactFlows",
+        {name: value for name, value in params.items() if value is not None},
+    )
+
+
+def flow_names(emulator: Emulator, **overrides: str | None) -> list[str]:
+    return [row["Name"] for row in assert_ok(list_flows(emulator, **overrides))["Data"]["List"]]
+
+
+@pytest.mark.parametrize("instance_id", [EXAMPLE_INSTANCE_ID, BULK_INSTANCE_ID])
+def test_list_contact_flows_names_every_flow_the_numbers_use(emulator, instance_id):
+    data = assert_ok(list_flows(emulator, InstanceId=instance_id))["Data"]
+    rows = data["List"]
+    numbers = emulator.instances[instance_id].numbers.values()
+    used = {record.contact_flow_id for record in numbers} - {""}
+    assert used <= {row["ContactFlowId"] for row in rows}
+    assert data["TotalCount"] == len(rows) > len(used)  # and flows no number uses
+    for row in rows:
+        assert set(row) == FLOW_FIELDS
+        assert row["InstanceId"] == instance_id
+        assert row["Name"] and isinstance(row["Published"], bool)
+        assert row["Type"] in {"MAIN_FLOW", "SUB_FLOW", "SURVEY_FLOW"}
+        assert row["NumberList"] == [
+            record.number for record in numbers if record.contact_flow_id == row["ContactFlowId"]
+        ]
+
+
+def test_the_example_flow_has_a_chinese_name_among_english_ones(emulator):
+    rows = assert_ok(list_flows(emulator))["Data"]["List"]
+    by_id = {row["ContactFlowId"]: row for row in rows}
+    example = by_id[EXAMPLE_CONTACT_FLOW_ID]
+    assert (example["Name"], example["Type"], example["Published"]) == (
+        "售后服务流程",
+        "MAIN_FLOW",
+        True,
+    )
+    assert EXAMPLE_NUMBER in example["NumberList"]
+    names = [row["Name"] for row in rows]
+    assert {"售后服务流程", "夜间值班", "Sales hotline"} <= set(names)
+    assert [row["Name"] for row in rows if not row["Published"]] == ["New Year campaign"]
+    assert Counter(row["Type"] for row in rows).most_common(1) == [("MAIN_FLOW", 8)]
+
+
+def test_each_instance_has_flows_of_its_own(emulator):
+    test, bulk = (
+        {
+            row["ContactFlowId"]
+            for row in assert_ok(list_flows(emulator, InstanceId=i))["Data"]["List"]
+        }
+        for i in (EXAMPLE_INSTANCE_ID, BULK_INSTANCE_ID)
+    )
+    assert test and bulk and not test & bulk
+
+
+def test_contact_flows_are_listed_the_most_recently_changed_first(emulator):
+    rows = assert_ok(list_flows(emulator))["Data"]["List"]
+    updated = [row["UpdatedTime"] for row in rows]
+    assert updated == sorted(updated, reverse=True)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.0", time) for time in updated)
+
+
+def test_contact_flow_pages_do_not_overlap_and_cover_every_flow(emulator):
+    pages = [
+        assert_ok(list_flows(emulator, PageNumber=str(n), PageSize="3"))["Data"]
+        for n in (1, 2, 3, 4, 5)
+    ]
+    assert [len(page["List"]) for page in pages] == [3, 3, 3, 1, 0]
+    assert {page["TotalCount"] for page in pages} == {10}
+    assert [row["Name"] for page in pages for row in page["List"]] == flow_names(emulator)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"SearchPattern": "服务"}, ["售后服务流程"]),
+        ({"SearchPattern": "SALES"}, ["Sales hotline"]),  # whatever the case
+        ({"SearchPattern": "春节"}, ["节假日问候"]),  # in the version description
+        ({"SearchPattern": "no such flow"}, []),
+        ({"Type": "SUB_FLOW"}, ["转人工"]),
+        ({"Type": "SURVEY_FLOW", "SearchPattern": "满意"}, ["满意度调查"]),
+        ({"Type": "MAIN_FLOW", "SearchPattern": "满意"}, []),
+    ],
+)
+def test_contact_flows_are_searched_by_name_and_description_and_filtered_by_type(
+    emulator, filters, expected
+):
+    assert flow_names(emulator, **filters) == expected
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "code", "message"),
+    [
+        ({"InstanceId": None}, 400, "Parameter.Empty", EMPTY_INSTANCE_ID),
+        ({"InstanceId": " "}, 400, "Parameter.Empty", EMPTY_INSTANCE_ID),
+        ({"PageNumber": None}, 400, "Parameter.Null", "The parameter PageNumber may not be null."),
+        ({"PageSize": ""}, 400, "Parameter.Null", "The parameter PageSize may not be null."),
+        (
+            {"PageSize": "101"},
+            400,
+            "Parameter.Maximum",
+            "The parameter PageSize must be less than or equal to 100.",
+        ),
+        (
+            {"PageNumber": "0"},
+            400,
+            "Parameter.Minimum",
+            "The parameter PageNumber must be greater than or equal to 1.",
+        ),
+        ({"PageSize": "ten"}, 400, "Parameter.Invalid", None),
+        ({"Type": "IVR"}, 400, "Parameter.Invalid", None),
+        (
+            {"InstanceId": "ccc-nope"},
+            404,
+            "NotExists.InstanceId",
+            "The specified instance ccc-nope does not exist.",
+        ),
+    ],
+)
+def test_list_contact_flows_checks_its_parameters(emulator, overrides, status, code, message):
+    assert_product_error(list_flows(emulator, **overrides), status, code, message)
+
+
+def test_a_contact_flow_type_that_is_not_one_is_named_with_the_types(emulator):
+    body = assert_product_error(list_flows(emulator, Type="main_flow"), 400, "Parameter.Invalid")
+    assert "'main_flow'" in body["Message"]
+    assert "MAIN_FLOW, SUB_FLOW, SURVEY_FLOW" in body["Message"]
+
+
 # -- Add and Remove --------------------------------------------------------------------------
 
 
@@ -1468,6 +1624,16 @@ def test_clear_drops_pending_faults(emulator):
     emulator.faults.clear()
     assert_ok(list_instances(emulator))
     assert_ok(list_instances(emulator))
+
+
+def test_a_forbidden_fault_is_a_ram_refusal_of_that_action_alone(emulator):
+    emulator.faults.add_rule(FaultKind.FORBIDDEN, 1, action="ListContactFlows")
+    for _ in range(2):  # a policy, not a passing fault
+        body = assert_gateway_error(list_flows(emulator), 403, "Forbidden.RAM")
+        assert "not authorized" in body["Message"]
+    assert_ok(list_instances(emulator))
+    emulator.faults.clear()
+    assert_ok(list_flows(emulator))
 
 
 def test_faults_reach_our_client_as_typed_errors(emulator, ccc):

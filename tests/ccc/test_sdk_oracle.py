@@ -25,6 +25,7 @@ from darabonba.runtime import RuntimeOptions
 from phone_numbers.ccc import (
     CccClient,
     CccError,
+    ContactFlow,
     Instance,
     PhoneNumber,
     RetryPolicy,
@@ -39,6 +40,7 @@ from phone_numbers.ccc.emulator import (
 from phone_numbers.ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
+    EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
@@ -153,6 +155,20 @@ def sdk_phone_number(row) -> PhoneNumber:
         province=row.province,
         city=row.city,
         contact_flow_id=row.contact_flow_id,
+    )
+
+
+def sdk_contact_flow(row) -> ContactFlow:
+    return ContactFlow(
+        contact_flow_id=row.contact_flow_id,
+        instance_id=row.instance_id,
+        name=row.name,
+        flow_type=row.type,
+        description=row.description,
+        published=row.published,
+        numbers=tuple(row.number_list),
+        created_time=row.created_time,
+        updated_time=row.updated_time,
     )
 
 
@@ -277,6 +293,108 @@ def test_list_phone_numbers_of_skill_group(sdk, ours, fields):
         assert data.list == [] and data.total_count > 300
     else:
         assert data.list
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"page_number": 2, "page_size": 3},
+        {"search_pattern": "服务"},
+        {"search_pattern": AWKWARD_PATTERN},
+        {"type": "SURVEY_FLOW"},
+        {"instance_id": BULK_INSTANCE_ID},
+    ],
+    ids=lambda fields: "-".join(f"{name}={value}" for name, value in fields.items()) or "all",
+)
+def test_list_contact_flows(sdk, ours, fields):
+    request = {"instance_id": EXAMPLE_INSTANCE_ID, "page_number": 1, "page_size": 100, **fields}
+    response = sdk.list_contact_flows_with_options(
+        ccc_models.ListContactFlowsRequest(**request), runtime()
+    )
+    assert (response.status_code, response.body.code) == (200, "OK")
+    data = response.body.data
+
+    page = ours.list_contact_flows(
+        instance_id=request["instance_id"],
+        page_number=request["page_number"],
+        page_size=request["page_size"],
+        search_pattern=request.get("search_pattern"),
+        flow_type=request.get("type"),
+    )
+    assert page.items == tuple(sdk_contact_flow(row) for row in data.list)
+    assert (page.page_number, page.page_size, page.total_count) == paging(data)
+    if fields.get("search_pattern") == AWKWARD_PATTERN:
+        assert data.list == []
+    else:
+        assert data.list
+
+
+def test_the_example_flow_is_named_through_the_sdk(sdk):
+    rows = sdk.list_contact_flows(
+        ccc_models.ListContactFlowsRequest(
+            instance_id=EXAMPLE_INSTANCE_ID, page_number=1, page_size=100
+        )
+    ).body.data.list
+    example = next(row for row in rows if row.contact_flow_id == EXAMPLE_CONTACT_FLOW_ID)
+    assert (example.name, example.type, example.published) == ("售后服务流程", "MAIN_FLOW", True)
+    assert EXAMPLE_NUMBER in example.number_list
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "code"),
+    [
+        ({"instance_id": "ccc-nope"}, 404, "NotExists.InstanceId"),
+        ({"page_size": 101}, 400, "Parameter.Maximum"),
+        ({"page_number": None}, 400, "Parameter.Null"),
+        ({"type": "IVR"}, 400, "Parameter.Invalid"),
+    ],
+)
+def test_a_refused_list_contact_flows_reaches_the_sdk_and_our_client_alike(
+    sdk, ours, served, fields, status, code
+):
+    request = {"instance_id": EXAMPLE_INSTANCE_ID, "page_number": 1, "page_size": 10, **fields}
+    error = sdk_error(
+        served[1],
+        lambda: sdk.list_contact_flows_with_options(
+            ccc_models.ListContactFlowsRequest(**request), runtime()
+        ),
+    )
+    assert isinstance(error, ClientException)
+    assert (error.code, error.status_code) == (code, status)
+
+    # Our client refuses the paging before sending, with the API's own code and message.
+    with pytest.raises(CccError) as raised:
+        ours.list_contact_flows(
+            instance_id=request["instance_id"],
+            page_number=request["page_number"],
+            page_size=request["page_size"],
+            flow_type=request.get("type"),
+        )
+    assert (raised.value.code, raised.value.http_status) == (code, status)
+    assert raised.value.message == error.data["Message"]
+
+
+def test_a_ram_refusal_of_list_contact_flows_reaches_the_sdk_and_our_client_alike(
+    sdk, ours, served
+):
+    _, emulator = served
+    emulator.faults.add_rule(FaultKind.FORBIDDEN, 1, action="ListContactFlows")
+    error = sdk_error(
+        emulator,
+        lambda: sdk.list_contact_flows(
+            ccc_models.ListContactFlowsRequest(
+                instance_id=EXAMPLE_INSTANCE_ID, page_number=1, page_size=10
+            )
+        ),
+    )
+    assert isinstance(error, ClientException)
+    assert (error.code, error.status_code) == ("Forbidden.RAM", 403)
+
+    with pytest.raises(CccError) as raised:
+        ours.list_contact_flows(instance_id=EXAMPLE_INSTANCE_ID)
+    assert (raised.value.code, raised.value.http_status) == ("Forbidden.RAM", 403)
+    assert raised.value.message == error.data["Message"]
 
 
 def test_the_api_page_example_through_the_sdk(sdk):

@@ -36,6 +36,7 @@ from ..errors import (
     parameter_null,
     skill_group_not_found,
 )
+from ..types import ContactFlowType
 from .dataset import InstanceRecord, SkillGroupRecord, build_demo_instances
 
 # Published demo credentials: they open the emulator and nothing else.
@@ -64,6 +65,8 @@ class FaultKind(StrEnum):
     SLOW = "slow"  # answers normally after `delay` seconds
     MALFORMED = "malformed"  # 200 with a body that is not JSON
     RESET = "reset"  # the connection is dropped without an answer
+    # 403 Forbidden.RAM: the key's RAM policy lacks the action (a rule at rate 1 for one action)
+    FORBIDDEN = "forbidden"
 
 
 @dataclass(frozen=True)
@@ -279,6 +282,7 @@ class Emulator:
             "ListSkillGroups": self._list_skill_groups,
             "GetSkillGroup": self._get_skill_group,
             "ListPhoneNumbersOfSkillGroup": self._list_phone_numbers_of_skill_group,
+            "ListContactFlows": self._list_contact_flows,
             "AddNumbersToSkillGroup": self._add_numbers_to_skill_group,
             "RemovePhoneNumbersFromSkillGroup": self._remove_phone_numbers_from_skill_group,
         }
@@ -403,6 +407,12 @@ class Emulator:
                 400,
                 "Throttling.User",
                 "Request was denied due to user flow control.",
+            ),
+            FaultKind.FORBIDDEN: (
+                403,
+                "Forbidden.RAM",
+                "User not authorized to operate on the specified resource, "
+                "or this API doesn't support RAM.",
             ),
         }[fault.kind]
         retry_after = (
@@ -604,6 +614,41 @@ class Emulator:
                 self._listings[key] = (self._writes, rows)
             return _page(rows, page_number, page_size)
 
+    def _list_contact_flows(self, params: Mapping[str, str]) -> dict:
+        """The instance's flows, the most recently changed first (the API's default order;
+        OrderByField and SortOrder are not emulated), each with the numbers bound to it.
+        SearchPattern matches names and descriptions, whatever their case; Type is one of
+        ContactFlowType (`Parameter.Invalid` otherwise)."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        page_number, page_size = _paging(params)
+        pattern = params.get("SearchPattern", "").lower()
+        flow_type = params.get("Type", "")
+        if flow_type and flow_type not in {kind.value for kind in ContactFlowType}:
+            raise parameter_invalid(
+                "Type", f"{flow_type!r} is not one of {', '.join(ContactFlowType)}."
+            )
+        with self._lock:
+            instance = self._instance(instance_id)
+            flows = sorted(
+                (
+                    flow
+                    for flow in instance.contact_flows.values()
+                    if (pattern in flow.name.lower() or pattern in flow.description.lower())
+                    and flow_type in ("", flow.flow_type)
+                ),
+                key=lambda flow: flow.updated_time,
+                reverse=True,
+            )
+            bound: dict[str, list[str]] = {}
+            for record in instance.numbers.values():
+                bound.setdefault(record.contact_flow_id, []).append(record.number)
+            return _page(
+                flows,
+                page_number,
+                page_size,
+                lambda flow: flow.to_api(bound.get(flow.contact_flow_id, [])),
+            )
+
     def _add_numbers_to_skill_group(self, params: Mapping[str, str]) -> None:
         """Link NumberList's numbers to the skill group, all of them or none.
 
@@ -777,12 +822,17 @@ def _paging(params: Mapping[str, str]) -> tuple[int, int]:
     )
 
 
-def _page(records: list, page_number: int, page_size: int) -> dict:
+def _page(
+    records: list,
+    page_number: int,
+    page_size: int,
+    row: Callable[[Any], dict] = lambda record: record.to_api(),
+) -> dict:
     """One page of records; past the end the list is empty and TotalCount stays true."""
     start = (page_number - 1) * page_size
     return {
         "PageNumber": page_number,
         "PageSize": page_size,
         "TotalCount": len(records),
-        "List": [record.to_api() for record in records[start : start + page_size]],
+        "List": [row(record) for record in records[start : start + page_size]],
     }

