@@ -148,12 +148,11 @@ def phone_number_list(
     """The numbers linked to a skill group, or (linked=False) those that could be linked."""
     return fetch_result_page(
         _cached_listing(
-            functools.partial(
-                ccc_client().list_phone_numbers_of_skill_group,
+            _numbers_of_view(
                 instance_id=instance_id,
                 skill_group_id=skill_group_id,
-                is_member=linked,
-                search_pattern=search or None,
+                linked=linked,
+                search=search,
                 active=active,
             ),
             version=_group_version(instance_id, skill_group_id),
@@ -219,12 +218,11 @@ def phone_number_status_count(
     counted = active is not True  # the active ones, unless the listing has them
     try:
         listed = _cached_listing(
-            functools.partial(
-                ccc_client().list_phone_numbers_of_skill_group,
+            _numbers_of_view(
                 instance_id=instance_id,
                 skill_group_id=skill_group_id,
-                is_member=linked,
-                search_pattern=search or None,
+                linked=linked,
+                search=search,
                 active=counted,
             ),
             version=_group_version(instance_id, skill_group_id),
@@ -556,12 +554,11 @@ def phone_numbers_matching(
     """The numbers a view matches right now, asked of CCC (never the cache): at most `limit`
     of them, and how many match in all. The first page says how many; the rest are fetched
     side by side."""
-    list_page = functools.partial(
-        ccc_client().list_phone_numbers_of_skill_group,
+    list_page = _numbers_of_view(
         instance_id=instance_id,
         skill_group_id=skill_group_id,
-        is_member=linked,
-        search_pattern=search or None,
+        linked=linked,
+        search=search,
         active=active,
         page_size=MAX_PAGE_SIZE,
     )
@@ -587,15 +584,13 @@ def phone_number_api_page(
 ) -> Page[PhoneNumber]:
     """One API page of 100 of a view, asked of CCC (never the cache): an export is what CCC
     holds when it is made, and its hundred pages would crowd the cache out."""
-    return ccc_client().list_phone_numbers_of_skill_group(
+    return _numbers_of_view(
         instance_id=instance_id,
         skill_group_id=skill_group_id,
-        is_member=linked,
-        search_pattern=search or None,
+        linked=linked,
+        search=search,
         active=active,
-        page_number=page_number,
-        page_size=MAX_PAGE_SIZE,
-    )
+    )(page_number=page_number, page_size=MAX_PAGE_SIZE)
 
 
 def audit_in_progress(attempt: AuditEvent) -> bool:
@@ -607,3 +602,25 @@ def _running_since(now: datetime) -> datetime:
     """Attempts made since then may still be running: everything an action sends ends within
     its write budget, and its outcome row follows at once (one timeout of margin)."""
     return now - timedelta(seconds=settings.CCC_WRITE_BUDGET + settings.CCC_TIMEOUT)
+
+
+def _numbers_of_view(
+    *,
+    instance_id: str,
+    skill_group_id: str,
+    linked: bool,
+    search: str,
+    active: bool | None,
+    **paging: int,
+) -> functools.partial[Page[PhoneNumber]]:
+    """The client's listing of one view (linked or eligible), search and status, with the
+    paging left to the caller."""
+    return functools.partial(
+        ccc_client().list_phone_numbers_of_skill_group,
+        instance_id=instance_id,
+        skill_group_id=skill_group_id,
+        is_member=linked,
+        search_pattern=search or None,
+        active=active,
+        **paging,
+    )

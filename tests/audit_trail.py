@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -160,3 +161,40 @@ def partly_done_action() -> None:
         error_code="Throttling.User",
         detail="Request was denied due to user flow control.",
     )
+
+
+def four_actions() -> tuple[AuditEvent, AuditEvent, AuditEvent, AuditEvent]:
+    """Four actions around midnight in Shanghai on 1-2 December 2025 (a link, its undo, a
+    partly done unlink, a failed link in the bulk instance), as the audit page and its
+    export tests read them."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+
+    def cst(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2025, 12, day, hour, minute, tzinfo=shanghai)
+
+    linked = attempt(cst(1, 7, 30), asked=numbers(12))
+    outcome(linked, request_ids=["REQ-A"])
+    undo = attempt(
+        cst(1, 10), action=AuditEvent.Action.UNLINK, asked=numbers(3), undoes=linked, **BOB
+    )
+    outcome(undo, request_ids=["REQ-B"])
+    partly = attempt(cst(1, 23, 30), action=AuditEvent.Action.UNLINK, asked=numbers(3), **BOB)
+    outcome(
+        partly,
+        AuditEvent.Outcome.PARTLY_DONE,
+        done=numbers(2),
+        not_done=numbers(1, first=3),
+        request_ids=["REQ-C1", "REQ-C2"],
+        detail="1 number was no longer linked.",
+    )
+    failed = attempt(cst(2, 0), asked=numbers(2, first=40), **BULK_GROUP)
+    outcome(
+        failed,
+        AuditEvent.Outcome.FAILED,
+        done=[],
+        not_done=numbers(2, first=40),
+        request_ids=["REQ-D"],
+        error_code="Forbidden.NoPermission",
+        detail="The access key may not change skill groups.",
+    )
+    return linked, undo, partly, failed

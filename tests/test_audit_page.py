@@ -23,7 +23,7 @@ from phone_numbers.ccc.emulator.dataset import (
 )
 from phone_numbers.models import AuditEvent
 
-from .audit_trail import BOB, BULK_GROUP, attempt, numbers, outcome, refusal
+from .audit_trail import BOB, BULK_GROUP, attempt, four_actions, numbers, outcome, refusal
 from .pages import Html, template_syntax_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.database]
@@ -56,31 +56,7 @@ EVERY_ROW = [FRESH, STALE, E, D, C, B, A, F]
 @pytest.fixture
 def trail() -> dict[str, AuditEvent]:
     now = timezone.now()
-    linked = attempt(cst(1, 7, 30), asked=numbers(12))
-    outcome(linked, request_ids=["REQ-A"])
-    undo = attempt(
-        cst(1, 10), action=AuditEvent.Action.UNLINK, asked=numbers(3), undoes=linked, **BOB
-    )
-    outcome(undo, request_ids=["REQ-B"])
-    partly = attempt(cst(1, 23, 30), action=AuditEvent.Action.UNLINK, asked=numbers(3), **BOB)
-    outcome(
-        partly,
-        AuditEvent.Outcome.PARTLY_DONE,
-        done=numbers(2),
-        not_done=numbers(1, first=3),
-        request_ids=["REQ-C1", "REQ-C2"],
-        detail="1 number was no longer linked.",
-    )
-    failed = attempt(cst(2, 0), asked=numbers(2, first=40), **BULK_GROUP)
-    outcome(
-        failed,
-        AuditEvent.Outcome.FAILED,
-        done=[],
-        not_done=numbers(2, first=40),
-        request_ids=["REQ-D"],
-        error_code="Forbidden.NoPermission",
-        detail="The access key may not change skill groups.",
-    )
+    linked, undo, partly, failed = four_actions()
     refused = refusal(
         cst(2, 8),
         detail="A viewer may not change numbers.",

@@ -33,9 +33,8 @@ from phone_numbers.ccc.emulator.dataset import (
     EXAMPLE_SKILL_GROUP_ID,
 )
 from phone_numbers.forms import EXPORT_FORMATS
-from phone_numbers.models import AuditEvent
 
-from .audit_trail import BOB, BULK_GROUP, attempt, numbers, outcome, refusal
+from .audit_trail import four_actions, numbers, refusal
 from .emulator_data import listed_numbers
 from .pages import Html
 from .servers import require
@@ -537,31 +536,7 @@ DONE_AT = "2025-12-01 07:30:00 CST"
 
 @pytest.fixture
 def trail(db):
-    linked = attempt(cst(1, 7, 30), asked=numbers(12))
-    outcome(linked, request_ids=["REQ-A"])
-    undo = attempt(
-        cst(1, 10), action=AuditEvent.Action.UNLINK, asked=numbers(3), undoes=linked, **BOB
-    )
-    outcome(undo, request_ids=["REQ-B"])
-    partly = attempt(cst(1, 23, 30), action=AuditEvent.Action.UNLINK, asked=numbers(3), **BOB)
-    outcome(
-        partly,
-        AuditEvent.Outcome.PARTLY_DONE,
-        done=numbers(2),
-        not_done=numbers(1, first=3),
-        request_ids=["REQ-C1", "REQ-C2"],
-        detail="1 number was no longer linked.",
-    )
-    failed = attempt(cst(2, 0), asked=numbers(2, first=40), **BULK_GROUP)
-    outcome(
-        failed,
-        AuditEvent.Outcome.FAILED,
-        done=[],
-        not_done=numbers(2, first=40),
-        request_ids=["REQ-D"],
-        error_code="Forbidden.NoPermission",
-        detail="The access key may not change skill groups.",
-    )
+    four_actions()
     refusal(cst(2, 8), detail="not an editor", username="=cmd|' /C calc'!A0", email="")
 
 
