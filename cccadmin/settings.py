@@ -339,7 +339,7 @@ CCC_WRITE_BUDGET = env.float("CCC_WRITE_BUDGET", default=120.0)
 # Exports: one budget for all the CCC calls of one file (streamed after its request's budget
 # ended), and how many API pages of 100 are asked at once, written in order.
 CCC_EXPORT_BUDGET = env.float("CCC_EXPORT_BUDGET", default=120.0)
-CCC_EXPORT_PAGES_IN_FLIGHT = env.int("CCC_EXPORT_PAGES_IN_FLIGHT", default=4)
+CCC_EXPORT_PAGES_IN_FLIGHT = env.int("CCC_EXPORT_PAGES_IN_FLIGHT", default=8)
 # How long a confirmation may wait before it is submitted.
 CCCADMIN_CONFIRMATION_SECONDS = env.int("CCCADMIN_CONFIRMATION_SECONDS", default=900)
 # Connections to CCC per process: each server thread may run a page's four reads (group,
