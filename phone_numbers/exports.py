@@ -43,7 +43,6 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl import Workbook
@@ -51,6 +50,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from portal.text import grouped
 
 from . import selectors
 from .ccc import CccError, Page, PhoneNumber
@@ -311,7 +312,7 @@ def _incomplete(*, error: CccError, written: int, total: int) -> str:
         "The export is incomplete: the contact center failed after %(written)s of %(total)s "
         "rows (%(cause)s). Export again to get every row.",
         total,
-    ) % {"written": _count(written), "total": _count(total), "cause": cause}
+    ) % {"written": grouped(written), "total": grouped(total), "cause": cause}
 
 
 def _numbers_cut(*, exported: int, total: int) -> str:
@@ -321,7 +322,7 @@ def _numbers_cut(*, exported: int, total: int) -> str:
         "Only the first %(exported)s of %(total)s matching numbers are exported: CCC lists no "
         "more. Narrow the search to export the rest.",
         total,
-    ) % {"exported": _count(exported), "total": _count(total)}
+    ) % {"exported": grouped(exported), "total": grouped(total)}
 
 
 def _audit_cut(*, exported: int, total: int) -> str:
@@ -331,11 +332,7 @@ def _audit_cut(*, exported: int, total: int) -> str:
         "Only the newest %(exported)s of %(total)s matching events are exported. Narrow the "
         "filters to export the rest.",
         total,
-    ) % {"exported": _count(exported), "total": _count(total)}
-
-
-def _count(value: int) -> str:
-    return number_format(value, force_grouping=True)
+    ) % {"exported": grouped(exported), "total": grouped(total)}
 
 
 # -- files -------------------------------------------------------------------------------------

@@ -390,19 +390,13 @@ class AuditEntry:
 def audit_event_list(
     *,
     identity_instances: frozenset[str] | None,
-    instance_id: str = "",
-    skill_group_id: str = "",
-    user: str = "",
-    action: str = "",
-    outcome: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
     page: int = 1,
     per_page: int = 25,
     refresh: bool = False,
+    **filters: Any,
 ) -> ResultPage[AuditEntry]:
     """The actions and refusals of the trail, newest first, in the instances the user may see
-    (`identity_instances`, None for all), whatever the filters ask for.
+    (`identity_instances`, None for all), whatever the filters (those of `_audit_events`) ask for.
 
     Every filter is SQL, the outcome one included (an attempt's outcome is a subquery; one
     without is in progress or unknown by its age). Three queries whatever the page size: the
@@ -410,16 +404,7 @@ def audit_event_list(
     deployment's time zone, both inclusive. `refresh` is the list query's: the trail is read
     afresh on every request anyway.
     """
-    events = _audit_events(
-        identity_instances=identity_instances,
-        instance_id=instance_id,
-        skill_group_id=skill_group_id,
-        user=user,
-        action=action,
-        outcome=outcome,
-        date_from=date_from,
-        date_to=date_to,
-    )
+    events = _audit_events(identity_instances=identity_instances, **filters)
     listed = slice_result_page(events, page=page, per_page=per_page)
     return dataclasses.replace(listed, items=tuple(map(_audit_entry, listed.items)))
 

@@ -36,11 +36,11 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.auth import client_address
+from portal.text import grouped
 
 from . import selectors
 from .ccc import CccError, InvalidParameterError, NotFoundError, ThrottlingError
@@ -260,7 +260,7 @@ class ActionOutcome:
         group = self.attempt.skill_group_name or self.attempt.skill_group_id
         linking = self.attempt.action == Action.LINK
         done, total = len(self.done), self.total
-        values = {"group": group, "done": _count(done), "total": _count(total)}
+        values = {"group": group, "done": grouped(done), "total": grouped(total)}
         sentences = []
         if self.matched_count is not None and self.matched_count != self.expected_count:
             sentences.append(
@@ -269,8 +269,8 @@ class ActionOutcome:
                     "when it was confirmed."
                 )
                 % {
-                    "matched": _count(self.matched_count),
-                    "expected": _count(self.expected_count or 0),
+                    "matched": grouped(self.matched_count),
+                    "expected": grouped(self.expected_count or 0),
                 }
             )
         if not total:
@@ -314,7 +314,7 @@ class ActionOutcome:
         reason = {"reason": self.reason()}
         if self.not_done:
             count = len(self.not_done)
-            reason["count"] = _count(count)
+            reason["count"] = grouped(count)
             if done:
                 text = (
                     ngettext(
@@ -342,7 +342,7 @@ class ActionOutcome:
                     "them again could not tell. Check the view before trying again.",
                     count,
                 )
-                % {"count": _count(count), "reason": self.reason()}
+                % {"count": grouped(count), "reason": self.reason()}
             )
         return sentences
 
@@ -676,10 +676,6 @@ def _settle(confirmation: Confirmation, result: ActionOutcome) -> None:
     result.done.extend(applied)
     result.not_done.extend(not_applied)
     result.unknown = []
-
-
-def _count(value: int) -> str:
-    return number_format(value, force_grouping=True)
 
 
 def _time_left() -> float:

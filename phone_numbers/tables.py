@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -28,6 +27,7 @@ from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 from django_tables2.columns import BoundColumn
 
 from portal.alerts import ccc_words
+from portal.text import grouped
 
 from .ccc import NumberUsage, SkillGroup
 from .models import AuditEvent
@@ -56,10 +56,6 @@ SKILL_GROUPS_SHOWN = ngettext_lazy(
     "Showing %(start)s–%(end)s of %(total)s skill groups",
     "count",
 )
-
-
-def _count(value: int) -> str:
-    return number_format(value, force_grouping=True)
 
 
 def _escaped(cell: Any) -> str:
@@ -168,9 +164,9 @@ class ResultTable(tables.Table):
         if result.items:
             return self.summary_text % {
                 "count": result.reachable_count,
-                "start": _count(result.start_index),
-                "end": _count(result.end_index),
-                "total": _count(result.reachable_count),
+                "start": grouped(result.start_index),
+                "end": grouped(result.end_index),
+                "total": grouped(result.reachable_count),
             }
         return "" if result.total_count else str(self.empty_text)
 
@@ -181,8 +177,8 @@ class ResultTable(tables.Table):
             return ""
         return self.truncated_text % {
             "count": result.total_count,
-            "total": _count(result.total_count),
-            "reachable": _count(result.reachable_count),
+            "total": grouped(result.total_count),
+            "reachable": grouped(result.reachable_count),
         }
 
 
@@ -478,7 +474,7 @@ class AuditEventTable(ResultTable):
         sentence = ngettext("{count} number: {numbers}", "{count} numbers: {numbers}", count)
         return format_html(
             sentence,
-            count=_count(count),
+            count=grouped(count),
             numbers=format_html(
                 '<span class="d-block {} font-monospace">{}</span>', _SECONDARY, shown
             ),
@@ -516,9 +512,9 @@ def audit_outcome_details(
         lines.append(
             _("%(done)s done, %(not_done)s not done, %(unknown)s unknown")
             % {
-                "done": _count(len(record.done)),
-                "not_done": _count(len(record.not_done)),
-                "unknown": _count(len(record.unknown)),
+                "done": grouped(len(record.done)),
+                "not_done": grouped(len(record.not_done)),
+                "unknown": grouped(len(record.unknown)),
             }
         )
     if record.outcome == AuditEvent.Outcome.UNKNOWN and not record.outcome_recorded:

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,7 +17,7 @@ from django_htmx.http import push_url, trigger_client_event
 from portal.alerts import render_alert
 from portal.auth import client_address
 from portal.htmx import HtmxHttpRequest, vary_on_htmx, wants_fragment
-from portal.text import join_sentences
+from portal.text import grouped, join_sentences
 
 from . import exports, selectors, services
 from .forms import (
@@ -258,7 +257,7 @@ def number_change_confirm(
                 "%(count)s numbers match, and one action takes at most %(maximum)s. Narrow the "
                 "filter, then try again."
             )
-            % {"count": _count(error.count), "maximum": _count(error.maximum)},
+            % {"count": grouped(error.count), "maximum": grouped(error.maximum)},
         )
     template = "phone_numbers/number_change_confirm.html"
     response = TemplateResponse(
@@ -427,7 +426,3 @@ def _actor(request: HtmxHttpRequest) -> services.Actor:
         email=request.identity.email,
         client_address=client_address(request),
     )
-
-
-def _count(value: int) -> str:
-    return number_format(value, force_grouping=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.formats import number_format
 from django.utils.translation import pgettext
 
 
@@ -15,3 +16,8 @@ def join_sentences(sentences: Iterable[str]) -> str:
     for sentence in filter(None, sentences):
         joined = pattern % {"first": joined, "second": sentence} if joined else sentence
     return joined
+
+
+def grouped(value: int) -> str:
+    """A count as sentences show it, grouped in thousands in the reader's format."""
+    return number_format(value, force_grouping=True)
