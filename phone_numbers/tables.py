@@ -65,6 +65,12 @@ def _escaped(cell: Any) -> str:
     return html.escape(str(cell))
 
 
+def _cell_html(template: str, *values: Any) -> SafeString:
+    """format_html for a cell, escaping the same way, without the checks for lazy strings
+    (its own and mark_safe's) that cost more than the cell: its template is never lazy."""
+    return SafeString(template.format(*map(_escaped, values)))
+
+
 class ResultTable(tables.Table):
     """The rows of one result page; sorting is off because the API cannot sort.
 
@@ -91,56 +97,60 @@ class ResultTable(tables.Table):
         template_name = "django_tables2/bootstrap5-responsive.html"
         attrs = {"class": "table table-sm table-hover align-middle mb-0"}
 
-    def body_rows(self) -> list[list[tuple[str, Any]]]:
-        """Each row's cells as (td attributes, content), worked out as django-tables2's
-        `BoundRow.get_cell` does (accessor, empty values and default, the render method), but
-        with each column's call decided once per table: tables2 inspects the render method's
-        signature again for every cell, which was most of a swap's time."""
-        columns = [
-            (column.attrs["td"].as_html(), self._renderer(column)) for column in self.columns
-        ]
-        return [[(attrs, render(record)) for attrs, render in columns] for record in self.data]
+    def body_rows(self) -> list[list[Any]]:
+        """Each row's cell contents, worked out as django-tables2's `BoundRow.get_cell` does
+        (accessor, empty values and default, the render method), but with each column's call
+        decided once per table: tables2 inspects the render method's signature again for every
+        cell, which was most of a swap's time."""
+        renders = [render for _, render in self._columns]
+        return [[render(record) for render in renders] for record in self.data]
 
     def html(self) -> SafeString:
         """The table as django-tables2's Bootstrap 5 template draws it (its column headers and
         attributes), built here: a template loop cost more per cell than the cell itself, and
         the rows are what a swap is made of."""
-        header = format_html_join(
-            "\n",
-            '<th {} scope="col">{}</th>',
-            ((column.attrs["th"].as_html(), column.header) for column in self.columns),
+        # tables2 works a column's attributes out anew at each access: once for th and td.
+        attrs = [column.attrs for column, _ in self._columns]
+        header = "\n".join(
+            _cell_html('<th {} scope="col">{}</th>', column_attrs["th"].as_html(), column.header)
+            for column_attrs, (column, _) in zip(attrs, self._columns, strict=True)
         )
         if self.data:
-            body = self._body_html()
-        else:
-            body = format_html(
-                '<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text
+            # One format string a row, its cells' attributes in place (braces doubled).
+            row = "<tr>\n{}\n</tr>".format(
+                "\n".join(
+                    "<td {}>{{}}</td>".format(
+                        column_attrs["td"].as_html().replace("{", "{{").replace("}", "}}")
+                    )
+                    for column_attrs in attrs
+                )
             )
-        return format_html(
+            body = "\n".join(row.format(*map(_escaped, cells)) for cells in self.body_rows())
+        else:
+            body = _cell_html('<tr><td colspan="{}">{}</td></tr>', len(attrs), self.empty_text)
+        return _cell_html(
             '<div class="table-container table-responsive">\n<table {}>\n'
             "<thead><tr>\n{}\n</tr></thead>\n<tbody>\n{}\n</tbody>\n</table>\n</div>",
             self.attrs.as_html(),
-            header,
-            body,
+            SafeString(header),
+            SafeString(body),  # every cell escaped above, attributes by tables2
         )
 
-    def _body_html(self) -> SafeString:
-        return mark_safe(  # noqa: S308 - attributes come escaped from tables2, every cell below
-            "\n".join(
-                "<tr>\n"
-                + "\n".join(f"<td {attrs}>{_escaped(cell)}</td>" for attrs, cell in row)
-                + "\n</tr>"
-                for row in self.body_rows()
-            )
-        )
+    @cached_property
+    def _columns(self) -> list[tuple[BoundColumn, Callable[[Any], Any]]]:
+        """The shown columns, each with its cell renderer."""
+        return [(column, self._renderer(column)) for column in self.columns]
 
     def _renderer(self, column: BoundColumn) -> Callable[[Any], Any]:
         render = column.render
-        wanted = inspect.signature(render).parameters
         # The records are our frozen dataclasses: an attribute path, read without tables2's
         # general Accessor (dicts, callables, model fields), which costs more than the cell.
         resolve = operator.attrgetter(".".join(column.accessor.bits))
         empty_values, default = column.column.empty_values, column.default
+        if getattr(render, "__func__", None) is tables.Column.render:
+            # tables2's own render shows the value as it is: no call per cell.
+            return lambda record: default if (value := resolve(record)) in empty_values else value
+        wanted = inspect.signature(render).parameters
         fixed = {"table": self, "column": column.column, "bound_column": column}
         fixed = {name: value for name, value in fixed.items() if name in wanted}
         wants_value, wants_record = "value" in wanted, "record" in wanted
@@ -232,7 +242,7 @@ class PhoneNumberTable(ResultTable):
         return str(_("Select %(number)s"))
 
     def render_selected(self, value: str) -> SafeString:
-        return format_html(
+        return _cell_html(
             '<input class="form-check-input" type="checkbox" name="number" value="{}" '
             'form="selection" aria-label="{}">',
             value,
@@ -262,8 +272,8 @@ class PhoneNumberTable(ResultTable):
         """The flow's name, its id on hover; the id itself when the name is unknown."""
         name = self.contact_flow_names.get(value)
         if name is None:
-            return format_html('<span class="font-monospace small">{}</span>', value)
-        return format_html('<span title="{}">{}</span>', value, name)
+            return _cell_html('<span class="font-monospace small">{}</span>', value)
+        return _cell_html('<span title="{}">{}</span>', value, name)
 
 
 class SkillGroupTable(ResultTable):
@@ -296,7 +306,7 @@ class SkillGroupTable(ResultTable):
             "phone_numbers:number_list",
             kwargs={"instance_id": self.instance_id, "skill_group_id": record.skill_group_id},
         )
-        return format_html('<a href="{}">{}</a>', url, record.display_name or record.name)
+        return _cell_html('<a href="{}">{}</a>', url, record.display_name or record.name)
 
     @cached_property
     def _media_labels(self) -> dict[str, str]:

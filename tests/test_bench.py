@@ -28,15 +28,18 @@ def test_dashboard_benchmark_prints_its_ratios(capsys):
     assert lines[0] == (
         "journey listing calls: 4 (minimum 4: two listings, each with its status count): met"
     )
-    assert lines[1].startswith("swap / bare JSON view at 25 rows: ")
-    assert lines[2].startswith("swap / bare JSON view at 100 rows: ")
-    assert lines[3].startswith("throughput with CCC 100 ms away / at 0 ms, 32 clients: ")
-    assert lines[4].startswith("throughput floor, the bare view under the same load: ")
-    assert lines[5].startswith("full page with every CCC call taking 0.2 s: ")
-    assert "(HTTP 200;" in lines[5]
-    assert lines[6].startswith("export of 10,000 rows as CSV with CCC 50 ms away: ")
-    assert lines[7].startswith("export of 10,000 rows as XLSX with CCC 50 ms away: ")
-    assert "one page after another: " in lines[7]
+    assert [line.split(":")[0] for line in lines[1:5]] == [
+        f"swap / bare JSON view at {rows} rows, as {role}"
+        for role in ("viewer", "editor")
+        for rows in (25, 100)
+    ]
+    assert lines[5].startswith("throughput with CCC 100 ms away / at 0 ms, 32 clients: ")
+    assert lines[6].startswith("throughput floor, the bare view under the same load: ")
+    assert lines[7].startswith("full page with every CCC call taking 0.2 s: ")
+    assert "(HTTP 200;" in lines[7]
+    assert lines[8].startswith("export of 10,000 rows as CSV with CCC 50 ms away: ")
+    assert lines[9].startswith("export of 10,000 rows as XLSX with CCC 50 ms away: ")
+    assert "one page after another: " in lines[9]
 
 
 @pytest.mark.timeout(120)
