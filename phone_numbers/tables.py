@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 from django_tables2.columns import BoundColumn
+from django_tables2.utils import AttributeDict
 
 from portal.alerts import ccc_words
 from portal.text import grouped
@@ -102,32 +103,27 @@ class ResultTable(tables.Table):
         (accessor, empty values and default, the render method), but with each column's call
         decided once per table: tables2 inspects the render method's signature again for every
         cell, which was most of a swap's time."""
-        renders = [render for _, render in self._columns]
+        renders = [render for _, _, render in self._columns]
         return [[render(record) for render in renders] for record in self.data]
 
     def html(self) -> SafeString:
         """The table as django-tables2's Bootstrap 5 template draws it (its column headers and
         attributes), built here: a template loop cost more per cell than the cell itself, and
         the rows are what a swap is made of."""
-        # tables2 works a column's attributes out anew at each access: once for th and td.
-        attrs = [column.attrs for column, _ in self._columns]
         header = "\n".join(
-            _cell_html('<th {} scope="col">{}</th>', column_attrs["th"].as_html(), column.header)
-            for column_attrs, (column, _) in zip(attrs, self._columns, strict=True)
+            _cell_html('<th {} scope="col">{}</th>', attrs["th"].as_html(), column.header)
+            for column, attrs, _ in self._columns
         )
         if self.data:
-            # One format string a row, its cells' attributes in place (braces doubled).
-            row = "<tr>\n{}\n</tr>".format(
-                "\n".join(
-                    "<td {}>{{}}</td>".format(
-                        column_attrs["td"].as_html().replace("{", "{{").replace("}", "}}")
-                    )
-                    for column_attrs in attrs
-                )
-            )
+            # One format string a row: each cell's attributes in place, braces doubled.
+            td_attrs = (attrs["td"].as_html() for _, attrs, _ in self._columns)
+            tds = (f"<td {td.replace('{', '{{').replace('}', '}}')}>{{}}</td>" for td in td_attrs)
+            row = "<tr>\n" + "\n".join(tds) + "\n</tr>"
             body = "\n".join(row.format(*map(_escaped, cells)) for cells in self.body_rows())
         else:
-            body = _cell_html('<tr><td colspan="{}">{}</td></tr>', len(attrs), self.empty_text)
+            body = _cell_html(
+                '<tr><td colspan="{}">{}</td></tr>', len(self._columns), self.empty_text
+            )
         return _cell_html(
             '<div class="table-container table-responsive">\n<table {}>\n'
             "<thead><tr>\n{}\n</tr></thead>\n<tbody>\n{}\n</tbody>\n</table>\n</div>",
@@ -137,9 +133,10 @@ class ResultTable(tables.Table):
         )
 
     @cached_property
-    def _columns(self) -> list[tuple[BoundColumn, Callable[[Any], Any]]]:
-        """The shown columns, each with its cell renderer."""
-        return [(column, self._renderer(column)) for column in self.columns]
+    def _columns(self) -> list[tuple[BoundColumn, dict[str, AttributeDict], Callable[[Any], Any]]]:
+        """The shown columns, each with its attributes (which tables2 works out anew at each
+        access) and its cell renderer."""
+        return [(column, column.attrs, self._renderer(column)) for column in self.columns]
 
     def _renderer(self, column: BoundColumn) -> Callable[[Any], Any]:
         render = column.render
