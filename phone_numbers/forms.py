@@ -257,7 +257,8 @@ class ListQuery:
     def url(self, **changes: Any) -> str:
         return self.path + self.query_string(**changes)
 
-    @property
+    # Cached: a page uses these links several times, and the query does not change.
+    @cached_property
     def canonical_url(self) -> str:
         """The link that reproduces this view: what the address bar shows."""
         return self.url()
@@ -273,7 +274,7 @@ class ListQuery:
         every_row = self.query_string(page=defaults["page"], per_page=defaults["per_page"])
         return f"{self.path}export.{file_format}{every_row}"
 
-    @property
+    @cached_property
     def export_links(self) -> list[ExportLink]:
         """The view's exports, or none where the list has none."""
         if not self.form_class.exportable:
@@ -289,6 +290,7 @@ class ListQuery:
         separator = "&" if "?" in self.canonical_url else "?"
         return f"{self.canonical_url}{separator}{REFRESH_PARAMETER}=1"
 
+    @cached_property
     def view_links(self) -> list[ViewLink]:
         """The views of the list (linked / eligible), or none where the list has one view."""
         if "view" not in self.form_class.base_fields:

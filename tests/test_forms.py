@@ -493,7 +493,7 @@ def test_refresh_reaches_the_selector_but_never_a_link():
 
 
 def test_view_links_keep_the_filters_and_reset_the_page():
-    links = number_query("view=eligible&q=0833&page=4").view_links()
+    links = number_query("view=eligible&q=0833&page=4").view_links
 
     assert [(link.value, link.url, link.is_current) for link in links] == [
         ("linked", PATH + "?q=0833", False),
@@ -503,7 +503,7 @@ def test_view_links_keep_the_filters_and_reset_the_page():
 
 
 def test_a_list_with_one_view_has_no_view_links():
-    assert skill_group_query("q=sales").view_links() == []
+    assert skill_group_query("q=sales").view_links == []
 
 
 def test_the_share_link_is_the_absolute_canonical_link():

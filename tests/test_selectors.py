@@ -181,16 +181,18 @@ def test_skill_group_get_does_not_cache_a_missing_group(app_emulator):
 
 
 def test_side_by_side_reads_run_at_once():
-    both_in_flight = threading.Barrier(2, timeout=5)
+    all_in_flight = threading.Barrier(3, timeout=5)
 
     def read() -> str:
-        both_in_flight.wait()  # one after another, the first would wait here forever
+        all_in_flight.wait()  # one after another, the first would wait here forever
         return threading.current_thread().name
 
-    done = selectors.side_by_side(first=read, second=read)
+    done = selectors.side_by_side(first=read, second=read, third=read)
 
-    assert set(done) == {"first", "second"}
-    assert threading.current_thread().name not in done.values()
+    assert list(done) == ["first", "second", "third"]
+    # The first in this thread, no hand-over to wait for; the others each in one of the pool's.
+    assert done["first"] == threading.current_thread().name
+    assert len({done["first"], done["second"], done["third"]}) == 3
 
 
 def test_side_by_side_reads_carry_the_budget_and_the_language():
@@ -233,6 +235,14 @@ def test_side_by_side_waits_for_every_read_before_raising():
         selectors.side_by_side(first=fails, second=slower)
 
     assert finished.is_set()
+
+
+def test_side_by_side_raises_a_later_read_failure_after_the_first_succeeded():
+    def fails() -> None:
+        raise NotFoundError("NotExists.SkillGroupId", "gone")
+
+    with pytest.raises(NotFoundError):
+        selectors.side_by_side(first=lambda: "listed", second=fails)
 
 
 # -- contact-flow names ------------------------------------------------------------------------
