@@ -2,7 +2,8 @@
 
 - Round trips: listing calls of a browsing journey against the minimum it needs.
 - Cheap swaps: a numbers swap's server time against a bare JSON view making the same client
-  call (the CCC call, no cache on either side), at 25 and 100 rows.
+  call (the CCC call, no cache on either side), at 25 and 100 rows; and at 25 rows a swap
+  drawing its table alone, without the controls around it, to show what those cost.
 - Throughput: requests per second with CCC 100 ms away against CCC at 0 ms, 32 clients, the
   production server as `make serve` starts it (gunicorn.conf.py defaults).
 - Export: the big group's eligible view (10,000 rows) as CSV and XLSX with CCC 50 ms away, its
@@ -61,6 +62,7 @@ import django  # noqa: E402 - the settings above come first
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
 from benchmarks.client_vs_sdk import REPO_ROOT, emulator_process  # noqa: E402
@@ -68,6 +70,8 @@ from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRE
 from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID  # noqa: E402
 from tests.servers import app_server, clean_environment  # noqa: E402
 
+# A list page whose results region is the table alone (benchmarks/templates).
+TABLE_ALONE_TEMPLATES = Path(__file__).parent / "templates"
 HOTLINE = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
 SWAP = {"HX-Request": "true"}
 SLOW_CCC_SECONDS = (4, 7)
@@ -135,6 +139,14 @@ def swap_ratio(client: Client, per_page: int, count: int) -> tuple[float, float]
         swaps += server_time(client, swap, SWAP, 10)
         bares += server_time(client, bare, {}, 10)
     return statistics.median(swaps), statistics.median(bares)
+
+
+def table_alone() -> override_settings:
+    """The real views, with a list page whose results region is the table alone."""
+    engine = settings.TEMPLATES[0]
+    return override_settings(
+        TEMPLATES=[{**engine, "DIRS": [TABLE_ALONE_TEMPLATES, *engine["DIRS"]]}]
+    )
 
 
 def production_settings(endpoint: str) -> dict[str, str]:
@@ -385,6 +397,15 @@ def dashboard(args: argparse.Namespace) -> None:
                     f"({swap * 1e3:.2f} ms / {bare * 1e3:.2f} ms; goal <= "
                     f"{GOALS[f'swap {per_page}']}): {verdict(f'swap {per_page}', ratio)}"
                 )
+        for role, headers in SIGNED_IN_AS.items():
+            client = Client(SERVER_NAME="127.0.0.1", headers=headers)
+            with override_settings(CCC_LISTING_CACHE_SECONDS=0), table_alone():
+                swap, bare = swap_ratio(client, 25, args.swaps)
+            print(
+                f"swap drawing its table alone / bare JSON view at 25 rows, as {role}: "
+                f"{swap / bare:.2f} ({swap * 1e3:.2f} ms / {bare * 1e3:.2f} ms; the same reads "
+                f"and rows without the controls around them)"
+            )
     rates = throughput(args.seconds, settings_module="cccadmin.settings", path=HOTLINE)
     slow, fast = rates[100], rates[0]
     ratio = slow.rate / fast.rate

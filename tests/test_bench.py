@@ -33,13 +33,17 @@ def test_dashboard_benchmark_prints_its_ratios(capsys):
         for role in ("viewer", "editor")
         for rows in (25, 100)
     ]
-    assert lines[5].startswith("throughput with CCC 100 ms away / at 0 ms, 32 clients: ")
-    assert lines[6].startswith("throughput floor, the bare view under the same load: ")
-    assert lines[7].startswith("full page with every CCC call taking 0.2 s: ")
-    assert "(HTTP 200;" in lines[7]
-    assert lines[8].startswith("export of 10,000 rows as CSV with CCC 50 ms away: ")
-    assert lines[9].startswith("export of 10,000 rows as XLSX with CCC 50 ms away: ")
-    assert "one page after another: " in lines[9]
+    assert [line.split(":")[0] for line in lines[5:7]] == [
+        f"swap drawing its table alone / bare JSON view at 25 rows, as {role}"
+        for role in ("viewer", "editor")
+    ]
+    assert lines[7].startswith("throughput with CCC 100 ms away / at 0 ms, 32 clients: ")
+    assert lines[8].startswith("throughput floor, the bare view under the same load: ")
+    assert lines[9].startswith("full page with every CCC call taking 0.2 s: ")
+    assert "(HTTP 200;" in lines[9]
+    assert lines[10].startswith("export of 10,000 rows as CSV with CCC 50 ms away: ")
+    assert lines[11].startswith("export of 10,000 rows as XLSX with CCC 50 ms away: ")
+    assert "one page after another: " in lines[11]
 
 
 @pytest.mark.timeout(120)
@@ -53,3 +57,18 @@ def test_soak_reports_responses_by_status(capsys):
     assert lines[1].startswith("responses by status: {")
     assert lines[2].startswith("slowest response: ")
     assert (passed, lines[3]) == (0, "soak: passed"), lines
+
+
+def test_the_table_alone_swap_draws_the_same_rows_without_the_controls(client, app_emulator):
+    from benchmarks import dashboard
+
+    swap = f"{dashboard.HOTLINE}?view=eligible"
+    whole = client.get(swap, headers=dashboard.SWAP).content.decode()
+    with dashboard.table_alone():
+        alone = client.get(swap, headers=dashboard.SWAP).content.decode()
+
+    table = whole[whole.index('<div class="table-container') : whole.index("</table>\n</div>")]
+    assert alone.strip().startswith(table)
+    for control in ('id="view-toggle"', 'id="selection"', 'class="pagination', 'id="refresh"'):
+        assert control in whole
+        assert control not in alone
