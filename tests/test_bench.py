@@ -69,6 +69,14 @@ def test_the_table_alone_swap_draws_the_same_rows_without_the_controls(client, a
 
     table = whole[whole.index('<div class="table-container') : whole.index("</table>\n</div>")]
     assert alone.strip().startswith(table)
-    for control in ('id="view-toggle"', 'id="selection"', 'class="pagination', 'id="refresh"'):
+    controls = (
+        'id="view-toggle"',
+        'id="status-counts"',
+        'id="result-summary"',
+        'id="refresh"',
+        'id="selection"',
+        'class="pagination',
+    )
+    for control in controls:
         assert control in whole
         assert control not in alone

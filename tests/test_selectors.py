@@ -220,29 +220,27 @@ def test_side_by_side_raises_the_failure_of_a_read(app_emulator):
         )
 
 
+def _gone() -> None:
+    raise NotFoundError("NotExists.SkillGroupId", "gone")
+
+
 def test_side_by_side_waits_for_every_read_before_raising():
     """No read outlives the page that asked for it (and its calls are all made by then)."""
     finished = threading.Event()
-
-    def fails() -> None:
-        raise NotFoundError("NotExists.SkillGroupId", "gone")
 
     def slower() -> None:
         finished.wait(0.2)  # nothing sets it: this only takes longer than `fails`
         finished.set()
 
     with pytest.raises(NotFoundError):
-        selectors.side_by_side(first=fails, second=slower)
+        selectors.side_by_side(first=_gone, second=slower)
 
     assert finished.is_set()
 
 
 def test_side_by_side_raises_a_later_read_failure_after_the_first_succeeded():
-    def fails() -> None:
-        raise NotFoundError("NotExists.SkillGroupId", "gone")
-
     with pytest.raises(NotFoundError):
-        selectors.side_by_side(first=lambda: "listed", second=fails)
+        selectors.side_by_side(first=lambda: "listed", second=_gone)
 
 
 # -- contact-flow names ------------------------------------------------------------------------
