@@ -325,11 +325,13 @@ def _cached_listing(
             page_number,
             page_size,
         )
-        cached = None if refresh else shared_cache.get(key)
+        # 0 s: no listing cache at all, neither kept nor read (what an earlier setting left).
+        in_use = settings.CCC_LISTING_CACHE_SECONDS > 0
+        cached = shared_cache.get(key) if in_use and not refresh else None
         if cached is not None:
             return cached
         fresh = Listed(list_page(page_number=page_number, page_size=page_size), timezone.now())
-        if settings.CCC_LISTING_CACHE_SECONDS > 0:  # 0: no listing cache at all
+        if in_use:
             shared_cache.put(key, fresh, settings.CCC_LISTING_CACHE_SECONDS)
         return fresh
 

@@ -1125,3 +1125,16 @@ def test_a_listing_cache_of_zero_seconds_is_no_cache(client, settings, app_emula
 
     # Each swap lists and counts again; the flows' names have a cache of their own, asked once.
     assert app_emulator.request_count == 2 * 2 + 1
+
+
+def test_a_listing_cache_of_zero_seconds_reuses_nothing_cached_before(
+    client, settings, app_emulator
+):
+    get(client, NUMBERS, htmx=True)
+    settings.CCC_LISTING_CACHE_SECONDS = 0
+    asked = app_emulator.request_count
+
+    get(client, NUMBERS, htmx=True)
+
+    # The listing and its count, asked again though still cached from the first swap.
+    assert app_emulator.request_count == asked + 2
