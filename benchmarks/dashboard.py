@@ -1,9 +1,10 @@
 """The dashboard end to end: what an admin waits for, measured as ratios in one run.
 
 - Round trips: listing calls of a browsing journey against the minimum it needs.
-- Cheap swaps: a numbers swap's server time against a bare JSON view making the same client
-  call (the CCC call, no cache on either side), at 25 and 100 rows; and at 25 rows a swap
-  drawing its table alone, without the controls around it, to show what those cost.
+- Cheap swaps: a numbers swap's server time against a bare JSON view making the same listing
+  call (no cache on either side), at 25 and 100 rows; and at 25 rows a swap drawing its table
+  alone, without the controls around it, and the swap's reads alone (its listing, the status
+  count asked beside it and the flows' names), which bound what the rest may cost.
 - Throughput: requests per second with CCC 100 ms away against CCC at 0 ms, 32 clients, the
   production server as `make serve` starts it (gunicorn.conf.py defaults).
 - Export: the big group's eligible view (10,000 rows) as CSV and XLSX with CCC 50 ms away, its
@@ -66,6 +67,7 @@ from django.conf import settings  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
 from benchmarks.client_vs_sdk import REPO_ROOT, emulator_process  # noqa: E402
+from phone_numbers import selectors  # noqa: E402
 from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET  # noqa: E402
 from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID  # noqa: E402
 from tests.servers import app_server, clean_environment  # noqa: E402
@@ -139,6 +141,26 @@ def swap_ratio(client: Client, per_page: int, count: int) -> tuple[float, float]
         swaps += server_time(client, swap, SWAP, 10)
         bares += server_time(client, bare, {}, 10)
     return statistics.median(swaps), statistics.median(bares)
+
+
+@contextmanager
+def timed(owner: object, name: str) -> Iterator[list[float]]:
+    """The duration (seconds) of each call of `owner.name` made inside the block."""
+    function = getattr(owner, name)
+    durations: list[float] = []
+
+    def timing(*args: object, **kwargs: object) -> object:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            durations.append(time.perf_counter() - started)
+
+    setattr(owner, name, timing)
+    try:
+        yield durations
+    finally:
+        setattr(owner, name, function)
 
 
 def table_alone() -> override_settings:
@@ -399,12 +421,22 @@ def dashboard(args: argparse.Namespace) -> None:
                 )
         for role, headers in SIGNED_IN_AS.items():
             client = Client(SERVER_NAME="127.0.0.1", headers=headers)
-            with override_settings(CCC_LISTING_CACHE_SECONDS=0), table_alone():
+            with (
+                override_settings(CCC_LISTING_CACHE_SECONDS=0),
+                table_alone(),
+                timed(selectors, "side_by_side") as reads,
+            ):
                 swap, bare = swap_ratio(client, 25, args.swaps)
             print(
                 f"swap drawing its table alone / bare JSON view at 25 rows, as {role}: "
                 f"{swap / bare:.2f} ({swap * 1e3:.2f} ms / {bare * 1e3:.2f} ms; the same reads "
                 f"and rows without the controls around them)"
+            )
+            read = statistics.median(reads)
+            print(
+                f"the swap's reads alone / bare JSON view at 25 rows, as {role}: "
+                f"{read / bare:.2f} ({read * 1e3:.2f} ms / {bare * 1e3:.2f} ms; its listing, "
+                f"the status count asked beside it and the flows' names, side by side)"
             )
     rates = throughput(args.seconds, settings_module="cccadmin.settings", path=HOTLINE)
     slow, fast = rates[100], rates[0]

@@ -1,6 +1,7 @@
 """The client-vs-SDK benchmark runs end to end and prints its figures; no timing is asserted."""
 
 import pytest
+from django.test import Client, override_settings
 
 from benchmarks import client_vs_sdk
 
@@ -33,17 +34,21 @@ def test_dashboard_benchmark_prints_its_ratios(capsys):
         for role in ("viewer", "editor")
         for rows in (25, 100)
     ]
-    assert [line.split(":")[0] for line in lines[5:7]] == [
-        f"swap drawing its table alone / bare JSON view at 25 rows, as {role}"
+    assert [line.split(":")[0] for line in lines[5:9]] == [
+        line
         for role in ("viewer", "editor")
+        for line in (
+            f"swap drawing its table alone / bare JSON view at 25 rows, as {role}",
+            f"the swap's reads alone / bare JSON view at 25 rows, as {role}",
+        )
     ]
-    assert lines[7].startswith("throughput with CCC 100 ms away / at 0 ms, 32 clients: ")
-    assert lines[8].startswith("throughput floor, the bare view under the same load: ")
-    assert lines[9].startswith("full page with every CCC call taking 0.2 s: ")
-    assert "(HTTP 200;" in lines[9]
-    assert lines[10].startswith("export of 10,000 rows as CSV with CCC 50 ms away: ")
-    assert lines[11].startswith("export of 10,000 rows as XLSX with CCC 50 ms away: ")
-    assert "one page after another: " in lines[11]
+    assert lines[9].startswith("throughput with CCC 100 ms away / at 0 ms, 32 clients: ")
+    assert lines[10].startswith("throughput floor, the bare view under the same load: ")
+    assert lines[11].startswith("full page with every CCC call taking 0.2 s: ")
+    assert "(HTTP 200;" in lines[11]
+    assert lines[12].startswith("export of 10,000 rows as CSV with CCC 50 ms away: ")
+    assert lines[13].startswith("export of 10,000 rows as XLSX with CCC 50 ms away: ")
+    assert "one page after another: " in lines[13]
 
 
 @pytest.mark.timeout(120)
@@ -80,3 +85,23 @@ def test_the_table_alone_swap_draws_the_same_rows_without_the_controls(client, a
     for control in controls:
         assert control in whole
         assert control not in alone
+
+
+def test_the_swap_asks_ccc_each_time_it_is_timed_and_its_reads_are_timed_once(app_emulator):
+    from benchmarks import dashboard
+    from phone_numbers import selectors
+
+    client = Client(headers=dashboard.SIGNED_IN)
+    swap = f"{dashboard.HOTLINE}?view=eligible"
+    client.get(swap, headers=dashboard.SWAP)  # fills the cache, as the journey does
+    asked = app_emulator.request_count
+    with (
+        override_settings(CCC_LISTING_CACHE_SECONDS=0),
+        dashboard.timed(selectors, "side_by_side") as reads,
+    ):
+        dashboard.server_time(client, swap, dashboard.SWAP, 3)
+
+    # Each swap lists and counts again, as the bare view lists each time.
+    assert app_emulator.request_count == asked + 3 * 2
+    assert len(reads) == 3
+    assert selectors.side_by_side.__name__ == "side_by_side"
