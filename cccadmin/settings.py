@@ -20,6 +20,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
+from cccadmin import serving
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -345,9 +347,10 @@ CCCADMIN_CONFIRMATION_SECONDS = env.int("CCCADMIN_CONFIRMATION_SECONDS", default
 # Connections to CCC per process: each server thread may run a page's four reads (group,
 # listing, status count, contact-flow names) side by side, and waiting for a pooled
 # connection counts against the request's budget.
-CCC_MAX_CONNECTIONS = env.int(
-    "CCC_MAX_CONNECTIONS", default=4 * env.int("GUNICORN_THREADS", default=32)
-)
+CCC_MAX_CONNECTIONS = env.int("CCC_MAX_CONNECTIONS", default=4 * serving.threads())
+# Worker processes gunicorn runs (`make serve`), each with a cache of its own unless CACHE_URL
+# names a shared one.
+SERVER_WORKERS = serving.workers()
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,3 @@
-import os
-
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
@@ -42,15 +40,11 @@ def ccc_endpoint_deploy_check(app_configs, **kwargs):
     ]
 
 
-# gunicorn.conf.py's default when WEB_CONCURRENCY is unset.
-_DEFAULT_WORKERS = "2"
-
-
 @register(Tags.caches, deploy=True)
 def shared_cache_deploy_check(app_configs, **kwargs):
     """Several worker processes, each with a cache of its own, show a change late."""
     per_process = settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
-    if not per_process or os.environ.get("WEB_CONCURRENCY", _DEFAULT_WORKERS) == "1":
+    if not per_process or settings.SERVER_WORKERS == 1:
         return []
     return [
         Warning(

@@ -649,8 +649,8 @@ def test_gunicorn_config_defaults(monkeypatch):
     config = gunicorn_config(monkeypatch)
     assert config["header_map"] == "drop"
     assert config["bind"] == "0.0.0.0:8000"
-    assert config["workers"] == 2
-    assert config["threads"] == 32
+    assert config["workers"] == 4
+    assert config["threads"] == 16
     assert config["accesslog"] == "-"
     # gunicorn's default access log format has no request headers, so no assertion in the log.
     assert "access_log_format" not in config
@@ -662,6 +662,22 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
     )
     assert (config["bind"], config["workers"], config["threads"]) == ("127.0.0.1:9000", 5, 8)
     assert config["header_map"] == "drop"
+
+
+def test_the_settings_size_themselves_by_the_server_gunicorn_runs(monkeypatch):
+    """CCC's pool has a connection for each read a server thread's page runs side by side,
+    and the settings count the same workers gunicorn starts."""
+    names = ("SERVER_WORKERS", "CCC_MAX_CONNECTIONS")
+    defaults = gunicorn_config(monkeypatch)
+
+    assert settings_of(*names, **PRODUCTION) == {
+        "SERVER_WORKERS": defaults["workers"],
+        "CCC_MAX_CONNECTIONS": 4 * defaults["threads"],
+    }
+    assert settings_of(*names, **PRODUCTION, WEB_CONCURRENCY="1", GUNICORN_THREADS="8") == {
+        "SERVER_WORKERS": 1,
+        "CCC_MAX_CONNECTIONS": 32,
+    }
 
 
 def test_make_serve_checks_the_deployment_before_serving():
