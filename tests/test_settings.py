@@ -6,11 +6,13 @@ read settings run in this process too, with pytest-django's `settings` fixture.
 
 from __future__ import annotations
 
+import http.client
 import re
 import runpy
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from portal.checks import sign_in_check
@@ -24,6 +26,7 @@ from .django_process import (
     manage,
     settings_of,
 )
+from .servers import app_server
 
 # -- refusing to start -------------------------------------------------------------------------
 
@@ -651,6 +654,7 @@ def test_gunicorn_config_defaults(monkeypatch):
     assert config["bind"] == "0.0.0.0:8000"
     assert config["workers"] == 4
     assert config["threads"] == 16
+    assert config["keepalive"] == 0
     assert config["accesslog"] == "-"
     # gunicorn's default access log format has no request headers, so no assertion in the log.
     assert "access_log_format" not in config
@@ -678,6 +682,23 @@ def test_the_settings_size_themselves_by_the_server_gunicorn_runs(monkeypatch):
         "SERVER_WORKERS": 1,
         "CCC_MAX_CONNECTIONS": 32,
     }
+
+
+def test_gunicorn_closes_each_connection_after_its_response(tmp_path):
+    """So that no worker keeps a share of the proxy's connections while others stand idle."""
+    with app_server(tmp_path) as url:
+        address = httpx.URL(url)
+        connection = http.client.HTTPConnection(address.host, address.port, timeout=10)
+        try:
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+
+    assert response.status == 200
+    assert response.getheader("Connection") == "close"
+    assert response.will_close
 
 
 def test_make_serve_checks_the_deployment_before_serving():
