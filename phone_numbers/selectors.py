@@ -314,7 +314,14 @@ def _cached_listing(
     action = list_page.func.__name__
     bound = sorted(list_page.keywords.items())
 
+    def fetched(page_number: int, page_size: int) -> Listed[T]:
+        return Listed(list_page(page_number=page_number, page_size=page_size), timezone.now())
+
     def listed(*, page_number: int, page_size: int) -> Listed[T]:
+        seconds = settings.CCC_LISTING_CACHE_SECONDS
+        if seconds <= 0:
+            # No listing cache at all: nothing kept, nor read (what an earlier setting left).
+            return fetched(page_number, page_size)
         key = shared_cache.key(
             "listing",
             settings.CCC_ENDPOINT,
@@ -325,15 +332,11 @@ def _cached_listing(
             page_number,
             page_size,
         )
-        # 0 s: no listing cache at all, neither kept nor read (what an earlier setting left).
-        in_use = settings.CCC_LISTING_CACHE_SECONDS > 0
-        cached = shared_cache.get(key) if in_use and not refresh else None
-        if cached is not None:
-            return cached
-        fresh = Listed(list_page(page_number=page_number, page_size=page_size), timezone.now())
-        if in_use:
-            shared_cache.put(key, fresh, settings.CCC_LISTING_CACHE_SECONDS)
-        return fresh
+        cached = None if refresh else shared_cache.get(key)
+        if cached is None:
+            cached = fetched(page_number, page_size)
+            shared_cache.put(key, cached, seconds)
+        return cached
 
     return listed
 
