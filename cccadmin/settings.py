@@ -351,6 +351,7 @@ CCC_MAX_CONNECTIONS = env.int("CCC_MAX_CONNECTIONS", default=4 * serving.threads
 # Worker processes gunicorn runs (`make serve`), each with a cache of its own unless CACHE_URL
 # names a shared one.
 SERVER_WORKERS = serving.workers()
+_FATAL.extend(serving.problems())
 
 LOGGING = {
     "version": 1,

@@ -684,6 +684,17 @@ def test_the_settings_size_themselves_by_the_server_gunicorn_runs(monkeypatch):
     }
 
 
+def test_a_server_size_that_is_not_a_count_refuses_to_start(monkeypatch):
+    assert refusal_of(**PRODUCTION, WEB_CONCURRENCY="four", GUNICORN_THREADS="0") == [
+        "WEB_CONCURRENCY is not a whole number above 0 ('four'): "
+        "set it to how many worker processes gunicorn runs.",
+        "GUNICORN_THREADS is not a whole number above 0 ('0'): "
+        "set it to how many threads each worker runs.",
+    ]
+    # gunicorn starts with the default threads, so that its worker can say so and stop.
+    assert gunicorn_config(monkeypatch, GUNICORN_THREADS="0")["threads"] == 16
+
+
 def test_gunicorn_closes_each_connection_after_its_response(tmp_path):
     """So that no worker keeps a share of the proxy's connections while others stand idle."""
     with app_server(tmp_path) as url:
