@@ -9,8 +9,8 @@ from dataclasses import asdict
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 from phone_numbers import connection
-from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 
 
 def bare_numbers(request: HttpRequest) -> JsonResponse:

@@ -32,10 +32,10 @@ from alibabacloud_ccc20200701.client import Client as SdkClient
 from alibabacloud_tea_openapi.utils_models import Config
 from darabonba.policy.retry import RetryOptions
 
-from phone_numbers.ccc import CccClient, signing
-from phone_numbers.ccc.client import API_VERSION
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
-from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
+from ccc import CccClient, signing
+from ccc.client import API_VERSION
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+from ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

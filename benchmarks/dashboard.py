@@ -67,9 +67,9 @@ from django.conf import settings  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
 from benchmarks.client_vs_sdk import REPO_ROOT, emulator_process  # noqa: E402
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET  # noqa: E402
+from ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID  # noqa: E402
 from phone_numbers import selectors  # noqa: E402
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET  # noqa: E402
-from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID  # noqa: E402
 from tests.servers import app_server, clean_environment  # noqa: E402
 
 # A list page whose results region is the table alone (benchmarks/templates).
@@ -103,7 +103,7 @@ class ListingCalls(logging.Handler):
 def journey_calls(client: Client) -> int:
     """Page 1, pages 2-4 at 25 per page, page 1 again, the linked view, eligible page 2."""
     counter = ListingCalls()
-    logger = logging.getLogger("phone_numbers.ccc.client")
+    logger = logging.getLogger("ccc.client")
     logger.addHandler(counter)
     try:
         eligible = f"{HOTLINE}?view=eligible"
@@ -378,8 +378,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--exports", type=int, default=3, help="timed exports per set-up")
     parser.add_argument("--only-export", action="store_true", help="measure the export alone")
     args = parser.parse_args(argv)
-    logging.getLogger("phone_numbers.ccc.client").setLevel(logging.INFO)
-    logging.getLogger("phone_numbers.ccc.client").propagate = False
+    logging.getLogger("ccc.client").setLevel(logging.INFO)
+    logging.getLogger("ccc.client").propagate = False
 
     collect_static()
     if not args.only_export:

@@ -15,11 +15,12 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from ccc import AuthenticationError, CccClient, CccError
+from ccc.budget import budget
+from ccc.client import endpoint_url
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+
 from . import shared_cache
-from .ccc import AuthenticationError, CccClient, CccError
-from .ccc.budget import budget
-from .ccc.client import endpoint_url
-from .ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 
 EMBEDDED_ENDPOINT = "http://ccc-emulator.embedded"
 READINESS_CACHE_SECONDS = 5

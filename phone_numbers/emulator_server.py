@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
-from .ccc.emulator import Emulator
+from ccc.emulator import Emulator
 
 
 class NoDelayRequestHandler(WSGIRequestHandler):

@@ -51,12 +51,12 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ccc import CccError, Page, PhoneNumber
+from ccc.budget import budget
+from ccc.client import MAX_PAGE_SIZE
 from portal.text import grouped
 
 from . import selectors
-from .ccc import CccError, Page, PhoneNumber
-from .ccc.budget import budget
-from .ccc.client import MAX_PAGE_SIZE
 from .paging import MAX_REACHABLE_ROWS
 from .selectors import AUDIT_ROWS_CHUNK, AuditEntry
 from .tables import (

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+import ccc
+from ccc.budget import budget
 from portal.alerts import ccc_words, render_alert
 from portal.text import join_sentences
 
-from . import ccc
-from .ccc.budget import budget
 from .connection import CccNotConfigured
 
 DEFAULT_RETRY_AFTER_SECONDS = 5

@@ -36,9 +36,10 @@ from django.db.models import (
 )
 from django.utils import timezone, translation
 
+from ccc import CccError, Instance, Page, PhoneNumber, SkillGroup
+from ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+
 from . import shared_cache
-from .ccc import CccError, Instance, Page, PhoneNumber, SkillGroup
-from .ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from .connection import ccc_client
 from .models import AuditEvent
 from .paging import Listed, ResultPage, fetch_result_page, slice_result_page

@@ -39,13 +39,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ccc import CccError, InvalidParameterError, NotFoundError, ThrottlingError
+from ccc.budget import budget
+from ccc.budget import deadline as budget_deadline
 from portal.auth import client_address
 from portal.text import grouped
 
 from . import selectors
-from .ccc import CccError, InvalidParameterError, NotFoundError, ThrottlingError
-from .ccc.budget import budget
-from .ccc.budget import deadline as budget_deadline
 from .connection import ccc_client
 from .models import AuditEvent
 

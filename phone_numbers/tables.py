@@ -27,10 +27,10 @@ from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 from django_tables2.columns import BoundColumn
 from django_tables2.utils import AttributeDict
 
+from ccc import NumberUsage, SkillGroup
 from portal.alerts import ccc_words
 from portal.text import grouped
 
-from .ccc import NumberUsage, SkillGroup
 from .models import AuditEvent
 from .paging import ResultPage
 from .selectors import IN_PROGRESS, AuditEntry

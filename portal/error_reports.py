@@ -2,7 +2,7 @@
 
 Django hides settings and request headers by name, and frame variables only when a function
 is marked `sensitive_variables` and DEBUG is off. A failing CCC call has the Authorization
-header and the credentials in its frames (ours and httpx's) and `phone_numbers.ccc` stays
+header and the credentials in its frames (ours and httpx's) and `ccc` stays
 Django-free, so variables are hidden here by what they hold, in every mode.
 """
 

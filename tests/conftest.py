@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 from phone_numbers import connection
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 from phone_numbers.emulator_server import running_emulator
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from phone_numbers.ccc.emulator import Emulator
+from ccc.emulator import Emulator
 
 
 def listed_numbers(

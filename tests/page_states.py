@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import stamina
 
-from phone_numbers.ccc.emulator import Emulator, FaultKind
-from phone_numbers.ccc.emulator.app import Fault
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.emulator import Emulator, FaultKind
+from ccc.emulator.app import Fault
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,

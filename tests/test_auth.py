@@ -35,8 +35,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client, RequestFactory
 
-from phone_numbers.ccc.emulator import Emulator
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.emulator import Emulator
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_INSTANCE_ID,

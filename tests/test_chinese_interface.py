@@ -20,8 +20,8 @@ from django.test import Client
 from django.utils import translation
 from django_htmx.http import trigger_client_event
 
+from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 from phone_numbers import services, tables
-from phone_numbers.ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 
 from .interface_language import (
     InterfaceText,

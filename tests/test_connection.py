@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+from ccc.emulator.dataset import BULK_INSTANCE_ID, EXAMPLE_INSTANCE_ID
 from phone_numbers import connection, selectors
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
-from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, EXAMPLE_INSTANCE_ID
 from phone_numbers.emulator_server import running_emulator
 
 # -- the client from settings ------------------------------------------------------------------

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from phone_numbers.ccc import AuthenticationError, CccClient, RetryPolicy, UnavailableError
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+from ccc import AuthenticationError, CccClient, RetryPolicy, UnavailableError
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 
 from .servers import free_port
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from phone_numbers.ccc import CccClient, RetryPolicy, UnavailableError
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+from ccc import CccClient, RetryPolicy, UnavailableError
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from phone_numbers.emulator_server import running_emulator
 
 

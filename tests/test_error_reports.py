@@ -10,7 +10,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.views.debug import get_default_exception_reporter_filter
 
-from phone_numbers.ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
+from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 from portal.error_reports import SecretHidingExceptionReporterFilter
 
 NUMBERS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{EXAMPLE_SKILL_GROUP_ID}/numbers/"

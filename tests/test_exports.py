@@ -22,9 +22,8 @@ import pytest
 import stamina
 from django.utils import timezone
 
-from phone_numbers import exports
-from phone_numbers.ccc.emulator.app import Response
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.emulator.app import Response
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,
@@ -32,6 +31,7 @@ from phone_numbers.ccc.emulator.dataset import (
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
 )
+from phone_numbers import exports
 from phone_numbers.forms import EXPORT_FORMATS
 
 from .audit_trail import four_actions, numbers, refusal

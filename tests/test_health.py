@@ -10,8 +10,8 @@ import stamina
 from django.core.cache import cache
 from django.test import Client
 
+from ccc.emulator import Emulator
 from phone_numbers import connection
-from phone_numbers.ccc.emulator import Emulator
 
 WRONG_SECRET = "not-the-secret-the-emulator-knows"
 

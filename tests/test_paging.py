@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from phone_numbers import connection, selectors
-from phone_numbers.ccc import PhoneNumber
-from phone_numbers.ccc.emulator.dataset import (
+from ccc import PhoneNumber
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     OVERFLOW_SKILL_GROUP_ID,
 )
+from phone_numbers import connection, selectors
 from phone_numbers.paging import (
     Listed,
     ResultPage,

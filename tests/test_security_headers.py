@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,

@@ -9,10 +9,9 @@ import stamina
 from django.core.cache import cache
 from django.utils import translation
 
-from phone_numbers import selectors, shared_cache
-from phone_numbers.ccc import NotFoundError, SkillGroup
-from phone_numbers.ccc.budget import budget, deadline
-from phone_numbers.ccc.emulator.dataset import (
+from ccc import NotFoundError, SkillGroup
+from ccc.budget import budget, deadline
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,
@@ -21,6 +20,7 @@ from phone_numbers.ccc.emulator.dataset import (
     EXAMPLE_SKILL_GROUP_ID,
     InstanceRecord,
 )
+from phone_numbers import selectors, shared_cache
 
 
 def test_phone_number_list_costs_one_api_call_at_any_page_size(app_emulator):

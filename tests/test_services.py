@@ -9,9 +9,9 @@ import time
 import pytest
 from django.db import connections
 
+from ccc.emulator import Emulator
+from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 from phone_numbers import connection, selectors, services
-from phone_numbers.ccc.emulator import Emulator
-from phone_numbers.ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 from phone_numbers.models import AuditEvent
 
 from .emulator_data import listed_numbers

@@ -12,14 +12,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from phone_numbers import connection, selectors
-from phone_numbers.ccc import UnavailableError
-from phone_numbers.ccc.emulator.dataset import (
+from ccc import UnavailableError
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
+from phone_numbers import connection, selectors
 from phone_numbers.paging import ResultPage
 
 from .emulator_data import listed_numbers

@@ -10,9 +10,9 @@ import pytest
 from django.test import RequestFactory
 from django.utils.html import strip_tags
 
+from ccc import NumberUsage, PhoneNumber, SkillGroup
+from ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 from phone_numbers import selectors
-from phone_numbers.ccc import NumberUsage, PhoneNumber, SkillGroup
-from phone_numbers.ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 from phone_numbers.paging import ResultPage
 from phone_numbers.selectors import AuditEntry
 from phone_numbers.tables import AuditEventTable, PhoneNumberTable, SkillGroupTable

@@ -16,9 +16,8 @@ import pytest
 import stamina
 from django.test import Client
 
-from phone_numbers import connection, selectors
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_SECRET
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.emulator import DEMO_ACCESS_KEY_SECRET
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,
@@ -27,6 +26,7 @@ from phone_numbers.ccc.emulator.dataset import (
     EXAMPLE_SKILL_GROUP_ID,
     OVERFLOW_SKILL_GROUP_ID,
 )
+from phone_numbers import connection, selectors
 
 from .emulator_data import listed_numbers
 from .pages import Html, template_syntax_in
@@ -621,7 +621,7 @@ def test_swaps_inside_one_api_page_cost_no_further_call(client, app_emulator):
 
 
 def test_browsing_one_group_costs_the_round_trip_minimum(client, app_emulator, caplog):
-    caplog.set_level(logging.INFO, logger="phone_numbers.ccc.client")
+    caplog.set_level(logging.INFO, logger="ccc.client")
     eligible = HOTLINE + "?view=eligible"
     get(client, eligible)
     for page in (2, 3, 4):
@@ -837,7 +837,7 @@ def test_an_unknown_skill_group_is_404_naming_it(client, app_emulator, htmx):
 
 
 def test_a_not_found_error_carries_the_request_id(client, app_emulator, caplog):
-    caplog.set_level(logging.WARNING, logger="phone_numbers.ccc.client")
+    caplog.set_level(logging.WARNING, logger="ccc.client")
 
     _, page = get(client, "/instances/no-such-instance/skill-groups/")
 
@@ -847,7 +847,7 @@ def test_a_not_found_error_carries_the_request_id(client, app_emulator, caplog):
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
 def test_throttling_is_503_saying_it_retried(client, app_emulator, fast_retries, caplog, htmx):
-    caplog.set_level(logging.WARNING, logger="phone_numbers.ccc.client")
+    caplog.set_level(logging.WARNING, logger="ccc.client")
     app_emulator.faults.inject(
         "throttling", times=LISTING_READS * ATTEMPTS + 2, action=LIST_NUMBERS
     )
@@ -882,7 +882,7 @@ def test_throttling_that_passes_within_the_retries_is_not_an_error(
 @pytest.mark.parametrize("fault", ["internal", "unavailable", "malformed"])
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
 def test_a_failing_service_is_502(client, app_emulator, fast_retries, caplog, fault, htmx):
-    caplog.set_level(logging.WARNING, logger="phone_numbers.ccc.client")
+    caplog.set_level(logging.WARNING, logger="ccc.client")
     app_emulator.faults.inject(fault, times=LISTING_READS * ATTEMPTS, action=LIST_NUMBERS)
 
     response, page = get(client, NUMBERS, htmx=htmx)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,

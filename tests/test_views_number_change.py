@@ -8,13 +8,13 @@ import re
 import pytest
 from django.test import Client
 
-from phone_numbers import services
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
+from phone_numbers import services
 from phone_numbers.models import AuditEvent
 
 from .emulator_data import listed_numbers

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
 
-from phone_numbers.ccc.emulator import Emulator
+from ccc.emulator import Emulator
 
 # Playwright's sync API runs an event loop in the test thread; Django would then refuse the
 # database calls pytest-django makes around each live-server test.

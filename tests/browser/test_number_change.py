@@ -9,8 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from phone_numbers.ccc.emulator import Emulator
-from phone_numbers.ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
+from ccc.emulator import Emulator
+from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 from phone_numbers.models import AuditEvent
 
 from ..emulator_data import listed_numbers

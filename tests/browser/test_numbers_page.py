@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from phone_numbers.ccc.emulator import Emulator
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.emulator import Emulator
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from ccc.emulator import Emulator
 from phone_numbers import connection
-from phone_numbers.ccc.emulator import Emulator
 
 from ..interface_language import (
     InterfaceText,

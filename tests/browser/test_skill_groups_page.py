@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from phone_numbers.ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
+from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 
 from .helpers import NARROW, FullLoads, announcement, at, measure_overflow, rows, summary
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from phone_numbers.ccc import CccClient, RetryPolicy
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+from ccc import CccClient, RetryPolicy
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 from phone_numbers.emulator_server import running_emulator
 
 # The endpoint an in-process (WSGITransport) emulator is reached at; any host name does.

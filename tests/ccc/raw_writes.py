@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from phone_numbers.ccc import CccClient
-from phone_numbers.ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
+from ccc import CccClient
+from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 
 
 def write_raw(client: CccClient, action: str, number_list: str) -> None:

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from phone_numbers.ccc import UnavailableError
-from phone_numbers.ccc.budget import budget, deadline
-from phone_numbers.ccc.emulator import FaultKind
+from ccc import UnavailableError
+from ccc.budget import budget, deadline
+from ccc.emulator import FaultKind
 
 
 def test_without_a_budget_there_is_no_deadline():

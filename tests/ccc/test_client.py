@@ -12,7 +12,7 @@ import httpx
 import pytest
 from stamina.instrumentation import get_on_retry_hooks, set_on_retry_hooks
 
-from phone_numbers.ccc import (
+from ccc import (
     AuthenticationError,
     CccClient,
     CccError,
@@ -30,9 +30,9 @@ from phone_numbers.ccc import (
     budget,
     signing,
 )
-from phone_numbers.ccc.client import endpoint_url
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.client import endpoint_url
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
+from ccc.emulator.dataset import (
     EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phone_numbers.ccc import (
+from ccc import (
     CccClient,
     InvalidParameterError,
     NotFoundError,
@@ -28,8 +28,8 @@ from phone_numbers.ccc import (
     UnavailableError,
     signing,
 )
-from phone_numbers.ccc.client import API_VERSION
-from phone_numbers.ccc.emulator import (
+from ccc.client import API_VERSION
+from ccc.emulator import (
     DEFAULT_MAX_NUMBERS_PER_WRITE,
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
@@ -38,7 +38,7 @@ from phone_numbers.ccc.emulator import (
     Faults,
     build_demo_instances,
 )
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from phone_numbers.ccc import (
+from ccc import (
     AuthenticationError,
     CccError,
     InvalidParameterError,
@@ -18,9 +18,9 @@ from phone_numbers.ccc import (
     UnavailableError,
     signing,
 )
-from phone_numbers.ccc.client import API_VERSION, CccClient
-from phone_numbers.ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
-from phone_numbers.ccc.errors import error_class_for, error_from_response
+from ccc.client import API_VERSION, CccClient
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
+from ccc.errors import error_class_for, error_from_response
 
 REQUEST_ID = "EEEE671A-3E24-4A04-81E6-6C4F5B39DF75"
 

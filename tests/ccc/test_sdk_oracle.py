@@ -22,7 +22,7 @@ from alibabacloud_tea_openapi.exceptions import (
 )
 from darabonba.runtime import RuntimeOptions
 
-from phone_numbers.ccc import (
+from ccc import (
     CccClient,
     CccError,
     ContactFlow,
@@ -31,13 +31,13 @@ from phone_numbers.ccc import (
     RetryPolicy,
     SkillGroup,
 )
-from phone_numbers.ccc.emulator import (
+from ccc.emulator import (
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
     Emulator,
     FaultKind,
 )
-from phone_numbers.ccc.emulator.dataset import (
+from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,

@@ -12,7 +12,7 @@ from darabonba.request import DaraRequest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from phone_numbers.ccc import signing
+from ccc import signing
 
 ACCESS_KEY_ID = "LTAI5tFixedVectorKeyId"
 ACCESS_KEY_SECRET = "fixed-vector-secret-0123456789"
