@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "template_partials",
     "portal",
+    "audit",
     "phone_numbers",
 ]
 

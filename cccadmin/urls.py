@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     # Django's set_language: the header's language switcher posts to it.
     path("i18n/", include("django.conf.urls.i18n")),
+    path("audit/", include("audit.urls")),
     path("", include("phone_numbers.urls")),
 ]
 

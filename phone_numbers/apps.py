@@ -6,9 +6,20 @@ class PhoneNumbersConfig(AppConfig):
     verbose_name = "Phone numbers"
 
     def ready(self) -> None:
-        from portal.auth import access_denied
+        from django.urls import reverse
+
+        from audit import links
 
         from . import checks  # noqa: F401 - registers the system checks
-        from .services import refused_write_record
 
-        access_denied.connect(refused_write_record, dispatch_uid="phone_numbers.refused_write")
+        # The trail's rows link to this feature's pages (the audit app never imports it).
+        links.register(
+            links.TrailLinks(
+                home=lambda: reverse("phone_numbers:instance_list"),
+                action=lambda attempt_id: reverse("phone_numbers:action_detail", args=[attempt_id]),
+                skill_group=lambda instance_id, skill_group_id: reverse(
+                    "phone_numbers:number_list",
+                    kwargs={"instance_id": instance_id, "skill_group_id": skill_group_id},
+                ),
+            )
+        )

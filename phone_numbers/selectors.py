@@ -10,7 +10,6 @@ The audit trail is read from the database on every request, never cached.
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 import functools
 import itertools
 import logging
@@ -18,31 +17,17 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import (
-    Case,
-    CharField,
-    F,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
 from django.utils import timezone, translation
 
 from ccc import CccError, Instance, Page, PhoneNumber, SkillGroup
 from ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+from portal.paging import Listed, ResultPage, fetch_result_page
 
 from . import shared_cache
 from .connection import ccc_client
-from .models import AuditEvent
-from .paging import Listed, ResultPage, fetch_result_page, slice_result_page
 
 T = TypeVar("T")
 
@@ -358,184 +343,6 @@ def _instance_version(instance_id: str) -> object:
     return shared_cache.get(_instance_version_key(instance_id))
 
 
-# -- the audit trail ---------------------------------------------------------------------------
-
-# What an attempt without an outcome row is while its write may still be running.
-IN_PROGRESS = "in_progress"
-# Rows an audit export reads from the database at once.
-AUDIT_ROWS_CHUNK = 500
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One row of the audit page: an action (its attempt and what came of it) or a refusal."""
-
-    created_at: datetime
-    username: str
-    email: str
-    client_address: str
-    instance_id: str
-    skill_group_id: str
-    skill_group_name: str
-    action: str  # AuditEvent.Action, or "" (a refusal may name none)
-    numbers: tuple[str, ...]  # the numbers asked for
-    # AuditEvent.Outcome, or IN_PROGRESS. An attempt without an outcome row is in progress
-    # within the write budget and unknown after it (its process stopped before recording it).
-    outcome: str
-    outcome_recorded: bool
-    done: tuple[str, ...] = ()
-    not_done: tuple[str, ...] = ()
-    unknown: tuple[str, ...] = ()
-    request_ids: tuple[str, ...] = ()
-    error_code: str = ""
-    detail: str = ""
-    # The action this one undoes, if it is an undo.
-    undoes_action: str = ""
-    undoes_created_at: datetime | None = None
-    # An action's attempt row, whose page tells the action in full (None for a refusal).
-    attempt_id: int | None = None
-
-
-def audit_event_list(
-    *,
-    identity_instances: frozenset[str] | None,
-    page: int = 1,
-    per_page: int = 25,
-    refresh: bool = False,
-    **filters: Any,
-) -> ResultPage[AuditEntry]:
-    """The actions and refusals of the trail, newest first, in the instances the user may see
-    (`identity_instances`, None for all), whatever the filters (those of `_audit_events`) ask for.
-
-    Every filter is SQL, the outcome one included (an attempt's outcome is a subquery; one
-    without is in progress or unknown by its age). Three queries whatever the page size: the
-    count, the page with the actions it undoes, and its outcome rows. Dates are days of the
-    deployment's time zone, both inclusive. `refresh` is the list query's: the trail is read
-    afresh on every request anyway.
-    """
-    events = _audit_events(identity_instances=identity_instances, **filters)
-    listed = slice_result_page(events, page=page, per_page=per_page)
-    return dataclasses.replace(listed, items=tuple(map(_audit_entry, listed.items)))
-
-
-def audit_event_rows(
-    *, identity_instances: frozenset[str] | None, limit: int, **filters: Any
-) -> tuple[int, Iterator[AuditEntry]]:
-    """How many events `filters` (those of `audit_event_list`) match, and the first `limit`
-    of them, newest first, read from the database a chunk at a time as they are iterated: an
-    export of the whole trail never holds it in memory."""
-    events = _audit_events(identity_instances=identity_instances, **filters)
-    # Each chunk comes with the actions it undoes (a join) and its outcome rows (one query).
-    rows = events[:limit].iterator(chunk_size=AUDIT_ROWS_CHUNK)
-    return events.count(), map(_audit_entry, rows)
-
-
-def _audit_events(
-    *,
-    identity_instances: frozenset[str] | None,
-    instance_id: str = "",
-    skill_group_id: str = "",
-    user: str = "",
-    action: str = "",
-    outcome: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> QuerySet[AuditEvent]:
-    """The trail's actions and refusals the filters match, newest first, each with what it
-    undoes and its outcome rows."""
-    now = timezone.now()
-    events = _audit_rows(now)
-    if identity_instances is not None:
-        events = events.filter(instance_id__in=identity_instances)
-    if instance_id:
-        events = events.filter(instance_id=instance_id)
-    if skill_group_id:
-        events = events.filter(skill_group_id=skill_group_id)
-    if user:
-        events = events.filter(Q(username__icontains=user) | Q(email__icontains=user))
-    if action:
-        events = events.filter(action=action)
-    if outcome:
-        events = events.filter(state=outcome)
-    zone = timezone.get_default_timezone()
-    if date_from:
-        events = events.filter(created_at__gte=datetime.combine(date_from, time.min, zone))
-    if date_to:
-        day_after = date_to + timedelta(days=1)
-        events = events.filter(created_at__lt=datetime.combine(day_after, time.min, zone))
-    events = events.select_related("undoes").prefetch_related(
-        Prefetch(
-            "outcomes",
-            queryset=AuditEvent.objects.filter(kind=AuditEvent.Kind.OUTCOME).order_by(
-                "created_at", "id"
-            ),
-            to_attr="outcome_rows",
-        )
-    )
-    return events.order_by("-created_at", "-id")
-
-
-def audit_instance_list(*, identity_instances: frozenset[str] | None) -> list[str]:
-    """The instances the trail holds actions or refusals of, of those the user may see."""
-    events = AuditEvent.objects.exclude(kind=AuditEvent.Kind.OUTCOME)
-    if identity_instances is not None:
-        events = events.filter(instance_id__in=identity_instances)
-    return list(events.order_by("instance_id").values_list("instance_id", flat=True).distinct())
-
-
-def _audit_rows(now: datetime) -> QuerySet[AuditEvent]:
-    """Attempts and refusals, each with `state`: what the page says of its outcome."""
-    outcomes = AuditEvent.objects.filter(
-        kind=AuditEvent.Kind.OUTCOME, attempt=OuterRef("pk")
-    ).order_by("created_at", "id")
-    running_since = _running_since(now)
-    return AuditEvent.objects.filter(
-        kind__in=(AuditEvent.Kind.ATTEMPT, AuditEvent.Kind.REFUSAL)
-    ).annotate(
-        recorded_outcome=Subquery(outcomes.values("outcome")[:1]),
-        state=Case(
-            When(kind=AuditEvent.Kind.REFUSAL, then=Value(AuditEvent.Outcome.REFUSED.value)),
-            When(recorded_outcome__isnull=False, then=F("recorded_outcome")),
-            When(created_at__gt=running_since, then=Value(IN_PROGRESS)),
-            default=Value(AuditEvent.Outcome.UNKNOWN.value),
-            output_field=CharField(),
-        ),
-    )
-
-
-def _texts(values: object) -> tuple[str, ...]:
-    return tuple(str(value) for value in values) if isinstance(values, list | tuple) else ()
-
-
-def _audit_entry(event: AuditEvent) -> AuditEntry:
-    outcome = event.outcome_rows[0] if event.outcome_rows else None
-    # A refusal is its own outcome; an attempt's outcome row says what was done.
-    said = outcome or (event if event.kind == AuditEvent.Kind.REFUSAL else None)
-    undoes = event.undoes
-    return AuditEntry(
-        created_at=event.created_at,
-        username=event.username,
-        email=event.email,
-        client_address=event.client_address,
-        instance_id=event.instance_id,
-        skill_group_id=event.skill_group_id,
-        skill_group_name=event.skill_group_name,
-        action=event.action,
-        numbers=_texts(event.numbers),
-        outcome=event.state,
-        outcome_recorded=said is not None,
-        done=_texts(outcome.numbers) if outcome else (),
-        not_done=_texts(said.not_done) if said else (),
-        unknown=_texts(said.unknown) if said else (),
-        request_ids=_texts(said.request_ids) if said else _texts(event.request_ids),
-        error_code=(said.error_code if said else "") or event.error_code,
-        detail=(said.detail if said else "") or event.detail,
-        undoes_action=undoes.action if undoes else "",
-        undoes_created_at=undoes.created_at if undoes else None,
-        attempt_id=event.pk if event.kind == AuditEvent.Kind.ATTEMPT else None,
-    )
-
-
 def phone_numbers_matching(
     *,
     instance_id: str,
@@ -585,17 +392,6 @@ def phone_number_api_page(
         search=search,
         active=active,
     )(page_number=page_number, page_size=MAX_PAGE_SIZE)
-
-
-def audit_in_progress(attempt: AuditEvent) -> bool:
-    """Whether an attempt without an outcome row may still be running."""
-    return attempt.created_at > _running_since(timezone.now())
-
-
-def _running_since(now: datetime) -> datetime:
-    """Attempts made since then may still be running: everything an action sends ends within
-    its write budget, and its outcome row follows at once (one timeout of margin)."""
-    return now - timedelta(seconds=settings.CCC_WRITE_BUDGET + settings.CCC_TIMEOUT)
 
 
 def _numbers_of_view(

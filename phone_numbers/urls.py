@@ -1,23 +1,8 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from . import exports, views
+from . import views
 
 app_name = "phone_numbers"
-
-
-class ExportFormat:
-    """The file formats an export is written in: the ending of its address."""
-
-    regex = "|".join(exports.FORMATS)
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(ExportFormat, "export_format")
 
 urlpatterns = [
     path("", views.instance_list, name="instance_list"),
@@ -47,7 +32,7 @@ urlpatterns = [
         views.number_change,
         name="number_change",
     ),
-    path("audit/", views.audit_event_list, name="audit_event_list"),
-    path("audit/export.<export_format:file_format>", views.audit_export, name="audit_export"),
+    # An action's page belongs to the trail's address space, but shows this feature's outcome
+    # and offers its Undo: see the README's architecture note.
     path("audit/actions/<int:attempt_id>/", views.action_detail, name="action_detail"),
 ]

@@ -14,23 +14,27 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import push_url, trigger_client_event
 
+from audit import selectors as audit_selectors
+from audit.models import AuditEvent
+from audit.recording import Actor, AlreadySubmitted, audited_write, refusal_record
 from portal.alerts import render_alert
-from portal.auth import client_address
 from portal.htmx import HtmxHttpRequest, vary_on_htmx, wants_fragment
+from portal.lists import Crumb, ListQuery, list_response
 from portal.text import grouped, join_sentences
 
 from . import exports, selectors, services
-from .forms import (
-    AuditFilterForm,
-    ListQuery,
-    NumberFilterForm,
-    NumberSelectionForm,
-    SkillGroupFilterForm,
+from .confirmations import (
+    Confirmation,
+    ConfirmationInvalid,
+    NothingSelected,
+    SelectionTooLarge,
+    confirmation_prepare,
 )
-from .tables import AuditEventTable, PhoneNumberTable, ResultTable, SkillGroupTable
+from .forms import NumberFilterForm, NumberSelectionForm, SkillGroupFilterForm
+from .outcomes import ActionOutcome
+from .tables import PhoneNumberTable, SkillGroupTable
 
-# Every list page swaps this partial: the results region and what it updates out of band.
-RESULTS_PARTIAL = "phone_numbers/list_page.html#results"
+Action = AuditEvent.Action
 
 
 @require_safe
@@ -47,12 +51,12 @@ def instance_list(request: HtmxHttpRequest) -> TemplateResponse | HttpResponseRe
 def skill_group_list(request: HtmxHttpRequest, instance_id: str) -> TemplateResponse:
     query = ListQuery.from_request(SkillGroupFilterForm, request)
     result = selectors.skill_group_list(instance_id=instance_id, **query.selector_arguments())
-    return _list_response(
+    return list_response(
         request,
         "phone_numbers/skill_group_list.html",
         query,
         SkillGroupTable(result, instance_id=instance_id),
-        {"instance_id": instance_id},
+        {"instance_id": instance_id, "breadcrumbs": _breadcrumbs(instance_id)},
     )
 
 
@@ -78,7 +82,10 @@ def number_list(
             selectors.skill_group_get, **group, refresh=query.refresh
         )
     read = selectors.side_by_side(**reads)
-    return _list_response(
+    group_name = read.get("skill_group") and (
+        read["skill_group"].display_name or read["skill_group"].name
+    )
+    return list_response(
         request,
         "phone_numbers/number_list.html",
         query,
@@ -97,60 +104,9 @@ def number_list(
             "confirm_url": reverse("phone_numbers:number_change_confirm", kwargs=group),
             # A selection belongs to one view and filter, across its pages.
             "selection_key": "|".join([request.path, query["view"], query["q"], query["active"]]),
+            "breadcrumbs": _breadcrumbs(instance_id, group_name),
         },
     )
-
-
-def _list_response(
-    request: HtmxHttpRequest,
-    template_name: str,
-    query: ListQuery,
-    table: ResultTable,
-    context: dict[str, Any],
-) -> TemplateResponse:
-    fragment = wants_fragment(request)
-    context.update(
-        query=query,
-        table=table,
-        result=table.result,
-        pager=query.pager(table.result),
-        last_page_url=query.url(page=table.result.num_pages),
-        fragment=fragment,
-    )
-    response = TemplateResponse(request, RESULTS_PARTIAL if fragment else template_name, context)
-    if request.htmx:
-        # Form submissions carry every field; the address bar gets the canonical link.
-        push_url(response, query.canonical_url)
-    vary_on_htmx(response)
-    return response
-
-
-@require_safe
-def audit_event_list(request: HtmxHttpRequest) -> TemplateResponse:
-    """The audit trail, for every role, within the instances the user may see."""
-    query = _audit_query(request)
-    result = selectors.audit_event_list(
-        identity_instances=request.identity.instances, **query.selector_arguments()
-    )
-    return _list_response(
-        request,
-        "phone_numbers/audit_event_list.html",
-        query,
-        AuditEventTable(result),
-        {"audit_trail": True, "time_zone": settings.TIME_ZONE},
-    )
-
-
-def _audit_query(request: HtmxHttpRequest) -> ListQuery:
-    """The audit page's query, its instance filter limited to those the user may see."""
-    visible = request.identity.instances
-    form_class = AuditFilterForm.for_identity(
-        visible_instances=visible,
-        trail_instances=functools.partial(
-            selectors.audit_instance_list, identity_instances=visible
-        ),
-    )
-    return ListQuery.from_request(form_class, request)
 
 
 # -- exports: every row of a view, as a file ---------------------------------------------------
@@ -162,41 +118,18 @@ def number_export(
 ) -> StreamingHttpResponse:
     """The numbers view of the same query as a file: its link is the view's, without a page."""
     query = ListQuery.from_request(NumberFilterForm, request)
-    return _export_response(
-        exports.phone_number_export(
-            instance_id=instance_id,
-            skill_group_id=skill_group_id,
-            file_format=file_format,
-            **_export_filters(query),
-        )
-    )
-
-
-@require_safe
-def audit_export(request: HtmxHttpRequest, file_format: str) -> StreamingHttpResponse:
-    """The audit trail of the same filters as a file, within the instances the user may see."""
-    return _export_response(
-        exports.audit_export(
-            identity_instances=request.identity.instances,
-            file_format=file_format,
-            **_export_filters(_audit_query(request)),
-        )
-    )
+    return exports.phone_number_export(
+        instance_id=instance_id,
+        skill_group_id=skill_group_id,
+        file_format=file_format,
+        **_export_filters(query),
+    ).response()
 
 
 def _export_filters(query: ListQuery) -> dict[str, Any]:
     filters = query.selector_arguments(paged=False)
     del filters["refresh"]  # an export always reads afresh
     return filters
-
-
-def _export_response(export: exports.ExportFile) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
-    response["Content-Disposition"] = export.content_disposition
-    # A file of the account's data: kept by no cache, and passed on by a proxy as it comes.
-    response["Cache-Control"] = "no-store"
-    response["X-Accel-Buffering"] = "no"
-    return response
 
 
 # -- link and unlink ---------------------------------------------------------------------------
@@ -229,27 +162,23 @@ def number_change_confirm(
             skill_group_id,
         ):
             return _refused_page(request, 404, _("There is no such action of this skill group."))
-        action = (
-            services.Action.UNLINK
-            if undoes.attempt.action == services.Action.LINK
-            else services.Action.LINK
-        )
+        action = Action.UNLINK if undoes.attempt.action == Action.LINK else Action.LINK
         choice = {"numbers": undoes.done, "undoes": undoes.attempt}
     else:
         arguments = query.selector_arguments()
-        action = services.Action.LINK if not arguments["linked"] else services.Action.UNLINK
+        action = Action.LINK if not arguments["linked"] else Action.UNLINK
         choice = (
             {"all_matching": True, "search": arguments["search"], "active": arguments["active"]}
             if selection.cleaned_data["all"]
             else {"numbers": selection.cleaned_data["number"]}
         )
     try:
-        confirmation = services.confirmation_prepare(
+        confirmation = confirmation_prepare(
             username=request.identity.username, action=action, **group, **choice
         )
-    except services.NothingSelected:
+    except NothingSelected:
         return _refused_page(request, 400, _("Select at least one number first."))
-    except services.SelectionTooLarge as error:
+    except SelectionTooLarge as error:
         return _refused_page(
             request,
             400,
@@ -269,6 +198,10 @@ def number_change_confirm(
             "more": confirmation.expected_count - len(confirmation.numbers),
             "back_url": back_url,
             "action_url": reverse("phone_numbers:number_change", kwargs=group),
+            "breadcrumbs": [
+                *_breadcrumbs(instance_id, confirmation.skill_group_name, back_url),
+                Crumb(_("Confirm")),
+            ],
         },
     )
     if request.htmx:
@@ -277,27 +210,28 @@ def number_change_confirm(
     return response
 
 
+@audited_write
 @require_POST
 def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: str) -> HttpResponse:
     """Carry out a confirmed action: the outcome in place (htmx), or on its own page."""
     group = {"instance_id": instance_id, "skill_group_id": skill_group_id}
     identity = request.identity
-    actor = _actor(request)
+    actor = Actor.of(request)
     try:
-        confirmation = services.Confirmation.from_token(
+        confirmation = Confirmation.from_token(
             request.POST.get("token", ""), username=identity.username, **group
         )
-    except services.ConfirmationInvalid as error:
+    except ConfirmationInvalid as error:
         confirmation, problem = None, error
     # What the refusal records of the request: its numbers, where its token says them.
     claimed = (
         {"action": confirmation.action, "numbers": confirmation.numbers} if confirmation else {}
     )
     if not identity.is_editor:
-        services.refusal_record(actor=actor, **group, **claimed, reason="not an editor")
+        refusal_record(actor=actor, **group, **claimed, reason="not an editor")
         return _refused_page(request, 403, _("Only editors can link or unlink numbers."))
     if confirmation is None:
-        services.refusal_record(actor=actor, **group, reason=str(problem))
+        refusal_record(actor=actor, **group, reason=str(problem))
         return _refused_page(
             request,
             400,
@@ -306,8 +240,8 @@ def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: st
         )
     try:
         outcome = services.numbers_change(actor=actor, confirmation=confirmation)
-    except services.AlreadySubmitted as error:
-        services.refusal_record(
+    except AlreadySubmitted as error:
+        refusal_record(
             actor=actor,
             **group,
             **claimed,
@@ -323,9 +257,6 @@ def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: st
         )
     return _outcome_response(request, outcome)
 
-
-# Recorded when refused before its view runs (outside the user's instances): see services.
-number_change.audited_write = True
 
 # Lazy: made at import, said in the language of each request.
 _CONFIRMATION_PROBLEMS = {
@@ -349,14 +280,14 @@ def action_detail(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
             request,
             status=404,
             title=_("There is no such action in the audit trail you can see."),
-            back_url=reverse("phone_numbers:audit_event_list"),
+            back_url=reverse("audit:audit_event_list"),
         )
     return _outcome_response(request, outcome, full_page=True)
 
 
 def _outcome_response(
     request: HtmxHttpRequest,
-    outcome: services.ActionOutcome,
+    outcome: ActionOutcome,
     *,
     status: int = 200,
     repeated: bool = False,
@@ -383,10 +314,14 @@ def _outcome_response(
             (_("Not done"), outcome.not_done),
             (_("Unknown"), outcome.unknown),
         ],
-        "in_progress": not attempt.outcomes.exists() and selectors.audit_in_progress(attempt),
+        "in_progress": not attempt.outcomes.exists() and audit_selectors.in_progress(attempt),
         "repeated": repeated,
         "can_undo": request.identity.is_editor and bool(outcome.done) and not repeated,
         "numbers_url": reverse("phone_numbers:number_list", kwargs=group),
+        "breadcrumbs": [
+            Crumb(_("Audit trail"), reverse("audit:audit_event_list")),
+            Crumb(attempt.skill_group_name or attempt.skill_group_id),
+        ],
         "undo_url": reverse("phone_numbers:number_change_confirm", kwargs=group)
         + f"?undo={attempt.pk}",
         **group,
@@ -420,9 +355,11 @@ def _refused_page(request: HtmxHttpRequest, status: int, detail: str) -> HttpRes
     )
 
 
-def _actor(request: HtmxHttpRequest) -> services.Actor:
-    return services.Actor(
-        username=request.identity.username,
-        email=request.identity.email,
-        client_address=client_address(request),
-    )
+def _breadcrumbs(instance_id: str, group_name: str = "", group_url: str = "") -> list[Crumb]:
+    """Instances, then the instance's skill groups, then perhaps one of them: the last is the
+    page itself unless a further crumb follows it."""
+    crumbs = [Crumb(_("Instances"), reverse("phone_numbers:instance_list"))]
+    crumbs.append(Crumb(instance_id, reverse("phone_numbers:skill_group_list", args=[instance_id])))
+    if group_name:
+        crumbs.append(Crumb(group_name, group_url))
+    return crumbs

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
-from phone_numbers.models import AuditEvent
 
 GROUP = {
     "instance_id": EXAMPLE_INSTANCE_ID,

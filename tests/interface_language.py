@@ -131,7 +131,7 @@ def emulator_values(emulator) -> list[str]:
 def audit_values() -> list[str]:
     """What the audit trail's rows hold: who, where, CCC's codes, RequestIds and Messages, and
     refusals' recorded reasons (the page translates those it knows)."""
-    from phone_numbers.models import AuditEvent
+    from audit.models import AuditEvent
 
     values = []
     for event in AuditEvent.objects.all():

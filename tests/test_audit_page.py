@@ -15,13 +15,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
-from phone_numbers.models import AuditEvent
 
 from .audit_trail import BOB, BULK_GROUP, attempt, four_actions, numbers, outcome, refusal
 from .pages import Html, template_syntax_in

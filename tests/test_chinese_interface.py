@@ -20,8 +20,9 @@ from django.test import Client
 from django.utils import translation
 from django_htmx.http import trigger_client_event
 
+from audit import tables as audit_tables
 from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
-from phone_numbers import services, tables
+from phone_numbers import confirmations, tables
 
 from .interface_language import (
     InterfaceText,
@@ -195,7 +196,8 @@ def test_a_refusal_by_sign_in_in_chinese(client: Client, settings):
 
 def test_ccc_s_message_is_shown_as_its_words_under_a_translated_headline(client, app_emulator):
     """CCC's Message stays English, quoted and marked so; the headline is ours."""
-    from phone_numbers import ccc, middleware
+    import ccc
+    from phone_numbers import middleware
 
     request = client.get(NUMBERS).wsgi_request
     with translation.override("zh-hans"):
@@ -226,19 +228,19 @@ def test_ccc_s_message_is_shown_as_its_words_under_a_translated_headline(client,
 )
 def test_refusals_recorded_in_english_are_said_in_chinese(recorded, said):
     with translation.override("zh-hans"):
-        assert tables.refusal_reason(recorded) == said
+        assert audit_tables.refusal_reason(recorded) == said
 
 
 def test_the_reasons_the_code_records_are_the_ones_the_trail_translates():
-    """services raises these; the trail must keep knowing them."""
-    reasons = {pattern.pattern for pattern, _ in tables.REFUSAL_REASONS}
+    """confirmations raises these; the trail must keep knowing them."""
+    reasons = {pattern.pattern for pattern, _ in audit_tables.REFUSAL_REASONS}
     for message in (
         "the confirmation has expired",
         "the confirmation is not one this server made",
         "the confirmation is for another user or skill group",
     ):
         assert message in reasons
-        assert message in Path(services.__file__).read_text(encoding="utf-8")
+        assert message in Path(confirmations.__file__).read_text(encoding="utf-8")
 
 
 # -- Chinese in response headers ---------------------------------------------------------------

@@ -22,6 +22,7 @@ import pytest
 import stamina
 from django.utils import timezone
 
+from audit import exports as audit_exports
 from ccc.emulator.app import Response
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
@@ -31,8 +32,8 @@ from ccc.emulator.dataset import (
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
 )
-from phone_numbers import exports
-from phone_numbers.forms import EXPORT_FORMATS
+from portal import exports as portal_exports
+from portal.lists import EXPORT_FORMATS
 
 from .audit_trail import four_actions, numbers, refusal
 from .emulator_data import listed_numbers
@@ -535,7 +536,7 @@ def test_the_skill_group_list_has_no_exports(client, app_emulator):
 
 
 def test_every_format_linked_is_written():
-    assert set(EXPORT_FORMATS) == set(exports.FORMATS)
+    assert set(EXPORT_FORMATS) == set(portal_exports.FORMATS)
 
 
 # -- the audit trail ---------------------------------------------------------------------------
@@ -675,7 +676,7 @@ def test_a_scoped_user_exports_only_their_instances(client, trail, settings):
 
 @pytest.mark.database
 def test_an_audit_export_past_its_maximum_says_so(client, trail, monkeypatch):
-    monkeypatch.setattr(exports, "AUDIT_EXPORT_MAX_ROWS", 3)
+    monkeypatch.setattr(audit_exports, "AUDIT_EXPORT_MAX_ROWS", 3)
 
     _, chunks = download(client, AUDIT + "export.csv")
     rows = csv_rows(b"".join(chunks))

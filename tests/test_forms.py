@@ -9,16 +9,10 @@ from urllib.parse import urlencode
 import pytest
 from django.test import RequestFactory
 
-from phone_numbers.forms import (
-    DEFAULT_PER_PAGE,
-    SEARCH_INPUT_MAX_LENGTH,
-    SEARCH_MAX_LENGTH,
-    AuditFilterForm,
-    ListQuery,
-    NumberFilterForm,
-    SkillGroupFilterForm,
-)
-from phone_numbers.paging import MAX_REACHABLE_ROWS, ResultPage
+from audit.forms import AuditFilterForm
+from phone_numbers.forms import NumberFilterForm, SkillGroupFilterForm
+from portal.lists import DEFAULT_PER_PAGE, SEARCH_INPUT_MAX_LENGTH, SEARCH_MAX_LENGTH, ListQuery
+from portal.paging import MAX_REACHABLE_ROWS, ResultPage
 
 NUMBER_DEFAULTS = {"view": "linked", "q": "", "active": "", "per_page": 25, "page": 1}
 CUT_NOTICE = f"The search was cut to its first {SEARCH_MAX_LENGTH} characters."

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from phone_numbers.models import AppendOnlyError, AuditEvent
+from audit.models import AppendOnlyError, AuditEvent
 from tests.django_process import ROOT, environment, manage
 
 POSTGRESQL_URLS = ("postgres://", "postgresql://", "pgsql://")
@@ -124,7 +124,7 @@ def test_a_confirmation_token_makes_one_attempt_only(db) -> None:
 WRITER = """
 import sys
 from django.db import transaction
-from phone_numbers.models import AuditEvent
+from audit.models import AuditEvent
 
 print("ready", flush=True)
 sys.stdin.readline()

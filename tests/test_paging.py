@@ -13,7 +13,7 @@ from ccc.emulator.dataset import (
     OVERFLOW_SKILL_GROUP_ID,
 )
 from phone_numbers import connection, selectors
-from phone_numbers.paging import (
+from portal.paging import (
     Listed,
     ResultPage,
     fetch_result_page,

@@ -8,18 +8,21 @@ import time
 
 import pytest
 from django.db import connections
+from stamina.instrumentation import get_on_retry_hooks, set_on_retry_hooks
 
+from audit.models import AuditEvent
+from audit.recording import Actor, AlreadySubmitted
 from ccc.emulator import Emulator
 from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
-from phone_numbers import connection, selectors, services
-from phone_numbers.models import AuditEvent
+from phone_numbers import batches, confirmations, connection, selectors, services
+from phone_numbers.outcomes import ActionOutcome
 
 from .emulator_data import listed_numbers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.database]
 
 GROUP = {"instance_id": EXAMPLE_INSTANCE_ID, "skill_group_id": EXAMPLE_SKILL_GROUP_ID}
-ACTOR = services.Actor(username="ana", email="ana@example.com", client_address="198.51.100.7")
+ACTOR = Actor(username="ana", email="ana@example.com", client_address="198.51.100.7")
 ADD = "AddNumbersToSkillGroup"
 LIST = "ListPhoneNumbersOfSkillGroup"
 
@@ -36,17 +39,17 @@ def writes(emulator: Emulator) -> int:
     return emulator.request_count
 
 
-def confirm(numbers=(), *, action=services.Action.LINK, username="ana", **choice):
-    return services.confirmation_prepare(
+def confirm(numbers=(), *, action=confirmations.Action.LINK, username="ana", **choice):
+    return confirmations.confirmation_prepare(
         username=username, action=action, **GROUP, numbers=numbers, **choice
     )
 
 
-def change(confirmation, actor=ACTOR) -> services.ActionOutcome:
+def change(confirmation, actor=ACTOR) -> ActionOutcome:
     return services.numbers_change(actor=actor, confirmation=confirmation)
 
 
-def pair(outcome: services.ActionOutcome) -> tuple[AuditEvent, AuditEvent]:
+def pair(outcome: ActionOutcome) -> tuple[AuditEvent, AuditEvent]:
     attempt = AuditEvent.objects.get(pk=outcome.attempt.pk)
     return attempt, AuditEvent.objects.get(kind=AuditEvent.Kind.OUTCOME, attempt=attempt)
 
@@ -84,7 +87,7 @@ def test_linking_links_records_and_says_so(app_emulator):
 
 def test_unlinking_one_number(app_emulator):
     number = sorted(linked(app_emulator))[0]
-    outcome = change(confirm([number], action=services.Action.UNLINK))
+    outcome = change(confirm([number], action=confirmations.Action.UNLINK))
     assert number not in linked(app_emulator)
     assert outcome.sentences() == ["Unlinked 1 number from Customer service."]
 
@@ -151,6 +154,32 @@ def test_throttling_is_waited_out_and_the_batch_sent_again(settings, app_emulato
     outcome = change(confirm(numbers))
     assert outcome.outcome == "done"
     assert linked(app_emulator) >= set(numbers)
+
+
+def test_throttling_without_a_wait_backs_off_with_jittered_stamina_waits(
+    settings, app_emulator, monkeypatch
+):
+    """No `x-acs-retry-after`: stamina's exponential backoff, jittered, the batch sent again."""
+    monkeypatch.setattr(batches, "THROTTLED_WAIT_INITIAL", 0.05)
+    monkeypatch.setattr(batches, "THROTTLED_WAIT_JITTER", 0.05)
+    waits: list[float] = []  # only the writes are throttled here
+    previous = get_on_retry_hooks()
+    set_on_retry_hooks([*previous, lambda details: waits.append(details.wait_for)])
+    settings.CCC_WRITE_BATCH_SIZE = 10
+    settings.CCC_WRITES_IN_FLIGHT = 1
+    numbers = eligible(app_emulator, 10)
+    app_emulator.faults.inject("throttling", action=ADD, times=3)
+    try:
+        outcome = change(confirm(numbers))
+    finally:
+        set_on_retry_hooks(previous)
+
+    assert outcome.outcome == "done"
+    assert linked(app_emulator) >= set(numbers)
+    assert len(waits) == 3
+    # 0.05, 0.1, 0.2 doubling, each with up to 0.05 of jitter on top.
+    for wait, floor in zip(waits, (0.05, 0.1, 0.2), strict=True):
+        assert floor <= wait <= floor + 0.05
 
 
 def test_throttling_past_the_budget_leaves_the_rest_not_done(settings, app_emulator):
@@ -258,15 +287,15 @@ def test_all_matching_is_listed_again_when_the_action_runs(settings, app_emulato
 
 def test_all_matching_past_the_maximum_is_refused(settings, app_emulator):
     settings.CCCADMIN_MAX_NUMBERS_PER_ACTION = 100
-    with pytest.raises(services.SelectionTooLarge) as raised:
+    with pytest.raises(confirmations.SelectionTooLarge) as raised:
         confirm(all_matching=True)
     assert (raised.value.count, raised.value.maximum) == (401, 100)
 
 
 def test_an_empty_selection_is_refused(app_emulator):
-    with pytest.raises(services.NothingSelected):
+    with pytest.raises(confirmations.NothingSelected):
         confirm([])
-    with pytest.raises(services.NothingSelected):
+    with pytest.raises(confirmations.NothingSelected):
         confirm(all_matching=True, search="000000000000")
 
 
@@ -277,7 +306,7 @@ def test_a_confirmation_applies_once(app_emulator):
     confirmation = confirm(eligible(app_emulator, 2))
     change(confirmation)
     before = writes(app_emulator)
-    with pytest.raises(services.AlreadySubmitted):
+    with pytest.raises(AlreadySubmitted):
         change(confirmation)
     assert writes(app_emulator) == before
     assert AuditEvent.objects.filter(kind="attempt").count() == 1
@@ -286,16 +315,16 @@ def test_a_confirmation_applies_once(app_emulator):
 
 def test_the_token_carries_the_confirmation_sealed(app_emulator):
     confirmation = confirm(eligible(app_emulator, 2))
-    opened = services.Confirmation.from_token(confirmation.token(), username="ana", **GROUP)
+    opened = confirmations.Confirmation.from_token(confirmation.token(), username="ana", **GROUP)
     assert opened == confirmation
     token = confirmation.token()
     for bad in (token[:-1] + ("A" if token[-1] != "A" else "B"), "", "junk:junk"):
-        with pytest.raises(services.ConfirmationInvalid, match="not one this server made"):
-            services.Confirmation.from_token(bad, username="ana", **GROUP)
-    with pytest.raises(services.ConfirmationInvalid, match="another user"):
-        services.Confirmation.from_token(token, username="bob", **GROUP)
-    with pytest.raises(services.ConfirmationInvalid, match="another user"):
-        services.Confirmation.from_token(
+        with pytest.raises(confirmations.ConfirmationInvalid, match="not one this server made"):
+            confirmations.Confirmation.from_token(bad, username="ana", **GROUP)
+    with pytest.raises(confirmations.ConfirmationInvalid, match="another user"):
+        confirmations.Confirmation.from_token(token, username="bob", **GROUP)
+    with pytest.raises(confirmations.ConfirmationInvalid, match="another user"):
+        confirmations.Confirmation.from_token(
             token, username="ana", instance_id=EXAMPLE_INSTANCE_ID, skill_group_id="other"
         )
 
@@ -304,8 +333,8 @@ def test_a_confirmation_expires(settings, app_emulator):
     token = confirm(eligible(app_emulator, 1)).token()
     settings.CCCADMIN_CONFIRMATION_SECONDS = 0
     time.sleep(1.1)
-    with pytest.raises(services.ConfirmationInvalid, match="expired"):
-        services.Confirmation.from_token(token, username="ana", **GROUP)
+    with pytest.raises(confirmations.ConfirmationInvalid, match="expired"):
+        confirmations.Confirmation.from_token(token, username="ana", **GROUP)
 
 
 # -- at the same time --------------------------------------------------------------------------

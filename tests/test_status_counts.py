@@ -20,7 +20,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_SKILL_GROUP_ID,
 )
 from phone_numbers import connection, selectors
-from phone_numbers.paging import ResultPage
+from portal.paging import ResultPage
 
 from .emulator_data import listed_numbers
 from .page_states import ATTEMPTS, retries_without_waiting

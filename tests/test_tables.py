@@ -5,19 +5,24 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import django_tables2 as tables
 import django_tables2.tables
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.utils.html import strip_tags
 
+from audit.selectors import AuditEntry
+from audit.tables import AuditEventTable
 from ccc import NumberUsage, PhoneNumber, SkillGroup
 from ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 from phone_numbers import selectors
-from phone_numbers.paging import ResultPage
-from phone_numbers.selectors import AuditEntry
-from phone_numbers.tables import AuditEventTable, PhoneNumberTable, SkillGroupTable
+from phone_numbers.tables import PhoneNumberTable, SkillGroupTable
+from portal import exports as portal_exports
+from portal.paging import ResultPage
 
 from .pages import Html
+from .test_exports import csv_rows, xlsx_rows
 
 PATH = "/instances/ccc-test/skill-groups/skillgroup@ccc-test/numbers/"
 
@@ -127,19 +132,84 @@ def test_more_than_the_api_reaches_is_said_with_both_counts():
 
 
 def test_tables_cannot_be_sorted():
+    """The headers are words, not links: tables2 would make each a `?sort=` link if orderable."""
     table = PhoneNumberTable(ResultPage(items=numbers(3), page=1, per_page=25, total_count=3))
 
     assert table.orderable is False
-    assert "?sort=" not in table.html()
+    headers = re.findall(r"<th [^>]*>(.*?)</th>", str(table.html()))
+    assert headers == ["Number", "Status", "Usage", "Province", "City", "Contact flow"]
 
 
 def test_the_table_html_leaves_paging_to_our_pager():
+    """The page's rows and nothing after the table: tables2's own template would add its pager
+    after it for a table paginated by tables2."""
     result = ResultPage(items=numbers(25), page=1, per_page=25, total_count=61)
 
-    html = PhoneNumberTable(result).html()
+    html = str(PhoneNumberTable(result).html())
 
-    assert "<table" in html
-    assert "pagination" not in html
+    assert html.count("<tr>") == 1 + 25
+    assert html.endswith("</tbody>\n</table>\n</div>")
+
+
+@pytest.mark.parametrize(
+    ("option", "column"),
+    [
+        ("linkify", tables.Column(verbose_name="Number", linkify=lambda record: "/")),
+        ("a", tables.Column(verbose_name="Number", attrs={"a": {"class": "link"}})),
+        ("tf", tables.Column(verbose_name="Number", attrs={"tf": {"class": "total"}})),
+        ("footer", tables.Column(verbose_name="Number", footer="Total")),
+        ("localize", tables.Column(verbose_name="Number", localize=True)),
+    ],
+)
+def test_a_column_option_the_renderer_would_ignore_is_refused(option, column):
+    table_class = type("Linked", (PhoneNumberTable,), {"number": column})
+    table = table_class(ResultPage(items=numbers(1), page=1, per_page=25, total_count=1))
+
+    with pytest.raises(ImproperlyConfigured, match=f"'number' of Linked asks for {option}"):
+        table.html()
+
+
+def test_a_column_added_once_shows_in_the_page_the_csv_and_the_xlsx():
+    """The table owns its export: a new column (with its file value) needs nothing else."""
+
+    class WithCarrier(PhoneNumberTable):
+        carrier = tables.Column(verbose_name="Carrier", accessor="province")
+
+        def render_carrier(self, value: str) -> str:
+            return f"<{value}>"
+
+        def value_carrier(self, value: str) -> str:
+            return f"carrier of {value}"
+
+    page = WithCarrier(ResultPage(items=numbers(1), page=1, per_page=25, total_count=1))
+    export = WithCarrier.for_export()
+    files = {
+        file_format: b"".join(
+            portal_exports.export_file(
+                ["numbers"],
+                file_format,
+                title="Numbers",
+                columns=export.export_columns(),
+                batches=iter([[export.export_row()(record) for record in numbers(1)]]),
+            ).chunks
+        )
+        for file_format in ("csv", "xlsx")
+    }
+
+    assert Html(page.html()).headers[-1] == "Carrier"
+    assert Html(page.html()).rows[0][-1] == "<四川>"
+    for rows in (csv_rows(files["csv"]), xlsx_rows(files["xlsx"])):
+        assert rows[0][-1] == "Carrier"
+        assert rows[1][-1] == "carrier of 四川"
+        assert rows[0][:7] == [
+            "Number",
+            "Status",
+            "Usage",
+            "Province",
+            "City",
+            "Contact flow",
+            "Contact flow ID",
+        ]
 
 
 # -- cells -------------------------------------------------------------------------------------

@@ -8,14 +8,14 @@ import re
 import pytest
 from django.test import Client
 
+from audit.models import AuditEvent
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
-from phone_numbers import services
-from phone_numbers.models import AuditEvent
+from phone_numbers import confirmations
 
 from .emulator_data import listed_numbers
 from .pages import Html, template_syntax_in
@@ -206,8 +206,8 @@ def test_a_double_submit_applies_and_records_once(client: Client, app_emulator):
 def test_a_viewer_cannot_write_and_is_recorded(client: Client, header_mode):
     numbers = eligible(header_mode, 2)
     # A confirmation made while this user was still an editor, say.
-    token = services.confirmation_prepare(
-        username="victor", action=services.Action.LINK, **GROUP, numbers=numbers
+    token = confirmations.confirmation_prepare(
+        username="victor", action=confirmations.Action.LINK, **GROUP, numbers=numbers
     ).token()
     response = client.post(CHANGE, {"token": token}, **as_user("cc-support", "victor"))
     assert response.status_code == 403
@@ -246,8 +246,8 @@ def test_an_editor_outside_the_instance_is_refused_and_recorded(client: Client, 
 
 
 def test_the_client_address_is_the_first_one_the_proxies_did_not_add(client: Client, header_mode):
-    token = services.confirmation_prepare(
-        username="alice", action=services.Action.LINK, **GROUP, numbers=["0999000111"]
+    token = confirmations.confirmation_prepare(
+        username="alice", action=confirmations.Action.LINK, **GROUP, numbers=["0999000111"]
     ).token()
     forwarded = {"X-Forwarded-For": "6.6.6.6, 203.0.113.9, 10.0.3.7"}
     client.post(CHANGE, {"token": token}, **as_user("cc-admins", **forwarded))
@@ -418,8 +418,11 @@ def test_the_audit_trail_links_each_action_to_its_page(client: Client, app_emula
 
 
 def test_an_action_outside_the_readers_instances_is_not_found(client: Client, header_mode):
-    token = services.confirmation_prepare(
-        username="alice", action=services.Action.LINK, **GROUP, numbers=eligible(header_mode, 1)
+    token = confirmations.confirmation_prepare(
+        username="alice",
+        action=confirmations.Action.LINK,
+        **GROUP,
+        numbers=eligible(header_mode, 1),
     ).token()
     client.post(CHANGE, {"token": token}, **as_user("cc-admins"))
     (attempt,) = events("attempt")

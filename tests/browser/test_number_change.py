@@ -9,9 +9,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from audit.models import AuditEvent
 from ccc.emulator import Emulator
 from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
-from phone_numbers.models import AuditEvent
 
 from ..emulator_data import listed_numbers
 from ..servers import app_server

@@ -991,7 +991,7 @@ def _everything_logged(records: list[logging.LogRecord]) -> str:
 @pytest.mark.parametrize("over", ["wsgi", "socket"])
 def test_nothing_secret_reaches_the_logs(caplog, make_client, over):
     caplog.set_level(logging.DEBUG)
-    for name in ("httpx", "httpcore", "stamina", "phone_numbers"):
+    for name in ("httpx", "httpcore", "stamina", "ccc"):
         caplog.set_level(logging.DEBUG, logger=name)
     emulator = Emulator(
         credentials={DEMO_ACCESS_KEY_ID: LOG_SECRET},
@@ -1030,7 +1030,7 @@ def test_nothing_secret_reaches_the_logs(caplog, make_client, over):
     assert len(transport.requests) == 9
     logged = _everything_logged(caplog.records)
     loggers = {record.name.split(".")[0] for record in caplog.records}
-    assert {"httpx", "stamina", "phone_numbers"} <= loggers
+    assert {"httpx", "stamina", "ccc"} <= loggers
     if over == "socket":
         assert "httpcore" in loggers
 

@@ -5,7 +5,8 @@ Append-only. An action writes an **attempt** row before anything is sent to CCC 
 attempt without an outcome: its result is unknown). A write refused before it could start
 (wrong role, outside the user's instances, a bad or replayed confirmation) is one **refusal**
 row. Rows are never changed or removed: the ORM refuses it here, and on PostgreSQL a trigger
-(migration 0002) refuses UPDATE and DELETE from anyone.
+(phone_numbers' migration 0002, where the table was made) refuses UPDATE and DELETE from
+anyone. The table keeps the name it was made with: the model moved to this app, no row did.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        db_table = "phone_numbers_auditevent"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["instance_id", "skill_group_id", "-created_at"]),

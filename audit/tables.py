@@ -1,0 +1,311 @@
+"""The audit page's table: one row per action (with what came of it) or refusal, and the same
+columns in its exports. Outcome, action and refusal words are said here, in the reader's
+language."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from functools import cached_property
+
+import django_tables2 as tables
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
+
+from portal.alerts import ccc_words
+from portal.tables import ResultTable
+from portal.text import grouped
+
+from . import links
+from .models import AuditEvent
+from .selectors import IN_PROGRESS, AuditEntry
+
+AUDIT_EVENTS_SHOWN = ngettext_lazy(
+    "Showing %(start)s–%(end)s of %(total)s event",
+    "Showing %(start)s–%(end)s of %(total)s events",
+    "count",
+)
+# The numbers a row names before "…"; the count says how many there are in all.
+AUDIT_NUMBERS_SHOWN = 3
+# Words and a symbol for each outcome, so none depends on colour alone.
+Outcome = AuditEvent.Outcome
+AUDIT_OUTCOMES = {
+    Outcome.DONE: ("✓", Outcome.DONE.label, "text-bg-success"),
+    Outcome.PARTLY_DONE: ("◐", Outcome.PARTLY_DONE.label, "text-bg-warning"),
+    Outcome.FAILED: ("✕", Outcome.FAILED.label, "text-bg-danger"),
+    Outcome.UNKNOWN: ("?", Outcome.UNKNOWN.label, "text-bg-secondary"),
+    Outcome.REFUSED: ("⊘", Outcome.REFUSED.label, "text-bg-dark"),
+    IN_PROGRESS: ("…", _("In progress"), "text-bg-info"),
+}
+_SECONDARY = "small text-body-secondary"
+# A refusal is recorded with the log's English reason (phone_numbers.views, .services,
+# portal.auth); the trail says the reasons it knows in the reader's language, others as recorded.
+REFUSAL_REASONS = (
+    (re.compile(r"not an editor"), _("The user is not an editor.")),
+    (re.compile(r"the confirmation has expired"), _("The confirmation had expired.")),
+    (
+        re.compile(r"the confirmation is not one this server made"),
+        _("The confirmation was not one this server made."),
+    ),
+    (
+        re.compile(r"the confirmation is for another user or skill group"),
+        _("The confirmation was made for another user or skill group."),
+    ),
+    (
+        re.compile(r"confirmation submitted again \(attempt (?P<attempt>\d+)\)"),
+        _("The confirmation had been submitted before (action %(attempt)s)."),
+    ),
+    (
+        re.compile(r"instance (?P<instance>\S+) is outside the user's scope"),
+        _("Instance %(instance)s is not one the user may see."),
+    ),
+)
+# What the client says itself when CCC gave no answer of its own: not CCC's words.
+OWN_ERRORS = {
+    "Timeout": _("CCC did not answer in time."),
+    "ConnectionError": _("CCC could not be reached."),
+    "InvalidResponse": _("CCC's answer could not be read."),
+    "WriteBudgetExhausted": _("The action ran out of time before these were sent."),
+}
+
+
+def refusal_reason(recorded: str) -> str:
+    """A refusal's recorded reason in the reader's language, where it is one we know."""
+    for pattern, text in REFUSAL_REASONS:
+        if match := pattern.fullmatch(recorded):
+            return str(text) % match.groupdict()
+    return recorded
+
+
+class AuditEventTable(ResultTable):
+    """The audit trail: one row per action (with what came of it) or refusal, newest first.
+
+    Times are the deployment's (settings.TIME_ZONE), with the zone's abbreviation.
+    """
+
+    created_at = tables.Column(verbose_name=_("Time"))
+    username = tables.Column(verbose_name=_("User"))
+    email = tables.Column(verbose_name=_("Email"), visible=False)
+    client_address = tables.Column(
+        verbose_name=_("Client address"), attrs={"td": {"class": "font-monospace small"}}
+    )
+    skill_group_name = tables.Column(verbose_name=_("Skill group"), empty_values=())
+    skill_group_id = tables.Column(verbose_name=_("Skill group ID"), visible=False)
+    instance_id = tables.Column(verbose_name=_("Instance"))
+    action = tables.Column(
+        verbose_name=_("Action"), empty_values=(), attrs={"td": {"class": "audit-wrap"}}
+    )
+    numbers = tables.Column(
+        verbose_name=_("Numbers"), empty_values=(), attrs={"td": {"class": "audit-wrap"}}
+    )
+    outcome = tables.Column(verbose_name=_("Outcome"), attrs={"td": {"class": "audit-wrap"}})
+    details = tables.Column(
+        verbose_name=_("Details"), accessor="outcome", empty_values=(), visible=False
+    )
+    error_code = tables.Column(verbose_name=_("Error code"), visible=False)
+    request_ids = tables.Column(
+        verbose_name=_("CCC RequestIds"),
+        empty_values=(),
+        attrs={"td": {"class": "font-monospace small audit-ids"}},
+    )
+
+    summary_text = AUDIT_EVENTS_SHOWN
+    export_widths = {
+        "created_at": 24,
+        "email": 24,
+        "client_address": 16,
+        "skill_group_id": 24,
+        "instance_id": 16,
+        "action": 24,
+        "numbers": 40,
+        "outcome": 14,
+        "details": 40,
+        "request_ids": 40,
+    }
+    export_phone_numbers = frozenset({"numbers"})
+
+    class Meta(ResultTable.Meta):
+        empty_text = _("No audit events match.")
+        attrs = {**ResultTable.Meta.attrs, "aria-label": _("Audit events")}
+
+    @cached_property
+    def _zone(self) -> tzinfo:
+        return timezone.get_default_timezone()
+
+    @cached_property
+    def _outcome_badges(self) -> dict[str, SafeString]:
+        return {
+            outcome: format_html('<span class="badge {}">{} {}</span>', style, symbol, label)
+            for outcome, (symbol, label, style) in AUDIT_OUTCOMES.items()
+        }
+
+    @cached_property
+    def _action_labels(self) -> dict[str, str]:
+        return {action: str(label) for action, label in AuditEvent.Action.choices}
+
+    @cached_property
+    def _outcome_labels(self) -> dict[str, str]:
+        return {outcome: str(label) for outcome, (_s, label, _c) in AUDIT_OUTCOMES.items()}
+
+    @cached_property
+    def _ccc_says(self) -> str:
+        return gettext_now("CCC says:")
+
+    def _time(self, value: datetime) -> SafeString:
+        """The local time with its zone, on two lines (day, then time): a narrow column."""
+        local = timezone.localtime(value, self._zone)
+        return format_html(
+            '<time datetime="{}">{} <span class="d-block">{}</span></time>',
+            local.isoformat(timespec="seconds"),
+            local.strftime("%Y-%m-%d"),
+            local.strftime("%H:%M:%S %Z"),
+        )
+
+    def render_created_at(self, record: AuditEntry) -> SafeString:
+        """The time, linking an action to its own page (all its numbers, Undo)."""
+        if record.attempt_id is None:
+            return self._time(record.created_at)
+        url = links.action_url(record.attempt_id)
+        return format_html('<a href="{}">{}</a>', url, self._time(record.created_at))
+
+    def render_username(self, record: AuditEntry) -> SafeString:
+        if record.email and record.email != record.username:
+            return format_html(
+                '{} <div class="{}">{}</div>', record.username, _SECONDARY, record.email
+            )
+        return format_html("{}", record.username)
+
+    def render_skill_group_name(self, record: AuditEntry) -> SafeString | str:
+        if not record.skill_group_id:
+            return "—"
+        url = links.skill_group_url(record.instance_id, record.skill_group_id)
+        return format_html(
+            '<a href="{}">{}</a> <div class="{} font-monospace">{}</div>',
+            url,
+            record.skill_group_name or record.skill_group_id,
+            _SECONDARY,
+            record.skill_group_id,
+        )
+
+    def render_action(self, record: AuditEntry) -> SafeString | str:
+        if record.undoes_created_at is not None:
+            undone = {
+                "time": format_html(
+                    '<span class="d-block {}">{}</span>',
+                    _SECONDARY,
+                    self._time(record.undoes_created_at),
+                )
+            }
+            if record.undoes_action == "unlink":
+                return format_html(_("Undo of the unlink of {time}"), **undone)
+            return format_html(_("Undo of the link of {time}"), **undone)
+        return self._action_labels.get(record.action, record.action or "—")
+
+    def render_numbers(self, record: AuditEntry) -> SafeString | str:
+        count = len(record.numbers)
+        if not count:
+            return "—"
+        shown = ", ".join(record.numbers[:AUDIT_NUMBERS_SHOWN])
+        if count > AUDIT_NUMBERS_SHOWN:
+            shown += ", …"
+        sentence = ngettext("{count} number: {numbers}", "{count} numbers: {numbers}", count)
+        return format_html(
+            sentence,
+            count=grouped(count),
+            numbers=format_html(
+                '<span class="d-block {} font-monospace">{}</span>', _SECONDARY, shown
+            ),
+        )
+
+    def render_outcome(self, record: AuditEntry) -> SafeString:
+        badge = self._outcome_badges.get(record.outcome) or format_html(
+            '<span class="badge text-bg-secondary">{}</span>', record.outcome
+        )
+        lines = audit_outcome_details(record)
+        details = format_html_join(
+            " ", '<div class="{}">{}</div>', ((_SECONDARY, line) for line in lines)
+        )
+        return format_html("{} {}", badge, details) if lines else badge
+
+    def render_request_ids(self, record: AuditEntry) -> SafeString | str:
+        lines = []
+        if record.error_code:
+            lines.append(format_html(_("Error: {code}"), code=_breakable(record.error_code)))
+        lines.extend(map(_breakable, record.request_ids))
+        if not lines:
+            return "—"
+        return format_html_join(" ", "<div>{}</div>", ((line,) for line in lines))
+
+    # -- the export's cells: text, in the reader's language ------------------------------------
+
+    def _local(self, moment: datetime) -> str:
+        return timezone.localtime(moment, self._zone).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+    def value_created_at(self, value: datetime) -> str:
+        return self._local(value)
+
+    def value_action(self, record: AuditEntry) -> str:
+        if record.undoes_created_at is not None:
+            if record.undoes_action == "unlink":
+                undo = gettext_now("Undo of the unlink of {time}")
+            else:
+                undo = gettext_now("Undo of the link of {time}")
+            return undo.format(time=self._local(record.undoes_created_at))
+        return self._action_labels.get(record.action, record.action)
+
+    def value_numbers(self, value: tuple[str, ...]) -> str:
+        return " ".join(value)
+
+    def value_outcome(self, value: str) -> str:
+        return self._outcome_labels.get(value, value)
+
+    def value_details(self, record: AuditEntry) -> str:
+        """The outcome's lines, a line each as the page shows them."""
+        return "\n".join(
+            audit_outcome_details(record, said=lambda message: f"{self._ccc_says} “{message}”")
+        )
+
+    def value_request_ids(self, value: tuple[str, ...]) -> str:
+        return " ".join(value)
+
+
+def audit_outcome_details(
+    record: AuditEntry, *, said: Callable[[str], str] = ccc_words
+) -> list[str]:
+    """What the outcome column says under an entry's outcome, in words: the table's lines and
+    the export's cell. `said` quotes CCC's own words (as HTML by default)."""
+    lines = []
+    if record.outcome in (AuditEvent.Outcome.PARTLY_DONE, AuditEvent.Outcome.UNKNOWN) and (
+        record.outcome_recorded
+    ):
+        lines.append(
+            _("%(done)s done, %(not_done)s not done, %(unknown)s unknown")
+            % {
+                "done": grouped(len(record.done)),
+                "not_done": grouped(len(record.not_done)),
+                "unknown": grouped(len(record.unknown)),
+            }
+        )
+    if record.outcome == AuditEvent.Outcome.UNKNOWN and not record.outcome_recorded:
+        lines.append(_("No outcome was recorded: the action may have stopped midway."))
+    if record.outcome == AuditEvent.Outcome.REFUSED:
+        if record.detail:
+            lines.append(refusal_reason(record.detail))
+    elif record.error_code in OWN_ERRORS:
+        lines.append(OWN_ERRORS[record.error_code])
+    elif record.detail:
+        lines.append(said(record.detail))
+    return lines
+
+
+def _breakable(identifier: str) -> SafeString:
+    """An id that may break after its dashes and dots (where one reads it), never inside a
+    part; copied, it is the same id (<wbr> adds no character)."""
+    escaped = html.escape(identifier)
+    return mark_safe(escaped.replace("-", "-<wbr>").replace(".", ".<wbr>"))  # noqa: S308

@@ -1,0 +1,209 @@
+"""Sending an action's numbers to CCC in batches, a few in flight at once.
+
+What each answer of CCC means for a batch (Add and Remove are all or nothing):
+
+- a success: every number of it is done;
+- throttling: nothing was applied; it is sent again after `x-acs-retry-after` (or a jittered
+  backoff, by stamina), within the write budget;
+- `Parameter.Maximum`: nothing was applied; it is split in two;
+- an error naming a number (not in the instance, a personal outbound number): nothing was
+  applied; it is split until the numbers CCC refuses are alone, so the others still go;
+- any other error answered by CCC, or a request that never left: not done;
+- silence or a failure after sending (a time-out, a reset connection, a 5xx, an unreadable
+  answer): **unknown**. It is never sent again blindly: the numbers are listed again to see
+  whether they are linked, and what that cannot settle is reported as unknown.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import stamina
+from django.conf import settings
+
+from audit.models import AuditEvent
+from ccc import CccError, InvalidParameterError, NotFoundError, ThrottlingError
+from ccc.budget import deadline as budget_deadline
+
+from . import selectors
+from .confirmations import Confirmation
+from .connection import ccc_client
+from .outcomes import ActionOutcome
+
+logger = logging.getLogger(__name__)
+
+Action = AuditEvent.Action
+
+# Errors that name one number of a batch: the rest of the batch is still worth sending.
+_NUMBER_ERRORS = ("NotExists.Number", "Parameter.Invalid")
+# Throttling without `x-acs-retry-after`: stamina's jittered backoff, from this wait up to the
+# longest one.
+THROTTLED_WAIT_INITIAL = 1.0
+THROTTLED_WAIT_MAX = 8.0
+THROTTLED_WAIT_JITTER = 1.0
+# One pool per process for all actions' batches; each action keeps to its own share.
+_in_flight = ThreadPoolExecutor(
+    max_workers=max(1, settings.CCC_WRITES_IN_FLIGHT) * 4, thread_name_prefix="ccc-write"
+)
+
+
+@dataclass(frozen=True)
+class _BatchResult:
+    numbers: list[str]
+    state: str  # "done", "not_done" or "unknown"
+    request_id: str = ""
+    error: CccError | None = None
+
+
+def send(confirmation: Confirmation, numbers: list[str], result: ActionOutcome) -> None:
+    """The numbers in batches, a few in flight at once, then the unknown ones settled."""
+    size = max(1, settings.CCC_WRITE_BATCH_SIZE)
+    batches = deque(numbers[start : start + size] for start in range(0, len(numbers), size))
+    for batch_results in _each_in_flight(confirmation, batches):
+        for batch in batch_results:
+            _tally(result, batch)
+    if result.unknown:
+        _settle(confirmation, result)
+
+
+def _each_in_flight(
+    confirmation: Confirmation, batches: deque[list[str]]
+) -> Iterator[list[_BatchResult]]:
+    in_flight = max(1, settings.CCC_WRITES_IN_FLIGHT)
+    running = deque()
+    while batches or running:
+        while batches and len(running) < in_flight:
+            running.append(
+                _in_flight.submit(
+                    contextvars.copy_context().run, _send_batch, confirmation, batches.popleft()
+                )
+            )
+        yield running.popleft().result()
+
+
+def _send_batch(confirmation: Confirmation, batch: list[str]) -> list[_BatchResult]:
+    """One batch until CCC settles it: resent only when its answer proves nothing was
+    applied (throttling, a batch too large), split where CCC refuses one number of it."""
+    client = ccc_client()
+    write = (
+        client.add_numbers_to_skill_group
+        if confirmation.action == Action.LINK
+        else client.remove_phone_numbers_from_skill_group
+    )
+    results: list[_BatchResult] = []
+    pending = deque([batch])
+    while pending:
+        part = pending.popleft()
+        if _time_left() < settings.CCC_TIMEOUT:
+            # Not started: a call cut short by the budget would leave its outcome unknown.
+            results.append(_BatchResult(part, "not_done", error=_out_of_time()))
+            continue
+        try:
+            for attempt in stamina.retry_context(
+                on=_throttled_wait,
+                attempts=None,  # as many as the write budget holds: `_throttled_wait` decides
+                timeout=None,
+                wait_initial=THROTTLED_WAIT_INITIAL,
+                wait_max=THROTTLED_WAIT_MAX,
+                wait_jitter=THROTTLED_WAIT_JITTER,
+            ):
+                with attempt:
+                    request_id = write(
+                        instance_id=confirmation.instance_id,
+                        skill_group_id=confirmation.skill_group_id,
+                        numbers=part,
+                    )
+        except ThrottlingError as error:
+            results.append(_BatchResult(part, "not_done", error=error))
+        except InvalidParameterError as error:
+            if len(part) > 1 and (error.code == "Parameter.Maximum" or _names_a_number(error)):
+                middle = len(part) // 2
+                pending.extendleft([part[middle:], part[:middle]])
+            else:
+                results.append(_BatchResult(part, "not_done", error=error))
+        except NotFoundError as error:
+            if len(part) > 1 and _names_a_number(error):
+                middle = len(part) // 2
+                pending.extendleft([part[middle:], part[:middle]])
+            else:
+                results.append(_BatchResult(part, "not_done", error=error))
+        except CccError as error:
+            # Answered by CCC (its 4xx), or never sent: not applied. Otherwise unknown.
+            answered = error.http_status is not None and error.http_status < 500
+            state = "not_done" if answered or not error.sent else "unknown"
+            if error.code == "InvalidResponse":
+                state = "unknown"
+            results.append(_BatchResult(part, state, error=error))
+        else:
+            results.append(_BatchResult(part, "done", request_id=request_id))
+    return results
+
+
+def _throttled_wait(error: Exception) -> bool | float:
+    """stamina's hook: a throttled batch (nothing applied) is sent again after the wait CCC
+    asks for, or stamina's own backoff, while that wait still leaves a whole call's time in the
+    write budget; anything else is the caller's to judge."""
+    if not isinstance(error, ThrottlingError):
+        return False
+    longest = error.retry_after or THROTTLED_WAIT_MAX + THROTTLED_WAIT_JITTER
+    if _time_left() - longest < settings.CCC_TIMEOUT:
+        return False
+    return error.retry_after or True
+
+
+def _names_a_number(error: CccError) -> bool:
+    return error.code in _NUMBER_ERRORS
+
+
+def _tally(result: ActionOutcome, batch: _BatchResult) -> None:
+    getattr(result, batch.state).extend(batch.numbers)
+    request_id = batch.request_id or (batch.error.request_id if batch.error else "")
+    if request_id:
+        result.request_ids.append(request_id)
+    if batch.error is not None and not result.error_code:
+        result.error_code = batch.error.code
+        result.error_message = batch.error.message
+        result.error_request_id = batch.error.request_id or ""
+
+
+def _settle(confirmation: Confirmation, result: ActionOutcome) -> None:
+    """List the unknown numbers again: linked ones are done (for Link) or not (for Unlink).
+    Listed by their longest common prefix, so the listing stays short; what the listing
+    cannot reach (or a listing that fails) stays unknown."""
+    unknown = result.unknown
+    prefix = os.path.commonprefix(unknown)  # noqa: RUF071 - digits, character by character
+    try:
+        linked, total = selectors.phone_numbers_matching(
+            instance_id=confirmation.instance_id,
+            skill_group_id=confirmation.skill_group_id,
+            linked=True,
+            search=prefix,
+            limit=settings.CCCADMIN_MAX_NUMBERS_PER_ACTION * 10,
+        )
+    except CccError as error:
+        logger.warning("unknown outcome not settled: %r", error)
+        return
+    if total > len(linked):
+        return  # the listing did not reach every linked number: absence proves nothing
+    linked_now = set(linked)
+    applied = [n for n in unknown if (n in linked_now) == (confirmation.action == Action.LINK)]
+    not_applied = [n for n in unknown if n not in applied]
+    result.done.extend(applied)
+    result.not_done.extend(not_applied)
+    result.unknown = []
+
+
+def _time_left() -> float:
+    deadline = budget_deadline()
+    return float("inf") if deadline is None else deadline - time.monotonic()
+
+
+def _out_of_time() -> CccError:
+    return CccError("WriteBudgetExhausted", "The action ran out of time before these were sent.")

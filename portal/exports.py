@@ -1,0 +1,218 @@
+"""The files a list exports to: CSV and XLSX written from batches of rows as they arrive, and
+the streamed response that carries them.
+
+- CSV: UTF-8 with a BOM (Excel then reads it as UTF-8), RFC 4180 (commas, CRLF, quotes
+  doubled), sent a batch at a time.
+- XLSX: a zip, whose directory comes last, so nothing of it can be sent before its last row.
+  openpyxl's write-only sheet writes each row to a temporary file on disk as its batch arrives;
+  the workbook is then saved into another temporary file, which is streamed. The rows never sit
+  in memory, but the first byte waits for the last batch: streaming the zip itself would mean
+  writing the XLSX by hand. Phone numbers are text cells (Excel keeps 0833… and 11 digits as they
+  are); the header row is frozen.
+- Formula injection (OWASP "CSV Injection"): text from CCC or from users (names, cities,
+  details) that begins with =, +, -, @, a tab or a carriage return is never a formula. In CSV it
+  gets a leading apostrophe; in XLSX it is a string cell marked quote-prefixed (Excel's own
+  apostrophe, not part of the value). Phone numbers stay exactly as CCC wrote them.
+- A note (a cap reached, a failure midway) is the file's last row, in the reader's language:
+  the body is written after the view has returned.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FORMATS = tuple(CONTENT_TYPES)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What a file name cannot hold on some system: path separators, Windows' reserved characters,
+# control characters.
+_NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_STREAMED_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: int  # in characters, for the XLSX sheet
+    # Phone numbers: written exactly as CCC wrote them, as text cells in XLSX.
+    phone_numbers: bool = False
+
+
+class Note(str):
+    """A sentence about the file (cut by a cap, or incomplete): its last row."""
+
+
+# What the writers take: batches of rows (each a cell per column), then perhaps a note.
+Batches = Iterator[list[list[str]] | Note]
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    ascii_filename: str
+    content_type: str
+    chunks: Iterator[bytes]
+
+    def response(self) -> StreamingHttpResponse:
+        """The file as a download, streamed as it is written."""
+        response = StreamingHttpResponse(self.chunks, content_type=self.content_type)
+        # RFC 6266: an ASCII name for older clients (quoted by Django), and the name in UTF-8.
+        response["Content-Disposition"] = (
+            f"{content_disposition_header(as_attachment=True, filename=self.ascii_filename)}; "
+            f"filename*=UTF-8''{quote(self.filename, safe='')}"
+        )
+        # A file of the account's data: kept by no cache, and passed on by a proxy as it comes.
+        response["Cache-Control"] = "no-store"
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+
+class ExportFormat:
+    """The file formats an export is written in: the ending of its address (a URL converter)."""
+
+    regex = "|".join(CONTENT_TYPES)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+def note(language: str | None, sentence: Callable[..., str], **values: Any) -> Note:
+    with translation.override(language):
+        return Note(sentence(**values))
+
+
+def export_file(
+    parts: Sequence[str], file_format: str, *, title: str, columns: list[Column], batches: Batches
+) -> ExportFile:
+    """The file named by `parts` and today's date, written in `file_format` from `batches`."""
+    named = [*parts, timezone.localdate().isoformat()]
+    write = _csv_chunks if file_format == "csv" else functools.partial(_xlsx_chunks, title=title)
+    return ExportFile(
+        filename=_file_name(named, file_format),
+        ascii_filename=_file_name(map(_ascii, named), file_format),
+        content_type=CONTENT_TYPES[file_format],
+        chunks=write(columns, batches),
+    )
+
+
+def _ascii(text: str) -> str:
+    """What of the text is ASCII, accents dropped from their letters (Chinese drops out)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _file_name(parts: Iterable[str], file_format: str) -> str:
+    cleaned = (_NOT_IN_FILE_NAMES.sub("-", part).strip(" .-") for part in parts)
+    return "_".join(part for part in cleaned if part) + f".{file_format}"
+
+
+def _csv_chunks(columns: list[Column], batches: Batches) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    # The csv module's default dialect is RFC 4180's: commas, CRLF, quotes doubled inside
+    # quoted fields, and fields with a comma, quote or line break quoted.
+    writer = csv.writer(buffer)
+    writer.writerow([column.header for column in columns])
+    cells = [_exact if column.phone_numbers else _csv_text for column in columns]
+    for batch in batches:
+        if isinstance(batch, Note):
+            writer.writerow([batch])
+        else:
+            writer.writerows(
+                [cell(value) for cell, value in zip(cells, row, strict=True)] for row in batch
+            )
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _exact(value: str) -> str:
+    return value
+
+
+def _csv_text(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def _xlsx_chunks(columns: list[Column], batches: Batches, *, title: str) -> Iterator[bytes]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    # Set before the first row: a write-only sheet writes its views and columns first.
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.append([_xlsx_header(sheet, column.header) for column in columns])
+    cells = [
+        functools.partial(_xlsx_phone_numbers if column.phone_numbers else _xlsx_text, sheet)
+        for column in columns
+    ]
+    for batch in batches:
+        if isinstance(batch, Note):
+            sheet.append([_xlsx_string(sheet, batch)])
+        else:
+            for row in batch:
+                sheet.append([cell(value) for cell, value in zip(cells, row, strict=True)])
+    with tempfile.TemporaryFile() as file:
+        workbook.save(file)
+        file.seek(0)
+        yield from iter(functools.partial(file.read, _STREAMED_BYTES), b"")
+
+
+def _xlsx_text(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell | str | None:
+    """Text as a string cell. openpyxl would write "=…" as a formula and "#N/A" as an error:
+    those, and what OWASP lists, are forced to strings and quote-prefixed."""
+    if not value:
+        return None  # no cell at all
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters XML 1.0 cannot hold
+    if value.startswith(_FORMULA_STARTS) or value in ERROR_CODES:
+        cell = _xlsx_string(sheet, value)
+        cell.quotePrefix = True
+        return cell
+    return value
+
+
+def _xlsx_phone_numbers(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell | None:
+    """A text cell, formatted as text ("@") so that editing it keeps it one."""
+    if not value:
+        return None
+    cell = _xlsx_string(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.number_format = "@"
+    return cell
+
+
+def _xlsx_string(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"  # whatever openpyxl guessed from the value
+    return cell
+
+
+def _xlsx_header(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    cell = _xlsx_string(sheet, value)
+    cell.font = Font(bold=True)
+    return cell

@@ -1,0 +1,342 @@
+"""The list machinery every list page shares: the query (what a list page's URL asks for,
+validated, normalised and turned back into links), what the page declares it has, and the
+response that draws the full page or the results fragment.
+
+A shared link is only the URL, so the query never fails: an unusable value falls back to its
+default and leaves a notice the page shows. `ListQuery` is the one owner of a list page's query:
+its values, the selector arguments they mean, the form the page renders and every URL it links
+to (pager, view toggle, canonical push URL, share link).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django_htmx.http import push_url
+
+from .htmx import vary_on_htmx, wants_fragment
+from .paging import MAX_REACHABLE_ROWS, ResultPage, last_reachable_page
+
+if TYPE_CHECKING:
+    from .tables import ResultTable
+
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+DEFAULT_PER_PAGE = 25
+# What is searched for, counted after normalising.
+SEARCH_MAX_LENGTH = 32
+# What the search box takes: more than is searched, because the punctuation people type
+# between digits is dropped before the cut.
+SEARCH_INPUT_MAX_LENGTH = 2 * SEARCH_MAX_LENGTH
+NOTICE_QUOTE_MAX_LENGTH = 40
+REFRESH_PARAMETER = "refresh"
+# What people type between digits: spaces, dashes, dots, parentheses.
+SELECT = {"class": "form-select form-select-sm filter-select"}
+# Every list page is this template; htmx swaps its "results" partial into #results.
+LIST_PAGE_TEMPLATE = "portal/list_page.html"
+RESULTS_PARTIAL = f"{LIST_PAGE_TEMPLATE}#results"
+
+
+@dataclass(frozen=True)
+class ListFeatures:
+    """What a list page has besides its filter form and results, declared by its query's form
+    so that the shared templates never guess from field names. A feature of the page's own is
+    the template that draws it."""
+
+    # Links between the views of the list (its `view` field's choices), above the results;
+    # a results fragment updates them out of band.
+    view_toggle: str = ""
+    # Counts beside the filter, updated out of band by a results fragment.
+    status_counts: str = ""
+    # The editor's selection bar above the rows (drawn only where the page lets one edit).
+    selection: str = ""
+    # Exports at `<list path>export.<format>`, with the same query.
+    export: bool = False
+    # A link that clears every filter.
+    clear_filters: bool = False
+
+
+def search_input(**attrs: str) -> forms.SearchInput:
+    return forms.SearchInput(
+        attrs={
+            "class": "form-control form-control-sm filter-text",
+            "maxlength": str(SEARCH_INPUT_MAX_LENGTH),
+            "autocomplete": "off",
+            **attrs,
+        }
+    )
+
+
+class ListFilterForm(forms.Form):
+    q = forms.CharField(required=False, label=_("Search"), widget=search_input())
+    page = forms.IntegerField(required=False, min_value=1, label=_("Page"))
+    per_page = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        choices=[(str(n), str(n)) for n in PER_PAGE_CHOICES],
+        label=_("Per page"),
+        widget=forms.Select(attrs=SELECT),
+    )
+
+    # In the order they appear in links.
+    defaults: ClassVar[dict[str, Any]] = {"q": "", "per_page": DEFAULT_PER_PAGE, "page": 1}
+    # How many matches the list can reach: the CCC API's first 10,000, or None (a database
+    # list) for every one. Pages past the reach are clamped to its last page, with a notice.
+    max_rows: ClassVar[int | None] = MAX_REACHABLE_ROWS
+    features: ClassVar[ListFeatures] = ListFeatures()
+    # The grid width of a field in the filter form, by name, where it is not the search box's.
+    field_widths: ClassVar[dict[str, str]] = {"per_page": "col-6 col-sm-2 col-lg-1"}
+    DEFAULT_FIELD_WIDTH: ClassVar[str] = "col-12 col-sm-5 col-lg-3"
+
+    @staticmethod
+    def normalise_q(value: str) -> str:
+        return value.strip()
+
+    def clean_q(self) -> str:
+        # Stripped again after the cut, or the canonical link would end in a space.
+        return self.normalise_q(self.cleaned_data["q"])[:SEARCH_MAX_LENGTH].strip()
+
+    @staticmethod
+    def selector_arguments(values: dict[str, Any]) -> dict[str, Any]:
+        return {"search": values["q"], "page": values["page"], "per_page": values["per_page"]}
+
+
+def printable(value: str) -> str:
+    """The value as a notice may quote it: control characters (NUL included) left out."""
+    return "".join(char for char in value if char.isprintable())
+
+
+@dataclass(frozen=True)
+class ViewLink:
+    value: str
+    label: str
+    url: str
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class ExportLink:
+    label: str
+    url: str
+
+
+# The file formats a list exports to, with their links' words.
+EXPORT_FORMATS = {"csv": _("Export CSV"), "xlsx": _("Export Excel")}
+
+
+@dataclass(frozen=True)
+class PageLink:
+    label: str
+    url: str = ""  # empty for the ellipsis
+    is_current: bool = False
+
+
+@dataclass(frozen=True)
+class Pager:
+    previous_url: str
+    next_url: str
+    pages: tuple[PageLink, ...]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The cleaned query of a list page, the notices its cleaning produced, and its links."""
+
+    form_class: type[ListFilterForm]
+    values: dict[str, Any]
+    path: str
+    origin: str
+    notices: tuple[str, ...] = field(default=())
+    # Refresh: ask CCC again, whatever is cached. It belongs to this request, never to a link.
+    refresh: bool = False
+
+    @classmethod
+    def from_request(cls, form_class: type[ListFilterForm], request: HttpRequest) -> ListQuery:
+        data = request.GET
+        form = form_class(data)
+        form.is_valid()
+        notices = []
+        values = {}
+        for name, default in form.defaults.items():
+            if name in form.errors:
+                notices.append(
+                    _("“%(value)s” is not a valid value for “%(field)s”; showing the default.")
+                    % {
+                        "value": printable(data.get(name, ""))[:NOTICE_QUOTE_MAX_LENGTH],
+                        "field": form.fields[name].label,
+                    }
+                )
+                values[name] = default
+            else:
+                values[name] = form.cleaned_data.get(name) or default
+        # Measured after normalising: punctuation dropped from a number does not count.
+        if (
+            "q" in form.fields
+            and "q" not in form.errors
+            and len(form.normalise_q(data.get("q", ""))) > SEARCH_MAX_LENGTH
+        ):
+            notices.append(
+                _("The search was cut to its first %(length)d characters.")
+                % {"length": SEARCH_MAX_LENGTH}
+            )
+        # A database list (max_rows None) has no last reachable page: past its end is said so.
+        last_page = (
+            None
+            if form.max_rows is None
+            else last_reachable_page(values["per_page"], form.max_rows)
+        )
+        if last_page is not None and values["page"] > last_page:
+            notices.append(
+                _("Only the first %(pages)d pages can be listed; showing page %(pages)d.")
+                % {"pages": last_page}
+            )
+            values["page"] = last_page
+        return cls(
+            form_class=form_class,
+            values=values,
+            path=request.path,
+            origin=f"{request.scheme}://{request.get_host()}",
+            notices=tuple(notices),
+            refresh=REFRESH_PARAMETER in data,
+        )
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @cached_property
+    def form(self) -> ListFilterForm:
+        """The filter form as the page shows it: the values these results answer."""
+        return self.form_class(initial=self.values)
+
+    def selector_arguments(self, *, paged: bool = True) -> dict[str, Any]:
+        """What the list's selector is called with; `paged=False` leaves out the page and its
+        size, for a read of the whole view and search (the numbers' status counts)."""
+        arguments = {**self.form_class.selector_arguments(self.values), "refresh": self.refresh}
+        if not paged:
+            del arguments["page"], arguments["per_page"]
+        return arguments
+
+    def query_string(self, **changes: Any) -> str:
+        """`?…` without defaults (or "" when all are defaults); filter changes reset the page."""
+        values = {**self.values, **changes}
+        if "page" not in changes and changes:
+            values["page"] = 1
+        defaults = self.form_class.defaults
+        kept = {name: value for name, value in values.items() if value != defaults[name]}
+        return f"?{urlencode(kept)}" if kept else ""
+
+    def url(self, **changes: Any) -> str:
+        return self.path + self.query_string(**changes)
+
+    # Cached: a page uses these links several times, and the query does not change.
+    @cached_property
+    def canonical_url(self) -> str:
+        """The link that reproduces this view: what the address bar shows."""
+        return self.url()
+
+    @property
+    def share_url(self) -> str:
+        return self.origin + self.canonical_url
+
+    def export_url(self, file_format: str) -> str:
+        """This view's every row as a file: the query without its page and page size (and,
+        like every link, without the reader's language), beside the list's path."""
+        defaults = self.form_class.defaults
+        every_row = self.query_string(page=defaults["page"], per_page=defaults["per_page"])
+        return f"{self.path}export.{file_format}{every_row}"
+
+    @property
+    def features(self) -> ListFeatures:
+        return self.form_class.features
+
+    @cached_property
+    def filter_fields(self) -> list[tuple[forms.BoundField, str]]:
+        """The filter form's fields as the page lays them out, each with its grid width: all
+        but the page (a link's) and the view (the view toggle's)."""
+        widths = self.form_class.field_widths
+        return [
+            (field, widths.get(field.name, self.form_class.DEFAULT_FIELD_WIDTH))
+            for field in self.form
+            if field.name not in ("page", "view")
+        ]
+
+    @cached_property
+    def export_links(self) -> list[ExportLink]:
+        """The view's exports, or none where the list has none."""
+        if not self.form_class.features.export:
+            return []
+        return [
+            ExportLink(str(label), self.export_url(file_format))
+            for file_format, label in EXPORT_FORMATS.items()
+        ]
+
+    @property
+    def refresh_url(self) -> str:
+        """This view, asked of CCC again (the address bar still gets the canonical link)."""
+        separator = "&" if "?" in self.canonical_url else "?"
+        return f"{self.canonical_url}{separator}{REFRESH_PARAMETER}=1"
+
+    @cached_property
+    def view_links(self) -> list[ViewLink]:
+        """The views of the list (linked / eligible), or none where the list has one view."""
+        if not self.form_class.features.view_toggle:
+            return []
+        return [
+            ViewLink(value, label, self.url(view=value), self.values["view"] == value)
+            for value, label in self.form_class.base_fields["view"].choices
+        ]
+
+    def pager(self, result: ResultPage) -> Pager | None:
+        """Canonical links for the result's pages, or None when there is only one page."""
+        if result.num_pages <= 1 or result.is_past_the_end:
+            return None
+        return Pager(
+            previous_url=self.url(page=result.page - 1) if result.page > 1 else "",
+            next_url=self.url(page=result.page + 1) if result.page < result.num_pages else "",
+            pages=tuple(
+                PageLink(str(number), self.url(page=number), number == result.page)
+                if isinstance(number, int)
+                else PageLink(str(number))
+                for number in result.page_numbers()
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Crumb:
+    """One step of the breadcrumb trail above a page; the last is the page itself."""
+
+    label: str
+    url: str = ""
+
+
+def list_response(
+    request: HttpRequest,
+    template_name: str,
+    query: ListQuery,
+    table: ResultTable,
+    context: dict[str, Any],
+) -> TemplateResponse:
+    """A list page: the full page, or (an htmx swap) its results with what they update out of
+    band, the canonical link pushed to the address bar."""
+    fragment = wants_fragment(request)
+    context.update(
+        query=query,
+        table=table,
+        result=table.result,
+        pager=query.pager(table.result),
+        last_page_url=query.url(page=table.result.num_pages),
+        fragment=fragment,
+    )
+    response = TemplateResponse(request, RESULTS_PARTIAL if fragment else template_name, context)
+    if getattr(request, "htmx", None):
+        # Form submissions carry every field; the address bar gets the canonical link.
+        push_url(response, query.canonical_url)
+    vary_on_htmx(response)
+    return response
