@@ -22,7 +22,6 @@ import pytest
 import stamina
 from django.utils import timezone
 
-from ccc.emulator.app import Response
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
@@ -31,6 +30,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
 )
+from ccc.emulator.gateway import Response
 from phone_numbers import exports
 from phone_numbers.forms import EXPORT_FORMATS
 
