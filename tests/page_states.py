@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import stamina
 
 from ccc.emulator import Emulator, FaultKind
-from ccc.emulator.app import Fault
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
@@ -23,6 +22,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
+from ccc.emulator.faults import Fault
 
 from .audit_trail import PARTLY_DONE_ACTION_ID, demo_trail, partly_done_action
 

@@ -27,7 +27,7 @@ def failing_page(app_emulator, settings) -> str:
     def bug(params):
         raise RuntimeError("a bug in the emulator")
 
-    app_emulator._actions["ListPhoneNumbersOfSkillGroup"] = bug
+    app_emulator.product.handlers["ListPhoneNumbersOfSkillGroup"] = bug
     settings.DEBUG = True
     response = Client(raise_request_exception=False).get(NUMBERS, headers={"Accept": "text/html"})
     assert response.status_code == 500

@@ -23,7 +23,6 @@ import stamina
 from django.utils import timezone
 
 from audit import exports as audit_exports
-from ccc.emulator.app import Response
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
@@ -32,6 +31,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
 )
+from ccc.emulator.gateway import Response
 from portal import exports as portal_exports
 from portal.lists import EXPORT_FORMATS
 

@@ -64,13 +64,13 @@ def fast_retries() -> Iterator[None]:
 def listings(app_emulator) -> list[dict[str, str]]:
     """The parameters of every ListPhoneNumbersOfSkillGroup call the emulator answers."""
     calls: list[dict[str, str]] = []
-    answer = app_emulator._actions[LIST_NUMBERS]
+    answer = app_emulator.product.handlers[LIST_NUMBERS]
 
     def recorded(params):
         calls.append(dict(params))
         return answer(params)
 
-    app_emulator._actions[LIST_NUMBERS] = recorded
+    app_emulator.product.handlers[LIST_NUMBERS] = recorded
     return calls
 
 
@@ -268,14 +268,14 @@ def test_refresh_asks_for_the_counts_again(client, app_emulator, status):
 @pytest.fixture
 def counting_fails(app_emulator) -> None:
     """CCC fails every count (PageSize=1), and answers the listings."""
-    answer = app_emulator._actions[LIST_NUMBERS]
+    answer = app_emulator.product.handlers[LIST_NUMBERS]
 
     def failing_counts(params):
         if params["PageSize"] == "1":
             raise UnavailableError("ServiceUnavailable", "No counts today.", http_status=503)
         return answer(params)
 
-    app_emulator._actions[LIST_NUMBERS] = failing_counts
+    app_emulator.product.handlers[LIST_NUMBERS] = failing_counts
 
 
 @pytest.mark.usefixtures("counting_fails", "fast_retries")

@@ -3,8 +3,8 @@ import math
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
-from ccc.emulator.app import FaultKind, FaultRule
+from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, FaultKind
+from ccc.emulator.faults import FaultRule
 from phone_numbers.emulator_server import make_emulator_server
 
 FAULT_SPEC = "KIND:RATE[:ACTION]"

@@ -1,0 +1,342 @@
+"""The product actions the emulator answers, with the API's parameter rules and error
+codes, over the in-memory dataset of `dataset.py`."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+
+from ..client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+from ..errors import (
+    check_range,
+    check_text,
+    instance_not_found,
+    number_not_found,
+    parameter_empty,
+    parameter_format,
+    parameter_invalid,
+    parameter_maximum,
+    parameter_null,
+    skill_group_not_found,
+)
+from ..types import ContactFlowType
+from .dataset import InstanceRecord, SkillGroupRecord, build_demo_instances
+
+# Entries of NumberList one Add or Remove takes. Alibaba documents no maximum (other CCC
+# actions cap their JSON arrays at 20); the emulator enforces one so batching is exercised.
+DEFAULT_MAX_NUMBERS_PER_WRITE = 100
+
+# An action: the request's query parameters in, its Data out (None for none).
+Handler = Callable[[Mapping[str, str]], Any]
+
+
+class Actions:
+    """The product actions over a dataset, thread-safe. An action is a method taking the
+    request's parameters and returning its Data, listed by its API name in `handlers`."""
+
+    def __init__(
+        self,
+        instances: dict[str, InstanceRecord] | None = None,
+        *,
+        max_numbers_per_write: int = DEFAULT_MAX_NUMBERS_PER_WRITE,
+    ) -> None:
+        if (
+            isinstance(max_numbers_per_write, bool)
+            or not isinstance(max_numbers_per_write, int)
+            or max_numbers_per_write < 1
+        ):
+            raise ValueError(
+                f"max_numbers_per_write is a positive integer, not {max_numbers_per_write!r}."
+            )
+        # Over this many NumberList entries, Add and Remove answer Parameter.Maximum.
+        self.max_numbers_per_write = max_numbers_per_write
+        self._lock = threading.RLock()
+        # Filtered listings, reused until the next write, so paging a big group stays cheap.
+        self._listings: dict[tuple, tuple[int, list]] = {}
+        self._writes = 0
+        self.instances = instances if instances is not None else build_demo_instances()
+        # The actions answered, by API name: a new action is a method and its line here.
+        self.handlers: dict[str, Handler] = {
+            "ListInstances": self.list_instances,
+            "ListSkillGroups": self.list_skill_groups,
+            "GetSkillGroup": self.get_skill_group,
+            "ListPhoneNumbersOfSkillGroup": self.list_phone_numbers_of_skill_group,
+            "ListContactFlows": self.list_contact_flows,
+            "AddNumbersToSkillGroup": self.add_numbers_to_skill_group,
+            "RemovePhoneNumbersFromSkillGroup": self.remove_phone_numbers_from_skill_group,
+        }
+
+    @property
+    def instances(self) -> dict[str, InstanceRecord]:
+        return self._instances
+
+    @instances.setter
+    def instances(self, instances: dict[str, InstanceRecord]) -> None:
+        """New data (tests reset it this way) also drops the listings built from the old."""
+        with self._lock:
+            self._instances = instances
+            self._writes += 1
+
+    def run(self, action: str, params: Mapping[str, str]) -> Any:
+        """The Data of `action`, one of `handlers`; CccError when the action refuses."""
+        return self.handlers[action](params)
+
+    # -- the actions ---------------------------------------------------------------------
+
+    def list_instances(self, params: Mapping[str, str]) -> dict:
+        page_number, page_size = _paging(params)
+        with self._lock:
+            return _page(list(self.instances.values()), page_number, page_size)
+
+    def list_skill_groups(self, params: Mapping[str, str]) -> dict:
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        page_number, page_size = _paging(params)
+        pattern = params.get("SearchPattern", "").lower()
+        media_type = params.get("MediaType", "")
+        with self._lock:
+            instance = self._instance(instance_id)
+            rows = [
+                group
+                for group in instance.skill_groups.values()
+                if (pattern in group.name.lower() or pattern in group.display_name.lower())
+                and media_type in ("", group.media_type)
+            ]
+            return _page(rows, page_number, page_size)
+
+    def get_skill_group(self, params: Mapping[str, str]) -> dict:
+        with self._lock:
+            _, group = self._group(params)
+            data = group.to_api()
+        return {
+            key: data[key]
+            for key in (
+                "SkillGroupId",
+                "Name",
+                "DisplayName",
+                "Description",
+                "MediaType",
+                "InstanceId",
+            )
+        }
+
+    def list_phone_numbers_of_skill_group(self, params: Mapping[str, str]) -> dict:
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
+        page_number, page_size = _paging(params)
+        is_member = _boolean(params, "IsMember", required=True)
+        active = _boolean(params, "Active", required=False)
+        pattern = params.get("SearchPattern", "")
+        with self._lock:
+            instance = self._instance(instance_id)
+            group = self._skill_group(instance, skill_group_id)
+            key = (instance_id, skill_group_id, is_member, pattern, active)
+            written, rows = self._listings.get(key, (-1, []))
+            if written != self._writes:
+                rows = [
+                    record
+                    for record in instance.numbers.values()
+                    if (record.number in group.linked) == is_member
+                    and (is_member or not record.personal_outbound)
+                    and pattern in record.number
+                    and active in (None, record.active)
+                ]
+                if len(self._listings) > 1000:
+                    self._listings.clear()
+                self._listings[key] = (self._writes, rows)
+            return _page(rows, page_number, page_size)
+
+    def list_contact_flows(self, params: Mapping[str, str]) -> dict:
+        """The instance's flows, the most recently changed first (the API's default order;
+        OrderByField and SortOrder are not emulated), each with the numbers bound to it.
+        SearchPattern matches names and descriptions, whatever their case; Type is one of
+        ContactFlowType (`Parameter.Invalid` otherwise)."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        page_number, page_size = _paging(params)
+        pattern = params.get("SearchPattern", "").lower()
+        flow_type = params.get("Type", "")
+        if flow_type and flow_type not in {kind.value for kind in ContactFlowType}:
+            raise parameter_invalid(
+                "Type", f"{flow_type!r} is not one of {', '.join(ContactFlowType)}."
+            )
+        with self._lock:
+            instance = self._instance(instance_id)
+            flows = sorted(
+                (
+                    flow
+                    for flow in instance.contact_flows.values()
+                    if (pattern in flow.name.lower() or pattern in flow.description.lower())
+                    and flow_type in ("", flow.flow_type)
+                ),
+                key=lambda flow: flow.updated_time,
+                reverse=True,
+            )
+            bound: dict[str, list[str]] = {}
+            for record in instance.numbers.values():
+                bound.setdefault(record.contact_flow_id, []).append(record.number)
+            return _page(
+                flows,
+                page_number,
+                page_size,
+                lambda flow: flow.to_api(bound.get(flow.contact_flow_id, [])),
+            )
+
+    def add_numbers_to_skill_group(self, params: Mapping[str, str]) -> None:
+        """Link NumberList's numbers to the skill group, all of them or none.
+
+        Add and Remove check, in this order, and change nothing unless every check passes:
+
+        1. InstanceId, SkillGroupId and NumberList are given and not blank
+           (`Parameter.Empty`), as every action checks its parameters before any lookup.
+        2. NumberList is a JSON array of non-blank strings (`Parameter.Format`), not empty
+           (`Parameter.Empty`) and of at most `max_numbers_per_write` entries, counted as
+           sent, duplicates included (`Parameter.Maximum`).
+        3. The instance and the skill group exist (404 `NotExists.InstanceId`,
+           `NotExists.SkillGroupId`), then every number belongs to the instance (404
+           `NotExists.Number`, naming the first unknown one in list order).
+        4. Add only: no number is an agent's personal outbound number (`Parameter.Invalid`,
+           naming the first one in list order).
+
+        Assumed where the API's documentation is silent: a number listed twice counts once;
+        linking a number that is already linked (and, for Remove, unlinking one that is not
+        linked) is a success that changes nothing, so a retried or overlapping batch does
+        not fail; the success body says nothing per number.
+        """
+        with self._lock:
+            instance, group, numbers = self._write_request(params)
+            for number in numbers:
+                if instance.numbers[number].personal_outbound:
+                    raise parameter_invalid(
+                        "NumberList",
+                        f"{number} is an agent's personal outbound number; "
+                        "it cannot be linked to a skill group.",
+                    )
+            added = [number for number in numbers if number not in group.linked]
+            if added:
+                group.linked.update(added)
+                self._writes += 1
+
+    def remove_phone_numbers_from_skill_group(self, params: Mapping[str, str]) -> None:
+        """Unlink NumberList's numbers, all of them or none: the checks of
+        `add_numbers_to_skill_group` but the personal outbound one; a number of the
+        instance that is not linked is a success that changes nothing."""
+        with self._lock:
+            _, group, numbers = self._write_request(params)
+            removed = [number for number in numbers if number in group.linked]
+            if removed:
+                group.linked.difference_update(removed)
+                self._writes += 1
+
+    def _write_request(
+        self, params: Mapping[str, str]
+    ) -> tuple[InstanceRecord, SkillGroupRecord, list[str]]:
+        """The checks Add and Remove share (see `add_numbers_to_skill_group`), parameters
+        before lookups: the instance, the skill group and NumberList without duplicates."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
+        numbers = self._number_list(params)
+        instance = self._instance(instance_id)
+        group = self._skill_group(instance, skill_group_id)
+        for number in numbers:
+            if number not in instance.numbers:
+                raise number_not_found(number, instance.instance_id)
+        return instance, group, numbers
+
+    # -- lookups and parameter parsing ---------------------------------------------------
+
+    def _instance(self, instance_id: str) -> InstanceRecord:
+        try:
+            return self.instances[instance_id]
+        except KeyError:
+            raise instance_not_found(instance_id) from None
+
+    def _skill_group(self, instance: InstanceRecord, skill_group_id: str) -> SkillGroupRecord:
+        try:
+            return instance.skill_groups[skill_group_id]
+        except KeyError:
+            raise skill_group_not_found(skill_group_id, instance.instance_id) from None
+
+    def _group(self, params: Mapping[str, str]) -> tuple[InstanceRecord, SkillGroupRecord]:
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
+        instance = self._instance(instance_id)
+        return instance, self._skill_group(instance, skill_group_id)
+
+    def _number_list(self, params: Mapping[str, str]) -> list[str]:
+        """NumberList's numbers in the order given, each once; see `add_numbers_to_skill_group`
+        for the rules."""
+        raw = check_text("NumberList", params.get("NumberList"))
+        try:
+            numbers = orjson.loads(raw)
+        except orjson.JSONDecodeError:  # a ValueError; also for nesting deeper than 1024
+            numbers = None
+        if not isinstance(numbers, list):
+            raise parameter_format(
+                "NumberList", 'It must be a JSON array of numbers, e.g. ["0833001","0833002"].'
+            )
+        for position, entry in enumerate(numbers, 1):
+            if not isinstance(entry, str) or not entry.strip():
+                # Named by position: the entry itself may be anything, of any size.
+                raise parameter_format(
+                    "NumberList",
+                    f"Every entry must be a number in a non-blank string; entry {position} is not.",
+                )
+        if not numbers:
+            raise parameter_empty("NumberList")
+        if len(numbers) > self.max_numbers_per_write:
+            raise parameter_maximum("NumberList", self.max_numbers_per_write)
+        return list(dict.fromkeys(numbers))
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_MAX_DIGITS = 18
+
+
+def _integer(params: Mapping[str, str], name: str) -> int | None:
+    value = params.get(name, "")
+    if value == "":
+        return None
+    # Plain ASCII digits only: int() would also take "1_0", " 5" and full-width digits.
+    if not _INTEGER.fullmatch(value):
+        raise parameter_invalid(name, f"{value!r} is not an integer.")
+    digits = value.lstrip("+-").lstrip("0") or "0"
+    # Over 18 digits is out of every range here, and int() refuses strings over 4,300 digits.
+    number = 10**_MAX_DIGITS if len(digits) > _MAX_DIGITS else int(digits)
+    return -number if value.startswith("-") else number
+
+
+def _boolean(params: Mapping[str, str], name: str, *, required: bool) -> bool | None:
+    value = params.get(name, "")
+    if value == "":
+        if required:
+            raise parameter_null(name)
+        return None
+    if value.lower() not in ("true", "false"):
+        raise parameter_invalid(name, f"{value!r} is not a boolean (true or false).")
+    return value.lower() == "true"
+
+
+def _paging(params: Mapping[str, str]) -> tuple[int, int]:
+    return (
+        check_range("PageNumber", _integer(params, "PageNumber"), 1, MAX_PAGE_NUMBER),
+        check_range("PageSize", _integer(params, "PageSize"), 1, MAX_PAGE_SIZE),
+    )
+
+
+def _page(
+    records: list,
+    page_number: int,
+    page_size: int,
+    row: Callable[[Any], dict] = lambda record: record.to_api(),
+) -> dict:
+    """One page of records; past the end the list is empty and TotalCount stays true."""
+    start = (page_number - 1) * page_size
+    return {
+        "PageNumber": page_number,
+        "PageSize": page_size,
+        "TotalCount": len(records),
+        "List": [row(record) for record in records[start : start + page_size]],
+    }
