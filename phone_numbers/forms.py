@@ -55,6 +55,7 @@ class NumberFilterForm(ListFilterForm):
         export=True,
     )
     field_widths = {**ListFilterForm.field_widths, "active": "col-6 col-sm-3 col-lg-2"}
+    field_order = ("view", "q", "active", "per_page")
 
     @staticmethod
     def normalise_q(value: str) -> str:

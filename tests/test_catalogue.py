@@ -208,7 +208,7 @@ def test_the_catalogue_holds_every_string_of_the_code_and_templates(tmp_path: Pa
             pytest.fail("xgettext is missing: apt-get install gettext")
         pytest.skip("xgettext is missing (Debian's gettext)")
     ignore = shutil.ignore_patterns("__pycache__", "*.mo", "node_modules")
-    for name in ("cccadmin", "phone_numbers", "portal", "templates", "locale"):
+    for name in ("audit", "cccadmin", "phone_numbers", "portal", "templates", "locale"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=ignore)
     shutil.copy(ROOT / "manage.py", tmp_path)
     environment = {**os.environ, "DJANGO_DEBUG": "true"}
