@@ -44,10 +44,10 @@ def audit_event_list(request: HtmxHttpRequest) -> TemplateResponse:
 @require_safe
 def audit_export(request: HtmxHttpRequest, file_format: str) -> StreamingHttpResponse:
     """The audit trail of the same filters as a file."""
-    filters = _audit_query(request).selector_arguments(paged=False)
-    del filters["refresh"]  # the trail is read afresh anyway
     return exports.audit_export(
-        visible_instances=request.identity.instances, file_format=file_format, **filters
+        visible_instances=request.identity.instances,
+        file_format=file_format,
+        **_audit_query(request).export_arguments(),
     ).response()
 
 

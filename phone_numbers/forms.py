@@ -34,6 +34,7 @@ class NumberFilterForm(ListFilterForm):
         required=False,
         choices=[("linked", _("Linked")), ("eligible", _("Eligible"))],
         label=_("View"),
+        widget=forms.HiddenInput,  # the view toggle's links and hidden input carry it
     )
     q = forms.CharField(
         required=False,

@@ -32,6 +32,9 @@ class ActionOutcome:
     # "All matching": how many matched when confirmed, and when the action ran.
     expected_count: int | None = None
     matched_count: int | None = None
+    # Whether the trail holds its outcome: read back without one, the action is still
+    # running or stopped midway.
+    recorded: bool = True
 
     @property
     def outcome(self) -> Outcome:
@@ -187,7 +190,7 @@ class ActionOutcome:
     def from_events(cls, attempt: AuditEvent, outcome: AuditEvent | None) -> ActionOutcome:
         """An action as the audit trail holds it; with no outcome row, all of it unknown."""
         if outcome is None:
-            return cls(attempt=attempt, unknown=list(attempt.numbers))
+            return cls(attempt=attempt, unknown=list(attempt.numbers), recorded=False)
         return cls(
             attempt=attempt,
             done=list(outcome.numbers),

@@ -144,8 +144,8 @@ class PhoneNumberTable(ResultTable):
     def value_active(self, value: bool) -> str:
         return self._status_words[value]
 
-    def value_usage(self, value: str) -> str:
-        return self._usage_labels.get(value, value)
+    # The same words on the page and in files.
+    value_usage = render_usage
 
     def value_contact_flow_id(self, value: str) -> str:
         """The name, or the id where CCC names none (as the page shows it)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -122,14 +121,8 @@ def number_export(
         instance_id=instance_id,
         skill_group_id=skill_group_id,
         file_format=file_format,
-        **_export_filters(query),
+        **query.export_arguments(),
     ).response()
-
-
-def _export_filters(query: ListQuery) -> dict[str, Any]:
-    filters = query.selector_arguments(paged=False)
-    del filters["refresh"]  # an export always reads afresh
-    return filters
 
 
 # -- link and unlink ---------------------------------------------------------------------------
@@ -314,7 +307,7 @@ def _outcome_response(
             (_("Not done"), outcome.not_done),
             (_("Unknown"), outcome.unknown),
         ],
-        "in_progress": not attempt.outcomes.exists() and audit_selectors.in_progress(attempt),
+        "in_progress": not outcome.recorded and audit_selectors.in_progress(attempt),
         "repeated": repeated,
         "can_undo": request.identity.is_editor and bool(outcome.done) and not repeated,
         "numbers_url": reverse("phone_numbers:number_list", kwargs=group),
@@ -358,8 +351,8 @@ def _refused_page(request: HtmxHttpRequest, status: int, detail: str) -> HttpRes
 def _breadcrumbs(instance_id: str, group_name: str = "", group_url: str = "") -> list[Crumb]:
     """Instances, then the instance's skill groups, then perhaps one of them: the last is the
     page itself unless a further crumb follows it."""
-    crumbs = [Crumb(_("Instances"), reverse("phone_numbers:instance_list"))]
-    crumbs.append(Crumb(instance_id, reverse("phone_numbers:skill_group_list", args=[instance_id])))
-    if group_name:
-        crumbs.append(Crumb(group_name, group_url))
-    return crumbs
+    crumbs = [
+        Crumb(_("Instances"), reverse("phone_numbers:instance_list")),
+        Crumb(instance_id, reverse("phone_numbers:skill_group_list", args=[instance_id])),
+    ]
+    return [*crumbs, Crumb(group_name, group_url)] if group_name else crumbs

@@ -36,7 +36,6 @@ SEARCH_MAX_LENGTH = 32
 SEARCH_INPUT_MAX_LENGTH = 2 * SEARCH_MAX_LENGTH
 NOTICE_QUOTE_MAX_LENGTH = 40
 REFRESH_PARAMETER = "refresh"
-# What people type between digits: spaces, dashes, dots, parentheses.
 SELECT = {"class": "form-select form-select-sm filter-select"}
 # Every list page is this template; htmx swaps its "results" partial into #results.
 LIST_PAGE_TEMPLATE = "portal/list_page.html"
@@ -75,7 +74,10 @@ def search_input(**attrs: str) -> forms.SearchInput:
 
 class ListFilterForm(forms.Form):
     q = forms.CharField(required=False, label=_("Search"), widget=search_input())
-    page = forms.IntegerField(required=False, min_value=1, label=_("Page"))
+    # Carried by links, not typed into the form.
+    page = forms.IntegerField(
+        required=False, min_value=1, label=_("Page"), widget=forms.HiddenInput
+    )
     per_page = forms.TypedChoiceField(
         required=False,
         coerce=int,
@@ -222,6 +224,12 @@ class ListQuery:
             del arguments["page"], arguments["per_page"]
         return arguments
 
+    def export_arguments(self) -> dict[str, Any]:
+        """What the list's export is called with: every row of the view, read afresh."""
+        arguments = self.selector_arguments(paged=False)
+        del arguments["refresh"]
+        return arguments
+
     def query_string(self, **changes: Any) -> str:
         """`?…` without defaults (or "" when all are defaults); filter changes reset the page."""
         values = {**self.values, **changes}
@@ -257,19 +265,18 @@ class ListQuery:
 
     @cached_property
     def filter_fields(self) -> list[tuple[forms.BoundField, str]]:
-        """The filter form's fields as the page lays them out, each with its grid width: all
-        but the page (a link's) and the view (the view toggle's)."""
+        """The filter form's fields as the page lays them out, each with its grid width; hidden
+        ones (the page, a view) travel in links and the view toggle instead."""
         widths = self.form_class.field_widths
         return [
             (field, widths.get(field.name, self.form_class.DEFAULT_FIELD_WIDTH))
-            for field in self.form
-            if field.name not in ("page", "view")
+            for field in self.form.visible_fields()
         ]
 
     @cached_property
     def export_links(self) -> list[ExportLink]:
         """The view's exports, or none where the list has none."""
-        if not self.form_class.features.export:
+        if not self.features.export:
             return []
         return [
             ExportLink(str(label), self.export_url(file_format))
@@ -285,7 +292,7 @@ class ListQuery:
     @cached_property
     def view_links(self) -> list[ViewLink]:
         """The views of the list (linked / eligible), or none where the list has one view."""
-        if not self.form_class.features.view_toggle:
+        if not self.features.view_toggle:
             return []
         return [
             ViewLink(value, label, self.url(view=value), self.values["view"] == value)
