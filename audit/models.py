@@ -75,6 +75,13 @@ class AuditEvent(models.Model):
     error_code = models.CharField(max_length=128, blank=True)
     # What the outcome sentence says beyond the counts (why it failed, a count that changed).
     detail = models.TextField(blank=True)
+    # An action's skill groups and, in each, what the attempt asked for or the outcome did
+    # (`audit.parts.Part`). The row's own group and number fields hold the one part's, or (an
+    # action of several groups) no group and every part's numbers. Empty on rows made before
+    # actions had parts: those read as one part (`audit.parts.parts_of`).
+    parts = models.JSONField(default=list)
+    # The parts' skill group ids, for a group's History (`audit.parts.skill_group_ids_text`).
+    skill_group_ids = models.TextField(blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from portal.auth import client_address
 
 from .models import AuditEvent
+from .parts import Part, skill_group_ids_text
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -49,13 +50,12 @@ def attempt_record(
     actor: Actor,
     token: str,
     instance_id: str,
-    skill_group_id: str,
-    skill_group_name: str,
     action: str,
-    numbers: Sequence[str],
+    parts: Sequence[Part],
     undoes_id: int | None = None,
 ) -> AuditEvent:
-    """An action about to be sent; raises AlreadySubmitted when `token` has an attempt."""
+    """An action about to be sent, each part with the numbers asked for there; raises
+    AlreadySubmitted when `token` has an attempt."""
     try:
         with transaction.atomic():
             return AuditEvent.objects.create(
@@ -66,28 +66,19 @@ def attempt_record(
                 email=actor.email,
                 client_address=actor.client_address,
                 instance_id=instance_id,
-                skill_group_id=skill_group_id,
-                skill_group_name=skill_group_name,
                 action=action,
-                numbers=list(numbers),
+                numbers=[number for part in parts for number in part.numbers],
+                **_parts_columns(parts),
             )
     except IntegrityError:
         # Another submit of this confirmation got its attempt in first.
         raise AlreadySubmitted(AuditEvent.objects.get(token=token)) from None
 
 
-def outcome_record(
-    *,
-    attempt: AuditEvent,
-    outcome: str,
-    done: Sequence[str],
-    not_done: Sequence[str],
-    unknown: Sequence[str],
-    request_ids: Sequence[str],
-    error_code: str = "",
-    detail: str = "",
-) -> AuditEvent:
-    """What came of an attempt, number by number."""
+def outcome_record(*, attempt: AuditEvent, outcome: str, parts: Sequence[Part]) -> AuditEvent:
+    """What came of an attempt, number by number in each part; the row's own error is the
+    first part's that has one."""
+    failed = next((part for part in parts if part.error_code), None)
     return AuditEvent.objects.create(
         kind=AuditEvent.Kind.OUTCOME,
         attempt=attempt,
@@ -95,17 +86,28 @@ def outcome_record(
         email=attempt.email,
         client_address=attempt.client_address,
         instance_id=attempt.instance_id,
-        skill_group_id=attempt.skill_group_id,
-        skill_group_name=attempt.skill_group_name,
         action=attempt.action,
-        numbers=list(done),
-        not_done=list(not_done),
-        unknown=list(unknown),
+        numbers=[number for part in parts for number in part.numbers],
+        not_done=[number for part in parts for number in part.not_done],
+        unknown=[number for part in parts for number in part.unknown],
         outcome=outcome,
-        request_ids=list(request_ids),
-        error_code=error_code,
-        detail=detail,
+        request_ids=[request_id for part in parts for request_id in part.request_ids],
+        error_code=failed.error_code if failed else "",
+        detail=failed.detail if failed else "",
+        **_parts_columns(parts),
     )
+
+
+def _parts_columns(parts: Sequence[Part]) -> dict[str, Any]:
+    """The columns a row keeps of its parts: all of them, and the one skill group where there
+    is one (as rows made before parts say it)."""
+    only = parts[0] if len(parts) == 1 else None
+    return {
+        "parts": [part.as_json() for part in parts],
+        "skill_group_ids": skill_group_ids_text([part.skill_group_id for part in parts]),
+        "skill_group_id": only.skill_group_id if only else "",
+        "skill_group_name": only.skill_group_name if only else "",
+    }
 
 
 def refusal_record(

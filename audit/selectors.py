@@ -30,6 +30,7 @@ from django.utils import timezone
 from portal.paging import ResultPage, slice_result_page
 
 from .models import AuditEvent
+from .parts import parts_of, skill_group_ids_text
 
 # What an attempt without an outcome row is while its write may still be running.
 IN_PROGRESS = "in_progress"
@@ -65,6 +66,15 @@ class AuditEntry:
     undoes_created_at: datetime | None = None
     # An action's attempt row, whose page tells the action in full (None for a refusal).
     attempt_id: int | None = None
+    # An action of several skill groups: each one's (id, name); else the one above.
+    skill_groups: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def groups(self) -> tuple[tuple[str, str], ...]:
+        """Every skill group the entry names, as (id, name)."""
+        if self.skill_groups:
+            return self.skill_groups
+        return ((self.skill_group_id, self.skill_group_name),) if self.skill_group_id else ()
 
 
 def audit_event_list(
@@ -121,7 +131,11 @@ def _audit_events(
     if instance_id:
         events = events.filter(instance_id=instance_id)
     if skill_group_id:
-        events = events.filter(skill_group_id=skill_group_id)
+        # One of an action's parts, or the one group of a row made before parts.
+        events = events.filter(
+            Q(skill_group_id=skill_group_id)
+            | Q(skill_group_ids__contains=skill_group_ids_text([skill_group_id]))
+        )
     if user:
         events = events.filter(Q(username__icontains=user) | Q(email__icontains=user))
     if action:
@@ -204,6 +218,9 @@ def _audit_entry(event: AuditEvent) -> AuditEntry:
         undoes_action=undoes.action if undoes else "",
         undoes_created_at=undoes.created_at if undoes else None,
         attempt_id=event.pk if event.kind == AuditEvent.Kind.ATTEMPT else None,
+        skill_groups=tuple((part.skill_group_id, part.skill_group_name) for part in parts_of(event))
+        if len(event.parts) > 1
+        else (),
     )
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext, ngettext_lazy
 
 from portal.alerts import ccc_words
 from portal.tables import ResultTable
-from portal.text import grouped
+from portal.text import grouped, listed
 
 from . import links
 from .models import AuditEvent
@@ -96,7 +96,7 @@ class AuditEventTable(ResultTable):
         verbose_name=_("Client address"), attrs={"td": {"class": "font-monospace small"}}
     )
     skill_group_name = tables.Column(verbose_name=_("Skill group"), empty_values=())
-    skill_group_id = tables.Column(verbose_name=_("Skill group ID"), visible=False)
+    skill_group_id = tables.Column(verbose_name=_("Skill group ID"), empty_values=(), visible=False)
     instance_id = tables.Column(verbose_name=_("Instance"))
     action = tables.Column(
         verbose_name=_("Action"), empty_values=(), attrs={"td": {"class": "audit-wrap"}}
@@ -182,15 +182,24 @@ class AuditEventTable(ResultTable):
         return format_html("{}", record.username)
 
     def render_skill_group_name(self, record: AuditEntry) -> SafeString | str:
-        if not record.skill_group_id:
+        """Each skill group the entry names, linked, with its id under its name."""
+        if not record.groups:
             return "—"
-        url = links.skill_group_url(record.instance_id, record.skill_group_id)
-        return format_html(
-            '<a href="{}">{}</a> <div class="{} font-monospace">{}</div>',
-            url,
-            record.skill_group_name or record.skill_group_id,
-            _SECONDARY,
-            record.skill_group_id,
+        group = '<a href="{}">{}</a> <div class="{} font-monospace">{}</div>'
+        if len(record.groups) > 1:
+            group = f"<div>{group}</div>"
+        return format_html_join(
+            " ",
+            group,
+            (
+                (
+                    links.skill_group_url(record.instance_id, group_id),
+                    name or group_id,
+                    _SECONDARY,
+                    group_id,
+                )
+                for group_id, name in record.groups
+            ),
         )
 
     def render_action(self, record: AuditEntry) -> SafeString | str:
@@ -258,6 +267,12 @@ class AuditEventTable(ResultTable):
                 undo = gettext_now("Undo of the link of {time}")
             return undo.format(time=self._local(record.undoes_created_at))
         return self._action_labels.get(record.action, record.action)
+
+    def value_skill_group_name(self, record: AuditEntry) -> str:
+        return listed(name for _, name in record.groups)
+
+    def value_skill_group_id(self, record: AuditEntry) -> str:
+        return " ".join(group_id for group_id, _ in record.groups)
 
     def value_numbers(self, value: tuple[str, ...]) -> str:
         return " ".join(value)

@@ -33,9 +33,9 @@ from ccc import CccError, InvalidParameterError, NotFoundError, ThrottlingError
 from ccc.budget import deadline as budget_deadline
 
 from . import selectors
-from .confirmations import Confirmation
 from .connection import ccc_client
-from .outcomes import ActionOutcome
+from .outcomes import PartOutcome
+from .queries import NumbersQuery
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,15 @@ _in_flight = ThreadPoolExecutor(
 
 
 @dataclass(frozen=True)
+class Target:
+    """Where an action's part goes: what it does, in which instance and skill group."""
+
+    action: Action
+    instance_id: str
+    skill_group_id: str
+
+
+@dataclass(frozen=True)
 class _BatchResult:
     numbers: list[str]
     state: str  # "done", "not_done" or "unknown"
@@ -62,39 +71,37 @@ class _BatchResult:
     error: CccError | None = None
 
 
-def send(confirmation: Confirmation, numbers: list[str], result: ActionOutcome) -> None:
-    """The numbers in batches, a few in flight at once, then the unknown ones settled."""
+def send(target: Target, numbers: list[str], result: PartOutcome) -> None:
+    """One part's numbers in batches, a few in flight at once, then the unknown ones settled."""
     size = max(1, settings.CCC_WRITE_BATCH_SIZE)
     batches = deque(numbers[start : start + size] for start in range(0, len(numbers), size))
-    for batch_results in _each_in_flight(confirmation, batches):
+    for batch_results in _each_in_flight(target, batches):
         for batch in batch_results:
             _tally(result, batch)
     if result.unknown:
-        _settle(confirmation, result)
+        _settle(target, result)
 
 
-def _each_in_flight(
-    confirmation: Confirmation, batches: deque[list[str]]
-) -> Iterator[list[_BatchResult]]:
+def _each_in_flight(target: Target, batches: deque[list[str]]) -> Iterator[list[_BatchResult]]:
     in_flight = max(1, settings.CCC_WRITES_IN_FLIGHT)
     running = deque()
     while batches or running:
         while batches and len(running) < in_flight:
             running.append(
                 _in_flight.submit(
-                    contextvars.copy_context().run, _send_batch, confirmation, batches.popleft()
+                    contextvars.copy_context().run, _send_batch, target, batches.popleft()
                 )
             )
         yield running.popleft().result()
 
 
-def _send_batch(confirmation: Confirmation, batch: list[str]) -> list[_BatchResult]:
+def _send_batch(target: Target, batch: list[str]) -> list[_BatchResult]:
     """One batch until CCC settles it: resent only when its answer proves nothing was
     applied (throttling, a batch too large), split where CCC refuses one number of it."""
     client = ccc_client()
     write = (
         client.add_numbers_to_skill_group
-        if confirmation.action == Action.LINK
+        if target.action == Action.LINK
         else client.remove_phone_numbers_from_skill_group
     )
     results: list[_BatchResult] = []
@@ -116,8 +123,8 @@ def _send_batch(confirmation: Confirmation, batch: list[str]) -> list[_BatchResu
             ):
                 with attempt:
                     request_id = write(
-                        instance_id=confirmation.instance_id,
-                        skill_group_id=confirmation.skill_group_id,
+                        instance_id=target.instance_id,
+                        skill_group_id=target.skill_group_id,
                         numbers=part,
                     )
         except ThrottlingError as error:
@@ -162,7 +169,7 @@ def _names_a_number(error: CccError) -> bool:
     return error.code in _NUMBER_ERRORS
 
 
-def _tally(result: ActionOutcome, batch: _BatchResult) -> None:
+def _tally(result: PartOutcome, batch: _BatchResult) -> None:
     getattr(result, batch.state).extend(batch.numbers)
     request_id = batch.request_id or (batch.error.request_id if batch.error else "")
     if request_id:
@@ -173,7 +180,7 @@ def _tally(result: ActionOutcome, batch: _BatchResult) -> None:
         result.error_request_id = batch.error.request_id or ""
 
 
-def _settle(confirmation: Confirmation, result: ActionOutcome) -> None:
+def _settle(target: Target, result: PartOutcome) -> None:
     """List the unknown numbers again: linked ones are done (for Link) or not (for Unlink).
     Listed by their longest common prefix, so the listing stays short; what the listing
     cannot reach (or a listing that fails) stays unknown."""
@@ -181,10 +188,7 @@ def _settle(confirmation: Confirmation, result: ActionOutcome) -> None:
     prefix = os.path.commonprefix(unknown)  # noqa: RUF071 - digits, character by character
     try:
         linked, total = selectors.phone_numbers_matching(
-            instance_id=confirmation.instance_id,
-            skill_group_id=confirmation.skill_group_id,
-            linked=True,
-            search=prefix,
+            numbers=NumbersQuery(target.instance_id, target.skill_group_id, search=prefix),
             limit=settings.CCCADMIN_MAX_NUMBERS_PER_ACTION * 10,
         )
     except CccError as error:
@@ -193,7 +197,7 @@ def _settle(confirmation: Confirmation, result: ActionOutcome) -> None:
     if total > len(linked):
         return  # the listing did not reach every linked number: absence proves nothing
     linked_now = set(linked)
-    applied = [n for n in unknown if (n in linked_now) == (confirmation.action == Action.LINK)]
+    applied = [n for n in unknown if (n in linked_now) == (target.action == Action.LINK)]
     not_applied = [n for n in unknown if n not in applied]
     result.done.extend(applied)
     result.not_done.extend(not_applied)

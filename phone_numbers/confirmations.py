@@ -1,19 +1,22 @@
 """What an editor is asked to confirm: a selection worked out, checked against the limits and
-sealed in a signed, expiring token bound to the user and the skill group. The confirmation shows
-what the token says, nothing the browser could change."""
+sealed in a signed, expiring token bound to the user, the instance and its skill groups. The
+confirmation shows what the token says, nothing the browser could change."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
 
 from audit.models import AuditEvent
+from audit.parts import Part
+from portal.text import listed
 
 from . import selectors
+from .queries import NumbersQuery
 
 Action = AuditEvent.Action
 
@@ -39,28 +42,29 @@ class NothingSelected(Exception):
 class Confirmation:
     """What an editor is asked to confirm, and what the token carries.
 
-    `numbers` are the numbers chosen one by one; with `all_matching` they are the first of
-    the numbers that matched when the confirmation was shown (`expected_count` of them in
-    all), and the numbers are listed again when it is submitted.
+    An action is a set of parts, each a skill group and the numbers chosen there. With
+    `matching` (every number a view matches: one part), the part's numbers are the first of
+    those that matched when the confirmation was shown (`expected_count` of them in all), and
+    the view is listed again when it is submitted.
     """
 
     nonce: str
     username: str
     action: Action
     instance_id: str
-    skill_group_id: str
-    skill_group_name: str
-    numbers: tuple[str, ...]
+    parts: tuple[Part, ...]
     expected_count: int
-    all_matching: bool = False
-    search: str = ""
-    active: bool | None = None
+    matching: NumbersQuery | None = None
     undoes: int | None = None
 
     @property
-    def linked_view(self) -> bool:
-        """The view the numbers are in before the action: unlinking takes linked ones."""
-        return self.action == Action.UNLINK
+    def numbers(self) -> tuple[str, ...]:
+        return tuple(number for part in self.parts for number in part.numbers)
+
+    @property
+    def groups_label(self) -> str:
+        """The skill groups it changes, as a sentence names them."""
+        return listed(part.skill_group_name or part.skill_group_id for part in self.parts)
 
     def token(self) -> str:
         return signing.dumps(
@@ -69,13 +73,17 @@ class Confirmation:
                 "u": self.username,
                 "a": str(self.action),
                 "i": self.instance_id,
-                "g": self.skill_group_id,
-                "gn": self.skill_group_name,
-                "ns": [] if self.all_matching else list(self.numbers),
+                # "All matching" is listed again when submitted: its numbers stay out.
+                "p": [
+                    [
+                        part.skill_group_id,
+                        part.skill_group_name,
+                        [] if self.matching else part.numbers,
+                    ]
+                    for part in self.parts
+                ],
                 "c": self.expected_count,
-                "all": self.all_matching,
-                "q": self.search,
-                "act": self.active,
+                "m": [self.matching.search, self.matching.active] if self.matching else None,
                 "undo": self.undoes,
             },
             salt=_CONFIRMATION_SALT,
@@ -86,6 +94,8 @@ class Confirmation:
     def from_token(
         cls, token: str, *, username: str, instance_id: str, skill_group_id: str
     ) -> Confirmation:
+        """The confirmation a token carries, for this user, instance and one of its skill
+        groups (the address it is submitted to)."""
         try:
             data = signing.loads(
                 token, salt=_CONFIRMATION_SALT, max_age=settings.CCCADMIN_CONFIRMATION_SECONDS
@@ -94,20 +104,31 @@ class Confirmation:
             raise ConfirmationInvalid("the confirmation has expired") from None
         except signing.BadSignature:
             raise ConfirmationInvalid("the confirmation is not one this server made") from None
-        if (data["u"], data["i"], data["g"]) != (username, instance_id, skill_group_id):
+        parts = tuple(Part(group, name, tuple(numbers)) for group, name, numbers in data["p"])
+        if (data["u"], data["i"]) != (username, instance_id) or skill_group_id not in {
+            part.skill_group_id for part in parts
+        }:
             raise ConfirmationInvalid("the confirmation is for another user or skill group")
+        action = Action(data["a"])
+        matching = None
+        if data["m"] is not None:
+            search, active = data["m"]
+            # The view the numbers are in before the action: unlinking takes linked ones.
+            matching = NumbersQuery(
+                instance_id=instance_id,
+                skill_group_id=parts[0].skill_group_id,
+                linked=action == Action.UNLINK,
+                search=search,
+                active=active,
+            )
         return cls(
             nonce=data["n"],
             username=data["u"],
-            action=Action(data["a"]),
-            instance_id=data["i"],
-            skill_group_id=data["g"],
-            skill_group_name=data["gn"],
-            numbers=tuple(data["ns"]),
+            action=action,
+            instance_id=instance_id,
+            parts=parts,
             expected_count=data["c"],
-            all_matching=data["all"],
-            search=data["q"],
-            active=data["act"],
+            matching=matching,
             undoes=data["undo"],
         )
 
@@ -117,45 +138,39 @@ def confirmation_prepare(
     username: str,
     action: Action,
     instance_id: str,
-    skill_group_id: str,
-    numbers: Sequence[str] = (),
-    all_matching: bool = False,
-    search: str = "",
-    active: bool | None = None,
+    numbers_by_group: Mapping[str, Sequence[str]] | None = None,
+    matching: NumbersQuery | None = None,
     undoes: AuditEvent | None = None,
 ) -> Confirmation:
-    """What the editor is about to do, checked against the limits; raises SelectionTooLarge
-    or NothingSelected. "All matching" is counted from CCC now (one call, never the cache)."""
+    """What the editor is about to do: the numbers chosen in each skill group, or every number
+    `matching` a view (counted from CCC now: one call, never the cache), checked against the
+    limits; raises SelectionTooLarge or NothingSelected."""
     maximum = settings.CCCADMIN_MAX_NUMBERS_PER_ACTION
-    group = selectors.skill_group_get(instance_id=instance_id, skill_group_id=skill_group_id)
-    if all_matching:
-        first, count = selectors.phone_numbers_matching(
-            instance_id=instance_id,
-            skill_group_id=skill_group_id,
-            linked=action == Action.UNLINK,
-            search=search,
-            active=active,
-            limit=min(maximum, 10),
-        )
-        numbers = first
+    if matching is not None:
+        first, count = selectors.phone_numbers_matching(numbers=matching, limit=min(maximum, 10))
+        chosen = {matching.skill_group_id: first}
     else:
-        numbers = list(dict.fromkeys(numbers))
-        count = len(numbers)
+        chosen = {
+            group: list(dict.fromkeys(numbers))
+            for group, numbers in (numbers_by_group or {}).items()
+            if numbers
+        }
+        count = sum(map(len, chosen.values()))
     if count == 0:
         raise NothingSelected
     if count > maximum:
         raise SelectionTooLarge(count, maximum)
+    parts = []
+    for skill_group_id, numbers in chosen.items():
+        group = selectors.skill_group_get(instance_id=instance_id, skill_group_id=skill_group_id)
+        parts.append(Part(skill_group_id, group.display_name or group.name, tuple(numbers)))
     return Confirmation(
         nonce=secrets.token_urlsafe(24),
         username=username,
         action=action,
         instance_id=instance_id,
-        skill_group_id=skill_group_id,
-        skill_group_name=group.display_name or group.name,
-        numbers=tuple(numbers),
+        parts=tuple(parts),
         expected_count=count,
-        all_matching=all_matching,
-        search=search if all_matching else "",
-        active=active if all_matching else None,
+        matching=matching,
         undoes=undoes.pk if undoes else None,
     )

@@ -31,33 +31,22 @@ from portal.paging import MAX_REACHABLE_ROWS
 from portal.text import grouped
 
 from . import selectors
+from .queries import NumbersQuery
 from .tables import PhoneNumberTable
 
 
-def phone_number_export(
-    *,
-    instance_id: str,
-    skill_group_id: str,
-    linked: bool,
-    search: str,
-    active: bool | None,
-    file_format: str,
-) -> ExportFile:
+def phone_number_export(*, numbers: NumbersQuery, file_format: str) -> ExportFile:
     """Every number of the view CCC can list (its first 10,000), with status and usage in words
     and each contact flow's name beside its id."""
-    list_page = functools.partial(
-        selectors.phone_number_api_page,
-        instance_id=instance_id,
-        skill_group_id=skill_group_id,
-        linked=linked,
-        search=search,
-        active=active,
-    )
+    list_page = functools.partial(selectors.phone_number_api_page, numbers=numbers)
+    instance_id = numbers.instance_id
     # Before the response starts, under the request's budget: what a page would wait.
     read = selectors.side_by_side(
         first=functools.partial(list_page, page_number=1),
         skill_group=functools.partial(
-            selectors.skill_group_get, instance_id=instance_id, skill_group_id=skill_group_id
+            selectors.skill_group_get,
+            instance_id=instance_id,
+            skill_group_id=numbers.skill_group_id,
         ),
         flow_names=functools.partial(selectors.contact_flow_names, instance_id=instance_id),
     )
@@ -71,7 +60,7 @@ def phone_number_export(
     group = read["skill_group"]
     table = PhoneNumberTable.for_export(contact_flow_names=read["flow_names"])
     return export_file(
-        [instance_id, group.display_name or group.name, "linked" if linked else "eligible"],
+        [instance_id, group.display_name or group.name, "linked" if numbers.linked else "eligible"],
         file_format,
         title=_("Numbers"),
         columns=table.export_columns(),

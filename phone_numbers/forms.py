@@ -16,9 +16,12 @@ from portal.lists import (
     SELECT,
     ListFeatures,
     ListFilterForm,
+    ListQuery,
     printable,
     search_input,
 )
+
+from .queries import NumbersQuery
 
 # What people type between digits: spaces, dashes, dots, parentheses.
 _NUMBER_PUNCTUATION = re.compile(r"[\s\-\.\(\)\u2010-\u2015]+")
@@ -76,6 +79,13 @@ class NumberFilterForm(ListFilterForm):
             "linked": values["view"] == "linked",
             "active": None if not values["active"] else values["active"] == "true",
         }
+
+
+def numbers_query(query: ListQuery, *, instance_id: str, skill_group_id: str) -> NumbersQuery:
+    """Which numbers a numbers page's query asks for, in the skill group of its address."""
+    return NumbersQuery(
+        instance_id=instance_id, skill_group_id=skill_group_id, **query.export_arguments()
+    )
 
 
 # -- an editor's selection ---------------------------------------------------------------------

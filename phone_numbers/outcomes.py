@@ -1,5 +1,6 @@
-"""What an action did, number by number, in whole sentences: what was done, what was not and
-why, what is unknown. Recorded in the audit trail, and read back from it for the action's page."""
+"""What an action did in each of its parts (skill groups), number by number, in whole
+sentences: what was done, what was not and why, what is unknown. Recorded in the audit trail,
+and read back from it for the action's page."""
 
 from __future__ import annotations
 
@@ -10,17 +11,20 @@ from django.utils.translation import ngettext
 
 from audit import recording
 from audit.models import AuditEvent
-from portal.text import grouped
+from audit.parts import Part, parts_of
+from portal.text import grouped, listed
 
 Action = AuditEvent.Action
 Outcome = AuditEvent.Outcome
 
 
 @dataclass
-class ActionOutcome:
-    """What an action did, number by number, and why the rest was not done."""
+class PartOutcome:
+    """What an action did in one skill group, number by number, and why the rest was not
+    done."""
 
-    attempt: AuditEvent
+    skill_group_id: str
+    skill_group_name: str
     done: list[str] = field(default_factory=list)
     not_done: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
@@ -29,49 +33,18 @@ class ActionOutcome:
     error_code: str = ""
     error_message: str = ""
     error_request_id: str = ""
-    # "All matching": how many matched when confirmed, and when the action ran.
-    expected_count: int | None = None
-    matched_count: int | None = None
-    # Whether the trail holds its outcome: read back without one, the action is still
-    # running or stopped midway.
-    recorded: bool = True
-
-    @property
-    def outcome(self) -> Outcome:
-        if self.done and not (self.not_done or self.unknown):
-            return Outcome.DONE
-        if self.done:
-            return Outcome.PARTLY_DONE
-        if self.unknown:
-            return Outcome.UNKNOWN
-        return Outcome.FAILED
 
     @property
     def total(self) -> int:
         return len(self.done) + len(self.not_done) + len(self.unknown)
 
-    def sentences(self) -> list[str]:
-        """What happened, in whole sentences: what was done, what was not and why, what is
-        unknown, and a count that changed since the confirmation."""
-        group = self.attempt.skill_group_name or self.attempt.skill_group_id
-        linking = self.attempt.action == Action.LINK
+    def sentences(self, *, linking: bool, instance_id: str) -> list[str]:
+        """What happened in this group, in whole sentences: what was done, what was not and
+        why, what is unknown."""
         done, total = len(self.done), self.total
+        group = self.skill_group_name or self.skill_group_id
         values = {"group": group, "done": grouped(done), "total": grouped(total)}
         sentences = []
-        if self.matched_count is not None and self.matched_count != self.expected_count:
-            sentences.append(
-                _(
-                    "%(matched)s numbers matched when the action ran, not %(expected)s as "
-                    "when it was confirmed."
-                )
-                % {
-                    "matched": grouped(self.matched_count),
-                    "expected": grouped(self.expected_count or 0),
-                }
-            )
-        if not total:
-            sentences.append(_("No number matched any more, so nothing was changed."))
-            return sentences
         if done == total:
             text = (
                 ngettext(
@@ -107,7 +80,7 @@ class ActionOutcome:
                 else _("No number was unlinked from %(group)s.")
             )
         sentences.append(text % values)
-        reason = {"reason": self.reason()}
+        reason = {"reason": self.reason(instance_id)}
         if self.not_done:
             count = len(self.not_done)
             reason["count"] = grouped(count)
@@ -138,11 +111,11 @@ class ActionOutcome:
                     "them again could not tell. Check the view before trying again.",
                     count,
                 )
-                % {"count": grouped(count), "reason": self.reason()}
+                % {"count": grouped(count), "reason": self.reason(instance_id)}
             )
         return sentences
 
-    def reason(self) -> str:
+    def reason(self, instance_id: str) -> str:
         """Why numbers were not done, from CCC's first error, with its RequestId."""
         code = self.error_code
         if code.startswith("Throttling"):
@@ -150,9 +123,7 @@ class ActionOutcome:
         elif code == "WriteBudgetExhausted":
             why = _("the action ran out of time before they could be sent")
         elif code == "NotExists.Number":
-            why = _("CCC does not know them in instance %(instance)s") % {
-                "instance": self.attempt.instance_id
-            }
+            why = _("CCC does not know them in instance %(instance)s") % {"instance": instance_id}
         elif code in ("NotExists.SkillGroupId", "NotExists.InstanceId"):
             why = _("CCC no longer knows this skill group")
         elif code == "Parameter.Invalid":
@@ -174,29 +145,134 @@ class ActionOutcome:
             }
         return why
 
+    def recorded(self) -> Part:
+        return Part(
+            skill_group_id=self.skill_group_id,
+            skill_group_name=self.skill_group_name,
+            numbers=tuple(self.done),
+            not_done=tuple(self.not_done),
+            unknown=tuple(self.unknown),
+            request_ids=tuple(self.request_ids),
+            error_code=self.error_code,
+            detail=self.error_message,
+        )
+
+    @classmethod
+    def of(cls, part: Part) -> PartOutcome:
+        """A part as the trail holds its outcome."""
+        return cls(
+            skill_group_id=part.skill_group_id,
+            skill_group_name=part.skill_group_name,
+            done=list(part.numbers),
+            not_done=list(part.not_done),
+            unknown=list(part.unknown),
+            request_ids=list(part.request_ids),
+            error_code=part.error_code,
+            error_message=part.detail,
+        )
+
+
+@dataclass
+class ActionOutcome:
+    """What an action did in each of its parts."""
+
+    attempt: AuditEvent
+    parts: list[PartOutcome]
+    # "All matching": how many matched when confirmed, and when the action ran.
+    expected_count: int | None = None
+    matched_count: int | None = None
+    # Whether the trail holds its outcome: read back without one, the action is still
+    # running or stopped midway.
+    recorded: bool = True
+
+    @property
+    def done(self) -> list[str]:
+        return [number for part in self.parts for number in part.done]
+
+    @property
+    def not_done(self) -> list[str]:
+        return [number for part in self.parts for number in part.not_done]
+
+    @property
+    def unknown(self) -> list[str]:
+        return [number for part in self.parts for number in part.unknown]
+
+    @property
+    def request_ids(self) -> list[str]:
+        return [request_id for part in self.parts for request_id in part.request_ids]
+
+    @property
+    def error_code(self) -> str:
+        """The first part's error, as the trail's row keeps it."""
+        failed = self._first_failed()
+        return failed.error_code if failed else ""
+
+    @property
+    def error_request_id(self) -> str:
+        failed = self._first_failed()
+        return failed.error_request_id if failed else ""
+
+    def _first_failed(self) -> PartOutcome | None:
+        return next((part for part in self.parts if part.error_code), None)
+
+    @property
+    def groups_label(self) -> str:
+        """The skill groups it changed, as a sentence names them."""
+        return listed(part.skill_group_name or part.skill_group_id for part in self.parts)
+
+    @property
+    def outcome(self) -> Outcome:
+        done, not_done, unknown = self.done, self.not_done, self.unknown
+        if done and not (not_done or unknown):
+            return Outcome.DONE
+        if done:
+            return Outcome.PARTLY_DONE
+        if unknown:
+            return Outcome.UNKNOWN
+        return Outcome.FAILED
+
+    def sentences(self) -> list[str]:
+        """What happened, in whole sentences: a count that changed since the confirmation,
+        then each part's."""
+        sentences = []
+        if self.matched_count is not None and self.matched_count != self.expected_count:
+            sentences.append(
+                _(
+                    "%(matched)s numbers matched when the action ran, not %(expected)s as "
+                    "when it was confirmed."
+                )
+                % {
+                    "matched": grouped(self.matched_count),
+                    "expected": grouped(self.expected_count or 0),
+                }
+            )
+        if not any(part.total for part in self.parts):
+            sentences.append(_("No number matched any more, so nothing was changed."))
+            return sentences
+        linking = self.attempt.action == Action.LINK
+        for part in self.parts:
+            sentences.extend(part.sentences(linking=linking, instance_id=self.attempt.instance_id))
+        return sentences
+
     def record(self) -> AuditEvent:
         return recording.outcome_record(
             attempt=self.attempt,
-            done=self.done,
-            not_done=self.not_done,
-            unknown=self.unknown,
             outcome=self.outcome,
-            request_ids=self.request_ids,
-            error_code=self.error_code,
-            detail=self.error_message,
+            parts=[part.recorded() for part in self.parts],
         )
 
     @classmethod
     def from_events(cls, attempt: AuditEvent, outcome: AuditEvent | None) -> ActionOutcome:
         """An action as the audit trail holds it; with no outcome row, all of it unknown."""
         if outcome is None:
-            return cls(attempt=attempt, unknown=list(attempt.numbers), recorded=False)
-        return cls(
-            attempt=attempt,
-            done=list(outcome.numbers),
-            not_done=list(outcome.not_done),
-            unknown=list(outcome.unknown),
-            request_ids=list(outcome.request_ids),
-            error_code=outcome.error_code,
-            error_message=outcome.detail,
-        )
+            return cls(
+                attempt=attempt,
+                parts=[
+                    PartOutcome(
+                        part.skill_group_id, part.skill_group_name, unknown=list(part.numbers)
+                    )
+                    for part in parts_of(attempt)
+                ],
+                recorded=False,
+            )
+        return cls(attempt=attempt, parts=[PartOutcome.of(part) for part in parts_of(outcome)])

@@ -28,6 +28,7 @@ from portal.paging import Listed, ResultPage, fetch_result_page
 
 from . import shared_cache
 from .connection import ccc_client
+from .queries import NumbersQuery
 
 T = TypeVar("T")
 
@@ -122,26 +123,16 @@ def contact_flow_names(*, instance_id: str, refresh: bool = False) -> dict[str, 
 
 def phone_number_list(
     *,
-    instance_id: str,
-    skill_group_id: str,
-    linked: bool,
-    search: str = "",
-    active: bool | None = None,
+    numbers: NumbersQuery,
     page: int = 1,
     per_page: int = 25,
     refresh: bool = False,
 ) -> ResultPage[PhoneNumber]:
-    """The numbers linked to a skill group, or (linked=False) those that could be linked."""
+    """The numbers linked to a skill group, or (not `linked`) those that could be linked."""
     return fetch_result_page(
         _cached_listing(
-            _numbers_of_view(
-                instance_id=instance_id,
-                skill_group_id=skill_group_id,
-                linked=linked,
-                search=search,
-                active=active,
-            ),
-            version=_group_version(instance_id, skill_group_id),
+            _numbers_of_view(numbers),
+            version=_group_version(numbers),
             refresh=refresh,
         ),
         page=page,
@@ -180,13 +171,7 @@ class StatusCount:
 
 
 def phone_number_status_count(
-    *,
-    instance_id: str,
-    skill_group_id: str,
-    linked: bool,
-    search: str = "",
-    active: bool | None = None,
-    refresh: bool = False,
+    *, numbers: NumbersQuery, refresh: bool = False
 ) -> StatusCount | None:
     """What the listing of a view and search filtered by `active` needs to say how many of
     them are active and inactive: one call of PageSize=1, asked side by side with the listing.
@@ -201,28 +186,22 @@ def phone_number_status_count(
     Never an error: when CCC fails to count, that is logged and the page shows the listing
     without counts (None).
     """
-    counted = active is not True  # the active ones, unless the listing has them
+    counted = numbers.active is not True  # the active ones, unless the listing has them
     try:
         listed = _cached_listing(
-            _numbers_of_view(
-                instance_id=instance_id,
-                skill_group_id=skill_group_id,
-                linked=linked,
-                search=search,
-                active=counted,
-            ),
-            version=_group_version(instance_id, skill_group_id),
+            _numbers_of_view(numbers.replace(active=counted)),
+            version=_group_version(numbers),
             refresh=refresh,
         )(page_number=1, page_size=1)
     except CccError as error:
         logger.warning(
             "status counts of skill group %s unavailable (%s, RequestId %s); showing none",
-            skill_group_id,
+            numbers.skill_group_id,
             error.code,
             error.request_id,
         )
         return None
-    return StatusCount(listed=active, count=listed.page.total_count)
+    return StatusCount(listed=numbers.active, count=listed.page.total_count)
 
 
 def listings_invalidate(*, instance_id: str, skill_group_id: str) -> None:
@@ -335,34 +314,19 @@ def _instance_version_key(instance_id: str) -> str:
     return shared_cache.key("version", "instance", instance_id)
 
 
-def _group_version(instance_id: str, skill_group_id: str) -> object:
-    return shared_cache.get(_group_version_key(instance_id, skill_group_id))
+def _group_version(numbers: NumbersQuery) -> object:
+    return shared_cache.get(_group_version_key(numbers.instance_id, numbers.skill_group_id))
 
 
 def _instance_version(instance_id: str) -> object:
     return shared_cache.get(_instance_version_key(instance_id))
 
 
-def phone_numbers_matching(
-    *,
-    instance_id: str,
-    skill_group_id: str,
-    linked: bool,
-    search: str = "",
-    active: bool | None = None,
-    limit: int,
-) -> tuple[list[str], int]:
+def phone_numbers_matching(*, numbers: NumbersQuery, limit: int) -> tuple[list[str], int]:
     """The numbers a view matches right now, asked of CCC (never the cache): at most `limit`
     of them, and how many match in all. The first page says how many; the rest are fetched
     side by side."""
-    list_page = _numbers_of_view(
-        instance_id=instance_id,
-        skill_group_id=skill_group_id,
-        linked=linked,
-        search=search,
-        active=active,
-        page_size=MAX_PAGE_SIZE,
-    )
+    list_page = _numbers_of_view(numbers, page_size=MAX_PAGE_SIZE)
     first = list_page(page_number=1)
     wanted = min(first.total_count, limit, MAX_PAGE_NUMBER * MAX_PAGE_SIZE)
     pages = [first.items]
@@ -370,47 +334,25 @@ def phone_numbers_matching(
     if more:
         rest = side_by_side(**{str(n): functools.partial(list_page, page_number=n) for n in more})
         pages.extend(rest[str(n)].items for n in more)
-    numbers = [number.number for items in pages for number in items]
-    return numbers[:limit], first.total_count
+    matching = [number.number for items in pages for number in items]
+    return matching[:limit], first.total_count
 
 
-def phone_number_api_page(
-    *,
-    instance_id: str,
-    skill_group_id: str,
-    linked: bool,
-    search: str = "",
-    active: bool | None = None,
-    page_number: int,
-) -> Page[PhoneNumber]:
+def phone_number_api_page(*, numbers: NumbersQuery, page_number: int) -> Page[PhoneNumber]:
     """One API page of 100 of a view, asked of CCC (never the cache): an export is what CCC
     holds when it is made, and its hundred pages would crowd the cache out."""
-    return _numbers_of_view(
-        instance_id=instance_id,
-        skill_group_id=skill_group_id,
-        linked=linked,
-        search=search,
-        active=active,
-    )(page_number=page_number, page_size=MAX_PAGE_SIZE)
+    return _numbers_of_view(numbers)(page_number=page_number, page_size=MAX_PAGE_SIZE)
 
 
-def _numbers_of_view(
-    *,
-    instance_id: str,
-    skill_group_id: str,
-    linked: bool,
-    search: str,
-    active: bool | None,
-    **paging: int,
-) -> functools.partial[Page[PhoneNumber]]:
+def _numbers_of_view(numbers: NumbersQuery, **paging: int) -> functools.partial[Page[PhoneNumber]]:
     """The client's listing of one view (linked or eligible), search and status, with the
     paging left to the caller."""
     return functools.partial(
         ccc_client().list_phone_numbers_of_skill_group,
-        instance_id=instance_id,
-        skill_group_id=skill_group_id,
-        is_member=linked,
-        search_pattern=search or None,
-        active=active,
+        instance_id=numbers.instance_id,
+        skill_group_id=numbers.skill_group_id,
+        is_member=numbers.linked,
+        search_pattern=numbers.search or None,
+        active=numbers.active,
         **paging,
     )

@@ -8,62 +8,65 @@ batches (`batches`) and records the outcome (`outcomes`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from django.conf import settings
 
 from audit import recording
 from audit import selectors as audit_selectors
+from audit.parts import Part
 from audit.recording import Actor, AlreadySubmitted
 from ccc.budget import budget
 
 from . import batches, selectors
 from .confirmations import Confirmation
-from .outcomes import ActionOutcome
+from .outcomes import ActionOutcome, PartOutcome
 
 logger = logging.getLogger(__name__)
 
 
 def numbers_change(*, actor: Actor, confirmation: Confirmation) -> ActionOutcome:
-    """Carry out a confirmed action and record it; raises AlreadySubmitted for a second
-    submit of the same confirmation (nothing is sent then), or a CccError when "all matching"
-    cannot be listed again (nothing is sent or recorded then)."""
+    """Carry out a confirmed action, part after part, and record it; raises AlreadySubmitted
+    for a second submit of the same confirmation (nothing is sent then), or a CccError when
+    "all matching" cannot be listed again (nothing is sent or recorded then)."""
     previous = audit_selectors.attempt_of_token(confirmation.nonce)
     if previous is not None:
         raise AlreadySubmitted(previous)
     with budget(settings.CCC_WRITE_BUDGET):
-        numbers, matched = _numbers_of(confirmation)
+        parts, matched = _parts_of(confirmation)
         attempt = recording.attempt_record(
             actor=actor,
             token=confirmation.nonce,
             undoes_id=confirmation.undoes,
             instance_id=confirmation.instance_id,
-            skill_group_id=confirmation.skill_group_id,
-            skill_group_name=confirmation.skill_group_name,
             action=confirmation.action,
-            numbers=numbers,
+            parts=parts,
         )
         result = ActionOutcome(
             attempt=attempt,
-            expected_count=confirmation.expected_count if confirmation.all_matching else None,
+            parts=[PartOutcome(part.skill_group_id, part.skill_group_name) for part in parts],
+            expected_count=confirmation.expected_count if confirmation.matching else None,
             matched_count=matched,
         )
-        if numbers:
+        for part, outcome in zip(parts, result.parts, strict=True):
+            target = batches.Target(
+                confirmation.action, confirmation.instance_id, part.skill_group_id
+            )
             try:
-                batches.send(confirmation, numbers, result)
+                batches.send(target, list(part.numbers), outcome)
             finally:
-                if result.done or result.unknown:
+                if outcome.done or outcome.unknown:
                     selectors.listings_invalidate(
-                        instance_id=confirmation.instance_id,
-                        skill_group_id=confirmation.skill_group_id,
+                        instance_id=confirmation.instance_id, skill_group_id=part.skill_group_id
                     )
     result.record()
     logger.info(
-        "numbers %s: user=%r instance=%s group=%s attempt=%s done=%d not_done=%d unknown=%d",
+        "numbers %s: user=%r instance=%s groups=%s attempt=%s done=%d not_done=%d unknown=%d",
         confirmation.action,
         actor.username,
         confirmation.instance_id,
-        confirmation.skill_group_id,
+        ",".join(part.skill_group_id for part in parts),
         attempt.pk,
         len(result.done),
         len(result.not_done),
@@ -81,15 +84,13 @@ def action_outcome_get(
     return None if found is None else ActionOutcome.from_events(*found)
 
 
-def _numbers_of(confirmation: Confirmation) -> tuple[list[str], int | None]:
-    if not confirmation.all_matching:
-        return list(confirmation.numbers), None
+def _parts_of(confirmation: Confirmation) -> tuple[tuple[Part, ...], int | None]:
+    """The parts to send, and (for "all matching") how many the view matches now: it is
+    listed again, never the cache."""
+    if confirmation.matching is None:
+        return confirmation.parts, None
     numbers, matched = selectors.phone_numbers_matching(
-        instance_id=confirmation.instance_id,
-        skill_group_id=confirmation.skill_group_id,
-        linked=confirmation.linked_view,
-        search=confirmation.search,
-        active=confirmation.active,
-        limit=settings.CCCADMIN_MAX_NUMBERS_PER_ACTION,
+        numbers=confirmation.matching, limit=settings.CCCADMIN_MAX_NUMBERS_PER_ACTION
     )
-    return numbers, matched
+    (part,) = confirmation.parts
+    return (dataclasses.replace(part, numbers=tuple(numbers)),), matched

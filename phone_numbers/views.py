@@ -29,7 +29,7 @@ from .confirmations import (
     SelectionTooLarge,
     confirmation_prepare,
 )
-from .forms import NumberFilterForm, NumberSelectionForm, SkillGroupFilterForm
+from .forms import NumberFilterForm, NumberSelectionForm, SkillGroupFilterForm, numbers_query
 from .outcomes import ActionOutcome
 from .tables import PhoneNumberTable, SkillGroupTable
 
@@ -65,15 +65,20 @@ def number_list(
 ) -> TemplateResponse:
     query = ListQuery.from_request(NumberFilterForm, request)
     group = {"instance_id": instance_id, "skill_group_id": skill_group_id}
+    numbers = numbers_query(query, **group)
     reads = {
         "result": functools.partial(
-            selectors.phone_number_list, **group, **query.selector_arguments()
+            selectors.phone_number_list,
+            numbers=numbers,
+            page=query["page"],
+            per_page=query["per_page"],
+            refresh=query.refresh,
         ),
         "contact_flow_names": functools.partial(
             selectors.contact_flow_names, instance_id=instance_id, refresh=query.refresh
         ),
         "status_count": functools.partial(
-            selectors.phone_number_status_count, **group, **query.selector_arguments(paged=False)
+            selectors.phone_number_status_count, numbers=numbers, refresh=query.refresh
         ),
     }
     if not wants_fragment(request):
@@ -117,12 +122,8 @@ def number_export(
 ) -> StreamingHttpResponse:
     """The numbers view of the same query as a file: its link is the view's, without a page."""
     query = ListQuery.from_request(NumberFilterForm, request)
-    return exports.phone_number_export(
-        instance_id=instance_id,
-        skill_group_id=skill_group_id,
-        file_format=file_format,
-        **query.export_arguments(),
-    ).response()
+    numbers = numbers_query(query, instance_id=instance_id, skill_group_id=skill_group_id)
+    return exports.phone_number_export(numbers=numbers, file_format=file_format).response()
 
 
 # -- link and unlink ---------------------------------------------------------------------------
@@ -150,24 +151,25 @@ def number_change_confirm(
             attempt_id=selection.cleaned_data["undo"],
             visible_instances=request.identity.instances,
         )
-        if undoes is None or (undoes.attempt.instance_id, undoes.attempt.skill_group_id) != (
-            instance_id,
-            skill_group_id,
-        ):
+        if undoes is None or not _of_group(undoes, **group):
             return _refused_page(request, 404, _("There is no such action of this skill group."))
         action = Action.UNLINK if undoes.attempt.action == Action.LINK else Action.LINK
-        choice = {"numbers": undoes.done, "undoes": undoes.attempt}
+        choice = {
+            "numbers_by_group": {part.skill_group_id: part.done for part in undoes.parts},
+            "undoes": undoes.attempt,
+        }
     else:
-        arguments = query.selector_arguments()
-        action = Action.LINK if not arguments["linked"] else Action.UNLINK
+        numbers = numbers_query(query, **group)
+        # The numbers are in the view before the action: linked ones are unlinked.
+        action = Action.UNLINK if numbers.linked else Action.LINK
         choice = (
-            {"all_matching": True, "search": arguments["search"], "active": arguments["active"]}
+            {"matching": numbers}
             if selection.cleaned_data["all"]
-            else {"numbers": selection.cleaned_data["number"]}
+            else {"numbers_by_group": {skill_group_id: selection.cleaned_data["number"]}}
         )
     try:
         confirmation = confirmation_prepare(
-            username=request.identity.username, action=action, **group, **choice
+            username=request.identity.username, action=action, instance_id=instance_id, **choice
         )
     except NothingSelected:
         return _refused_page(request, 400, _("Select at least one number first."))
@@ -192,7 +194,7 @@ def number_change_confirm(
             "back_url": back_url,
             "action_url": reverse("phone_numbers:number_change", kwargs=group),
             "breadcrumbs": [
-                *_breadcrumbs(instance_id, confirmation.skill_group_name, back_url),
+                *_breadcrumbs(instance_id, confirmation.groups_label, back_url),
                 Crumb(_("Confirm")),
             ],
         },
@@ -287,7 +289,8 @@ def _outcome_response(
     full_page: bool = False,
 ) -> HttpResponse:
     attempt = outcome.attempt
-    group = {"instance_id": attempt.instance_id, "skill_group_id": attempt.skill_group_id}
+    # An action of several skill groups leads back to (and undoes from) its first.
+    group = {"instance_id": attempt.instance_id, "skill_group_id": outcome.parts[0].skill_group_id}
     if request.method == "POST" and not request.htmx and status == 200:
         # Post/Redirect/Get: Reload or Back never submits the action again.
         return HttpResponseRedirect(
@@ -313,7 +316,7 @@ def _outcome_response(
         "numbers_url": reverse("phone_numbers:number_list", kwargs=group),
         "breadcrumbs": [
             Crumb(_("Audit trail"), reverse("audit:audit_event_list")),
-            Crumb(attempt.skill_group_name or attempt.skill_group_id),
+            Crumb(outcome.groups_label),
         ],
         "undo_url": reverse("phone_numbers:number_change_confirm", kwargs=group)
         + f"?undo={attempt.pk}",
@@ -334,6 +337,13 @@ def _outcome_response(
         )
     vary_on_htmx(response)
     return response
+
+
+def _of_group(outcome: ActionOutcome, *, instance_id: str, skill_group_id: str) -> bool:
+    """Whether an action changed this skill group (one of its parts)."""
+    return outcome.attempt.instance_id == instance_id and any(
+        part.skill_group_id == skill_group_id for part in outcome.parts
+    )
 
 
 def _refused_page(request: HtmxHttpRequest, status: int, detail: str) -> HttpResponse:

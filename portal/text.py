@@ -18,6 +18,11 @@ def join_sentences(sentences: Iterable[str]) -> str:
     return joined
 
 
+def listed(names: Iterable[str]) -> str:
+    """Names one after the other, as the reader's language lists them ("a, b"; "a、b")."""
+    return pgettext("between two names of a list", ", ").join(names)
+
+
 def grouped(value: int) -> str:
     """A count as sentences show it, grouped in thousands in the reader's format."""
     return number_format(value, force_grouping=True)

@@ -3,6 +3,7 @@ an action is an attempt row plus at most one outcome row; a refusal is one row."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from audit.parts import Part, skill_group_ids_text
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
@@ -198,3 +200,56 @@ def four_actions() -> tuple[AuditEvent, AuditEvent, AuditEvent, AuditEvent]:
         detail="The access key may not change skill groups.",
     )
     return linked, undo, partly, failed
+
+
+# The action `two_groups_action` makes, at a fixed id so a page state can name its page.
+TWO_GROUPS_ACTION_ID = 9002
+SALES = ("sales@ccc-test", "Sales")
+
+
+def two_groups_action() -> None:
+    """One link to two skill groups (three numbers to Customer service, two to Sales), with
+    its parts as the write API keeps them; Sales refused one of its numbers."""
+    service, sales = numbers(3), numbers(2, first=4)
+    parts = (
+        Part(EXAMPLE_SKILL_GROUP_ID, GROUP["skill_group_name"], tuple(service)),
+        Part(*SALES, tuple(sales)),
+    )
+    columns = {
+        "skill_group_id": "",
+        "skill_group_name": "",
+        "skill_group_ids": skill_group_ids_text([part.skill_group_id for part in parts]),
+    }
+    link = attempt(
+        timezone.now() - timedelta(minutes=3),
+        asked=service + sales,
+        pk=TWO_GROUPS_ACTION_ID,
+        parts=[part.as_json() for part in parts],
+        **columns,
+    )
+    done = (
+        parts[0],
+        dataclasses.replace(
+            parts[1],
+            numbers=tuple(sales[:1]),
+            not_done=tuple(sales[1:]),
+            error_code="NotExists.Number",
+            detail="The number does not exist.",
+        ),
+    )
+    AuditEvent.objects.create(
+        created_at=link.created_at + timedelta(seconds=2),
+        kind=AuditEvent.Kind.OUTCOME,
+        attempt=link,
+        action=link.action,
+        numbers=service + sales[:1],
+        not_done=sales[1:],
+        outcome=AuditEvent.Outcome.PARTLY_DONE,
+        request_ids=["3C7F2E1A-0B4D-4E5F-9A8B-7C6D5E4F3A2B"],
+        error_code="NotExists.Number",
+        detail="The number does not exist.",
+        instance_id=link.instance_id,
+        parts=[part.as_json() for part in done],
+        **columns,
+        **ALICE,
+    )

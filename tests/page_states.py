@@ -24,7 +24,14 @@ from ccc.emulator.dataset import (
 )
 from ccc.emulator.faults import Fault
 
-from .audit_trail import PARTLY_DONE_ACTION_ID, demo_trail, partly_done_action
+from .audit_trail import (
+    PARTLY_DONE_ACTION_ID,
+    SALES,
+    TWO_GROUPS_ACTION_ID,
+    demo_trail,
+    partly_done_action,
+    two_groups_action,
+)
 
 INSTANCES = "/"
 SKILL_GROUPS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/"
@@ -204,6 +211,12 @@ STATES: tuple[PageState, ...] = (
         shows="Linked 2 of 3 numbers to Customer service. The other 1 was not linked: CCC is "
         "throttling requests.",
     ),
+    PageState(
+        "action-two-groups",
+        f"/audit/actions/{TWO_GROUPS_ACTION_ID}/",
+        database=two_groups_action,
+        shows="Linked 3 numbers to Customer service. Linked 1 of 2 numbers to Sales.",
+    ),
     # The audit trail: from the database, not CCC.
     *_page_and_swap("audit-empty", AUDIT, database=no_events, shows="No audit events match."),
     *_page_and_swap(
@@ -215,6 +228,12 @@ STATES: tuple[PageState, ...] = (
         database=demo_trail,
         shows="No outcome was recorded",
         swap_from=AUDIT,
+    ),
+    *_page_and_swap(
+        "audit-two-groups",
+        f"{AUDIT}?skill_group={SALES[0]}",
+        database=two_groups_action,
+        shows="Showing 1–1 of 1 event",
     ),
     *_page_and_swap(
         "audit-junk-date",

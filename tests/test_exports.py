@@ -35,7 +35,7 @@ from ccc.emulator.gateway import Response
 from portal import exports as portal_exports
 from portal.lists import EXPORT_FORMATS
 
-from .audit_trail import four_actions, numbers, refusal
+from .audit_trail import four_actions, numbers, refusal, two_groups_action
 from .emulator_data import listed_numbers
 from .pages import Html
 from .servers import require
@@ -747,3 +747,17 @@ def test_libreoffice_reads_the_numbers_back_intact(client, hostile_text, tmp_pat
         ]
     ]
     assert {row[3] for row in from_csv[1:]} >= {"四川", "'+1+1"}
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_an_action_of_two_groups_names_both_in_its_row(client, db, file_format):
+    two_groups_action()
+
+    _, chunks = download(client, AUDIT + f"export.{file_format}?skill_group=sales@ccc-test")
+    header, row = rows_of(file_format, b"".join(chunks))
+
+    cells = dict(zip(header, row, strict=False))
+    assert cells["Skill group"] == "Customer service, Sales"
+    assert cells["Skill group ID"] == "skillgroup@ccc-test sales@ccc-test"
+    assert cells["Numbers"] == " ".join(numbers(5))

@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from audit.models import AppendOnlyError, AuditEvent
+from audit.parts import Part, parts_of
 from tests.django_process import ROOT, environment, manage
 
 POSTGRESQL_URLS = ("postgres://", "postgresql://", "pgsql://")
@@ -181,3 +183,31 @@ def test_processes_writing_to_one_sqlite_file_at_once_all_succeed(tmp_path: Path
     with sqlite3.connect(tmp_path / "db.sqlite3") as database:
         (count,) = database.execute("SELECT count(*) FROM phone_numbers_auditevent").fetchone()
     assert count == writers * rows
+
+
+@pytest.mark.database
+@pytest.mark.django_db(transaction=True)
+def test_rows_made_before_parts_survive_their_columns_and_read_as_one_part() -> None:
+    """Adding the parts columns rewrites no row (on PostgreSQL the append-only trigger would
+    refuse an UPDATE), and an older row reads as one part of its own group and numbers."""
+    before = [("audit", "0001_audit_event_moved")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_model = executor.loader.project_state(before).apps.get_model("audit", "AuditEvent")
+    row = old_model.objects.create(
+        kind="attempt",
+        username="ana",
+        instance_id="ccc-test",
+        skill_group_id="g",
+        skill_group_name="Sales",
+        action="link",
+        numbers=["0833001", "0833002"],
+        token="t1",
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    event = AuditEvent.objects.get(pk=row.pk)
+    assert (event.parts, event.skill_group_ids) == ([], "")
+    assert parts_of(event) == (Part("g", "Sales", ("0833001", "0833002")),)

@@ -13,6 +13,7 @@ from ccc.emulator.dataset import (
     OVERFLOW_SKILL_GROUP_ID,
 )
 from phone_numbers import connection, selectors
+from phone_numbers.queries import NumbersQuery
 from portal.paging import (
     Listed,
     ResultPage,
@@ -135,9 +136,9 @@ def test_result_page_asks_for_the_api_page_holding_the_rows(app_emulator, page, 
 @pytest.mark.parametrize(("asked", "served"), [(0, 1), (-5, 1), (1001, 1000), (10**9, 1000)])
 def test_result_page_clamps_the_page_into_reach(app_emulator, asked, served):
     result = selectors.phone_number_list(
-        instance_id=BULK_INSTANCE_ID,
-        skill_group_id=OVERFLOW_SKILL_GROUP_ID,
-        linked=True,
+        numbers=NumbersQuery(
+            instance_id=BULK_INSTANCE_ID, skill_group_id=OVERFLOW_SKILL_GROUP_ID, linked=True
+        ),
         page=asked,
         per_page=10,
     )

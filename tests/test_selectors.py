@@ -21,15 +21,14 @@ from ccc.emulator.dataset import (
     InstanceRecord,
 )
 from phone_numbers import selectors, shared_cache
+from phone_numbers.queries import NumbersQuery
 
 
 def test_phone_number_list_costs_one_api_call_at_any_page_size(app_emulator):
     for per_page, page in ((10, 1000), (25, 399), (50, 2), (100, 100)):
         before = app_emulator.request_count
         result = selectors.phone_number_list(
-            instance_id=BULK_INSTANCE_ID,
-            skill_group_id=BULK_SKILL_GROUP_ID,
-            linked=False,
+            numbers=NumbersQuery(BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False),
             page=page,
             per_page=per_page,
             refresh=True,  # several of these pages lie in one API page, which is cached
@@ -40,11 +39,13 @@ def test_phone_number_list_costs_one_api_call_at_any_page_size(app_emulator):
 
 def test_phone_number_list_filters_by_pattern_and_active(app_emulator):
     result = selectors.phone_number_list(
-        instance_id=EXAMPLE_INSTANCE_ID,
-        skill_group_id=EXAMPLE_SKILL_GROUP_ID,
-        linked=True,
-        search="0833",
-        active=True,
+        numbers=NumbersQuery(
+            instance_id=EXAMPLE_INSTANCE_ID,
+            skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+            linked=True,
+            search="0833",
+            active=True,
+        )
     )
 
     assert [n.number for n in result.items] == [EXAMPLE_NUMBER]
@@ -57,10 +58,12 @@ def test_phone_number_list_of_inactive_numbers_holds_only_inactive_ones(app_emul
     inactive = sorted(n for n in linked if not instance.numbers[n].active)
 
     result = selectors.phone_number_list(
-        instance_id=EXAMPLE_INSTANCE_ID,
-        skill_group_id=EXAMPLE_SKILL_GROUP_ID,
-        linked=True,
-        active=False,
+        numbers=NumbersQuery(
+            instance_id=EXAMPLE_INSTANCE_ID,
+            skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+            linked=True,
+            active=False,
+        ),
         per_page=100,
     )
 
@@ -74,15 +77,15 @@ def test_eligible_numbers_never_include_personal_outbound_ones(app_emulator):
     personal = {n.number for n in instance.numbers.values() if n.personal_outbound}
 
     result = selectors.phone_number_list(
-        instance_id=EXAMPLE_INSTANCE_ID,
-        skill_group_id=EXAMPLE_SKILL_GROUP_ID,
-        linked=False,
+        numbers=NumbersQuery(
+            instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID, linked=False
+        ),
         per_page=100,
     )
     later = selectors.phone_number_list(
-        instance_id=EXAMPLE_INSTANCE_ID,
-        skill_group_id=EXAMPLE_SKILL_GROUP_ID,
-        linked=False,
+        numbers=NumbersQuery(
+            instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID, linked=False
+        ),
         page=result.num_pages,
         per_page=100,
     )
@@ -213,9 +216,11 @@ def test_side_by_side_raises_the_failure_of_a_read(app_emulator):
                 instance_id=EXAMPLE_INSTANCE_ID, skill_group_id="gone@ccc-test"
             ),
             numbers=lambda: selectors.phone_number_list(
-                instance_id=EXAMPLE_INSTANCE_ID,
-                skill_group_id=EXAMPLE_SKILL_GROUP_ID,
-                linked=True,
+                numbers=NumbersQuery(
+                    instance_id=EXAMPLE_INSTANCE_ID,
+                    skill_group_id=EXAMPLE_SKILL_GROUP_ID,
+                    linked=True,
+                )
             ),
         )
 

@@ -10,12 +10,15 @@ import pytest
 from django.db import connections
 from stamina.instrumentation import get_on_retry_hooks, set_on_retry_hooks
 
+from audit import selectors as audit_selectors
 from audit.models import AuditEvent
+from audit.parts import parts_of
 from audit.recording import Actor, AlreadySubmitted
 from ccc.emulator import Emulator
 from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 from phone_numbers import batches, confirmations, connection, selectors, services
 from phone_numbers.outcomes import ActionOutcome
+from phone_numbers.queries import NumbersQuery
 
 from .emulator_data import listed_numbers
 
@@ -39,9 +42,19 @@ def writes(emulator: Emulator) -> int:
     return emulator.request_count
 
 
-def confirm(numbers=(), *, action=confirmations.Action.LINK, username="ana", **choice):
+def confirm(
+    numbers=(), *, action=confirmations.Action.LINK, username="ana", all_matching=False, **view
+):
+    """The numbers chosen in the group, or with `all_matching` every number of its view (the
+    linked ones to unlink, the eligible ones to link) and `view`'s search and status."""
+    linked = action == confirmations.Action.UNLINK
+    choice = (
+        {"matching": NumbersQuery(**GROUP, linked=linked, **view)}
+        if all_matching
+        else {"numbers_by_group": {GROUP["skill_group_id"]: numbers}}
+    )
     return confirmations.confirmation_prepare(
-        username=username, action=action, **GROUP, numbers=numbers, **choice
+        username=username, action=action, instance_id=GROUP["instance_id"], **choice
     )
 
 
@@ -93,7 +106,7 @@ def test_unlinking_one_number(app_emulator):
 
 
 def test_an_action_invalidates_the_cached_listings(app_emulator):
-    arguments = {**GROUP, "linked": False}
+    arguments = {"numbers": NumbersQuery(**GROUP, linked=False)}
     before = selectors.phone_number_list(**arguments).total_count
     number = eligible(app_emulator, 1)
     change(confirm(number))
@@ -372,3 +385,77 @@ def test_eight_simultaneous_actions_on_one_group(app_emulator):
     for attempt in attempts:
         (outcome,) = attempt.outcomes.all()
         assert (outcome.outcome, sorted(outcome.numbers)) == ("done", sorted(attempt.numbers))
+
+
+# -- actions of several skill groups -----------------------------------------------------------
+
+SALES = "sales@ccc-test"
+
+
+def eligible_in_both(emulator: Emulator, count: int) -> list[str]:
+    """Numbers that could be linked to the example group and to Sales alike."""
+    for_sales = set(listed_numbers(emulator, EXAMPLE_INSTANCE_ID, SALES, linked=False))
+    return [number for number in eligible(emulator, 200) if number in for_sales][:count]
+
+
+def test_an_action_of_several_groups_is_one_confirmation_token_and_record(app_emulator):
+    first, second, third = eligible_in_both(app_emulator, 3)
+    confirmation = confirmations.confirmation_prepare(
+        username="ana",
+        action=confirmations.Action.LINK,
+        instance_id=EXAMPLE_INSTANCE_ID,
+        numbers_by_group={EXAMPLE_SKILL_GROUP_ID: [first, second], SALES: [third]},
+    )
+    # The token is submitted to either group's address, and to no other.
+    opened = confirmations.Confirmation.from_token(
+        confirmation.token(), username="ana", instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=SALES
+    )
+    assert opened.parts == confirmation.parts
+    with pytest.raises(confirmations.ConfirmationInvalid, match="another user or skill group"):
+        confirmations.Confirmation.from_token(
+            confirmation.token(),
+            username="ana",
+            instance_id=EXAMPLE_INSTANCE_ID,
+            skill_group_id="vip@ccc-test",
+        )
+
+    outcome = change(opened)
+
+    assert outcome.outcome == "done"
+    assert outcome.sentences() == [
+        "Linked 2 numbers to Customer service.",
+        "Linked 1 number to Sales.",
+    ]
+    assert {first, second} <= linked(app_emulator)
+    assert third in listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, SALES)
+    assert third not in linked(app_emulator)
+    attempt, recorded = pair(outcome)
+    assert AuditEvent.objects.count() == 2
+    assert [part.skill_group_id for part in parts_of(attempt)] == [EXAMPLE_SKILL_GROUP_ID, SALES]
+    assert [part.numbers for part in parts_of(recorded)] == [(first, second), (third,)]
+    assert (attempt.skill_group_id, attempt.numbers) == ("", [first, second, third])
+    # Read back from the trail, as the action's page does.
+    again = services.action_outcome_get(attempt_id=attempt.pk, visible_instances=None)
+    assert again.sentences() == outcome.sentences()
+
+
+def test_each_group_s_history_shows_the_action_that_changed_it(app_emulator):
+    first, second = eligible_in_both(app_emulator, 2)
+    change(
+        confirmations.confirmation_prepare(
+            username="ana",
+            action=confirmations.Action.LINK,
+            instance_id=EXAMPLE_INSTANCE_ID,
+            numbers_by_group={EXAMPLE_SKILL_GROUP_ID: [first], SALES: [second]},
+        )
+    )
+
+    def history(skill_group_id: str) -> list[tuple[tuple[str, str], ...]]:
+        listed = audit_selectors.audit_event_list(
+            visible_instances=None, skill_group_id=skill_group_id
+        )
+        return [entry.groups for entry in listed.items]
+
+    both = ((EXAMPLE_SKILL_GROUP_ID, "Customer service"), (SALES, "Sales"))
+    assert history(EXAMPLE_SKILL_GROUP_ID) == history(SALES) == [both]
+    assert history("vip@ccc-test") == []

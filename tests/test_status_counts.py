@@ -20,6 +20,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_SKILL_GROUP_ID,
 )
 from phone_numbers import connection, selectors
+from phone_numbers.queries import NumbersQuery
 from portal.paging import ResultPage
 
 from .emulator_data import listed_numbers
@@ -300,7 +301,9 @@ def test_the_page_goes_on_without_counts_ccc_cannot_make(client, app_emulator, c
 def test_a_fault_on_every_count_attempt_leaves_the_cached_listing_shown(client, app_emulator):
     get(client, NUMBERS + "?view=eligible", htmx=True)  # what else a swap asks for is cached
     selectors.phone_number_list(
-        instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID, linked=True
+        numbers=NumbersQuery(
+            instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID, linked=True
+        )
     )  # the listing is cached, its counts are not
     app_emulator.faults.inject("unavailable", times=ATTEMPTS, action=LIST_NUMBERS)
     before = app_emulator.request_count
@@ -344,9 +347,7 @@ def test_a_count_beside_its_listing_makes_the_counts(listed, count, total, count
 
 def test_the_selector_counts_through_the_listing_cache(app_emulator):
     arguments = {
-        "instance_id": EXAMPLE_INSTANCE_ID,
-        "skill_group_id": EXAMPLE_SKILL_GROUP_ID,
-        "linked": True,
+        "numbers": NumbersQuery(EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID, linked=True),
     }
     first = selectors.phone_number_status_count(**arguments)
     again = selectors.phone_number_status_count(**arguments)

@@ -17,6 +17,7 @@ from audit.tables import AuditEventTable
 from ccc import NumberUsage, PhoneNumber, SkillGroup
 from ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 from phone_numbers import selectors
+from phone_numbers.queries import NumbersQuery
 from phone_numbers.tables import PhoneNumberTable, SkillGroupTable
 from portal import exports as portal_exports
 from portal.paging import ResultPage
@@ -73,9 +74,9 @@ def test_a_table_holds_exactly_the_rows_of_its_page():
 
 def test_a_table_of_a_late_page_shows_exactly_that_page(app_emulator):
     result = selectors.phone_number_list(
-        instance_id=BULK_INSTANCE_ID,
-        skill_group_id=BULK_SKILL_GROUP_ID,
-        linked=False,
+        numbers=NumbersQuery(
+            instance_id=BULK_INSTANCE_ID, skill_group_id=BULK_SKILL_GROUP_ID, linked=False
+        ),
         page=1000,
         per_page=10,
     )

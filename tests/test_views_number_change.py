@@ -9,13 +9,14 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent
+from audit.recording import Actor
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
-from phone_numbers import confirmations
+from phone_numbers import confirmations, services
 
 from .emulator_data import listed_numbers
 from .pages import Html, template_syntax_in
@@ -207,7 +208,10 @@ def test_a_viewer_cannot_write_and_is_recorded(client: Client, header_mode):
     numbers = eligible(header_mode, 2)
     # A confirmation made while this user was still an editor, say.
     token = confirmations.confirmation_prepare(
-        username="victor", action=confirmations.Action.LINK, **GROUP, numbers=numbers
+        username="victor",
+        action=confirmations.Action.LINK,
+        instance_id=GROUP["instance_id"],
+        numbers_by_group={GROUP["skill_group_id"]: numbers},
     ).token()
     response = client.post(CHANGE, {"token": token}, **as_user("cc-support", "victor"))
     assert response.status_code == 403
@@ -247,7 +251,10 @@ def test_an_editor_outside_the_instance_is_refused_and_recorded(client: Client, 
 
 def test_the_client_address_is_the_first_one_the_proxies_did_not_add(client: Client, header_mode):
     token = confirmations.confirmation_prepare(
-        username="alice", action=confirmations.Action.LINK, **GROUP, numbers=["0999000111"]
+        username="alice",
+        action=confirmations.Action.LINK,
+        instance_id=GROUP["instance_id"],
+        numbers_by_group={GROUP["skill_group_id"]: ["0999000111"]},
     ).token()
     forwarded = {"X-Forwarded-For": "6.6.6.6, 203.0.113.9, 10.0.3.7"}
     client.post(CHANGE, {"token": token}, **as_user("cc-admins", **forwarded))
@@ -421,8 +428,8 @@ def test_an_action_outside_the_readers_instances_is_not_found(client: Client, he
     token = confirmations.confirmation_prepare(
         username="alice",
         action=confirmations.Action.LINK,
-        **GROUP,
-        numbers=eligible(header_mode, 1),
+        instance_id=GROUP["instance_id"],
+        numbers_by_group={GROUP["skill_group_id"]: eligible(header_mode, 1)},
     ).token()
     client.post(CHANGE, {"token": token}, **as_user("cc-admins"))
     (attempt,) = events("attempt")
@@ -441,3 +448,40 @@ def test_a_selection_too_long_for_an_address_is_confirmed_by_post(client: Client
     assert too_many.status_code == 400
     assert "1,001 numbers match, and one action takes at most 1,000." in text_of(too_many)
     assert events("attempt") == [] and events("refusal") == []
+
+
+def test_an_action_of_two_groups_is_shown_and_undone_from_either(client: Client, app_emulator):
+    sales = "sales@ccc-test"
+    for_sales = set(listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, sales, linked=False))
+    first, second, third = [n for n in eligible(app_emulator, 200) if n in for_sales][:3]
+    services.numbers_change(
+        actor=Actor("ana"),
+        confirmation=confirmations.confirmation_prepare(
+            username="ana",
+            action=confirmations.Action.LINK,
+            instance_id=EXAMPLE_INSTANCE_ID,
+            numbers_by_group={EXAMPLE_SKILL_GROUP_ID: [first, second], sales: [third]},
+        ),
+    )
+    (linked_both,) = events("attempt")
+    sales_numbers = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{sales}/numbers/"
+
+    action_page = text_of(client.get(f"/audit/actions/{linked_both.pk}/"))
+    assert "Linked 2 numbers to Customer service. Linked 1 number to Sales." in action_page
+    audit_page = Html(client.get(f"/audit/?skill_group={sales}").content.decode())
+    assert [text for href, text in audit_page.links if "/skill-groups/" in href] == [
+        "Customer service",
+        "Sales",
+    ]
+
+    undo = client.get(sales_numbers + "confirm/", {"undo": linked_both.pk})
+    assert "Unlink 3 numbers from Customer service, Sales?" in text_of(undo)
+    client.post(sales_numbers + "change/", {"token": token_in(undo)})
+
+    assert linked(app_emulator).isdisjoint({first, second})
+    assert third not in listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, sales)
+    undone = events("attempt")[1]
+    assert undone.undoes_id == linked_both.pk
+    assert "Unlinked 2 numbers from Customer service. Unlinked 1 number from Sales." in text_of(
+        client.get(f"/audit/actions/{undone.pk}/")
+    )

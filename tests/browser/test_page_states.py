@@ -127,14 +127,16 @@ def save_screenshot(page: Page, path: Path) -> None:
 # -- the same pages for a Chinese reader -------------------------------------------------------
 
 # The states walked in Chinese: the numbers with the editor's selection bar, the confirmation,
-# the audit trail, an error page and a failing swap.
+# actions and the audit trail, an error page and a failing swap.
 CHINESE_STATES = (
     "skill-groups",
     "numbers-eligible",
     "numbers-bulk-eligible",
     "confirm-link",
     "action-partly-done",
+    "action-two-groups",
     "audit",
+    "audit-two-groups",
     "skill-group-unknown",
     "numbers-throttled-swap",
 )

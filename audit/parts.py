@@ -1,0 +1,74 @@
+"""An action's parts: each skill group it changes and its numbers there, as the trail records
+them, and the read rule for rows made before actions had parts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Part:
+    """One skill group of an action: the numbers asked for there (an attempt's), or what came
+    of them (an outcome's: `numbers` done, the rest not done or unknown, and why)."""
+
+    skill_group_id: str
+    skill_group_name: str
+    numbers: tuple[str, ...]
+    not_done: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    request_ids: tuple[str, ...] = ()
+    error_code: str = ""
+    detail: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in asdict(self).items()
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Part:
+        return cls(
+            skill_group_id=str(data.get("skill_group_id", "")),
+            skill_group_name=str(data.get("skill_group_name", "")),
+            numbers=_texts(data.get("numbers")),
+            not_done=_texts(data.get("not_done")),
+            unknown=_texts(data.get("unknown")),
+            request_ids=_texts(data.get("request_ids")),
+            error_code=str(data.get("error_code", "")),
+            detail=str(data.get("detail", "")),
+        )
+
+
+def parts_of(event: AuditEvent) -> tuple[Part, ...]:
+    """An attempt's or outcome's parts. A row made before actions had parts is one part: its
+    own skill group and numbers (the table is append-only, so old rows are read, not rewritten).
+    """
+    if event.parts:
+        return tuple(map(Part.from_json, event.parts))
+    return (
+        Part(
+            skill_group_id=event.skill_group_id,
+            skill_group_name=event.skill_group_name,
+            numbers=_texts(event.numbers),
+            not_done=_texts(event.not_done),
+            unknown=_texts(event.unknown),
+            request_ids=_texts(event.request_ids),
+            error_code=event.error_code,
+            detail=event.detail,
+        ),
+    )
+
+
+def skill_group_ids_text(skill_group_ids: Sequence[str]) -> str:
+    """The parts' skill groups as the row keeps them for a group's History: "|id|id|", so one
+    text match finds a group among them on any database (SQLite has no JSON containment)."""
+    return "|" + "|".join(skill_group_ids) + "|" if skill_group_ids else ""
+
+
+def _texts(values: object) -> tuple[str, ...]:
+    return tuple(str(value) for value in values) if isinstance(values, list | tuple) else ()
