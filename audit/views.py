@@ -47,7 +47,7 @@ def audit_export(request: HtmxHttpRequest, file_format: str) -> StreamingHttpRes
     return exports.audit_export(
         visible_instances=request.identity.instances,
         file_format=file_format,
-        **_audit_query(request).export_arguments(),
+        **_audit_query(request).filter_arguments(),
     ).response()
 
 

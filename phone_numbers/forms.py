@@ -84,7 +84,7 @@ class NumberFilterForm(ListFilterForm):
 def numbers_query(query: ListQuery, *, instance_id: str, skill_group_id: str) -> NumbersQuery:
     """Which numbers a numbers page's query asks for, in the skill group of its address."""
     return NumbersQuery(
-        instance_id=instance_id, skill_group_id=skill_group_id, **query.export_arguments()
+        instance_id=instance_id, skill_group_id=skill_group_id, **query.filter_arguments()
     )
 
 

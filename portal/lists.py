@@ -224,8 +224,9 @@ class ListQuery:
             del arguments["page"], arguments["per_page"]
         return arguments
 
-    def export_arguments(self) -> dict[str, Any]:
-        """What the list's export is called with: every row of the view, read afresh."""
+    def filter_arguments(self) -> dict[str, Any]:
+        """The list's filters alone: what its export (every row, read afresh) is called with,
+        without the page, its size or a refresh."""
         arguments = self.selector_arguments(paged=False)
         del arguments["refresh"]
         return arguments
