@@ -47,6 +47,29 @@ class AuditEvent(models.Model):
         UNKNOWN = "unknown", _("Unknown")
         REFUSED = "refused", _("Refused")
 
+    class Refusal(models.TextChoices):
+        """Why a write was refused: a refusal row's error code, its words said here only. The
+        row's detail holds the one value a reason names (%(detail)s)."""
+
+        NOT_EDITOR = "Refused.NotEditor", _("The user is not an editor.")
+        CONFIRMATION_EXPIRED = "Refused.ConfirmationExpired", _("The confirmation had expired.")
+        CONFIRMATION_FORGED = (
+            "Refused.ConfirmationForged",
+            _("The confirmation was not one this server made."),
+        )
+        CONFIRMATION_FOREIGN = (
+            "Refused.ConfirmationForeign",
+            _("The confirmation was made for another user or skill group."),
+        )
+        CONFIRMATION_REUSED = (
+            "Refused.ConfirmationReused",
+            _("The confirmation had been submitted before (action %(detail)s)."),
+        )
+        OUTSIDE_SCOPE = (
+            "Refused.OutsideScope",
+            _("Instance %(detail)s is not one the user may see."),
+        )
+
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     # An outcome row points at its attempt; an undo's attempt points at the action it undoes.

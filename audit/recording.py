@@ -117,9 +117,11 @@ def refusal_record(
     skill_group_id: str = "",
     action: str = "",
     numbers: Sequence[str] = (),
-    reason: str,
+    refusal: AuditEvent.Refusal,
+    detail: str = "",
 ) -> AuditEvent:
-    """A write refused before it could start: who tried, where, and why."""
+    """A write refused before it could start: who tried, where, and why (`refusal`, with the
+    one value its words name in `detail`)."""
     return AuditEvent.objects.create(
         kind=AuditEvent.Kind.REFUSAL,
         username=actor.username,
@@ -130,7 +132,8 @@ def refusal_record(
         action=action if action in AuditEvent.Action.values else "",
         numbers=list(numbers)[: settings.CCCADMIN_MAX_NUMBERS_PER_ACTION],
         outcome=AuditEvent.Outcome.REFUSED,
-        detail=reason,
+        error_code=refusal,
+        detail=detail,
     )
 
 
@@ -141,12 +144,15 @@ def audited_write(view: View) -> View:
     return view
 
 
-def refused_write_record(sender: object, *, request: HttpRequest, reason: str, **_: object) -> None:
-    """Record a write refused before its view ran (the scoping middleware refuses a skill
-    group outside the user's instances): a receiver of `portal.auth.access_denied`."""
+def refused_write_record(
+    sender: object, *, request: HttpRequest, outside_instance: str = "", **_: object
+) -> None:
+    """Record a write refused before its view ran because its instance is outside the user's
+    scope: a receiver of `portal.auth.access_denied`."""
     match = request.resolver_match
     if (
-        getattr(request, "identity", None) is None
+        not outside_instance
+        or getattr(request, "identity", None) is None
         or request.method != "POST"
         or match is None
         or not getattr(match.func, "audited_write", False)
@@ -154,7 +160,8 @@ def refused_write_record(sender: object, *, request: HttpRequest, reason: str, *
         return
     refusal_record(
         actor=Actor.of(request),
-        instance_id=match.kwargs.get("instance_id", ""),
+        instance_id=outside_instance,
         skill_group_id=match.kwargs.get("skill_group_id", ""),
-        reason=reason,
+        refusal=AuditEvent.Refusal.OUTSIDE_SCOPE,
+        detail=outside_instance,
     )

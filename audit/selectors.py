@@ -30,7 +30,8 @@ from django.utils import timezone
 from portal.paging import ResultPage, slice_result_page
 
 from .models import AuditEvent
-from .parts import parts_of, skill_group_ids_text
+from .parts import parts_of, skill_group_ids_text, texts
+from .refusals import refusal_read
 
 # What an attempt without an outcome row is while its write may still be running.
 IN_PROGRESS = "in_progress"
@@ -59,7 +60,8 @@ class AuditEntry:
     not_done: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
     request_ids: tuple[str, ...] = ()
-    error_code: str = ""
+    error_code: str = ""  # CCC's, or the client's own (Timeout, …)
+    refusal: str = ""  # a refusal's AuditEvent.Refusal
     detail: str = ""
     # The action this one undoes, if it is an undo.
     undoes_action: str = ""
@@ -188,15 +190,16 @@ def _audit_rows(now: datetime) -> QuerySet[AuditEvent]:
     )
 
 
-def _texts(values: object) -> tuple[str, ...]:
-    return tuple(str(value) for value in values) if isinstance(values, list | tuple) else ()
-
-
 def _audit_entry(event: AuditEvent) -> AuditEntry:
     outcome = event.outcome_rows[0] if event.outcome_rows else None
     # A refusal is its own outcome; an attempt's outcome row says what was done.
     said = outcome or (event if event.kind == AuditEvent.Kind.REFUSAL else None)
     undoes = event.undoes
+    error_code = (said.error_code if said else "") or event.error_code
+    detail = (said.detail if said else "") or event.detail
+    refusal = ""
+    if event.kind == AuditEvent.Kind.REFUSAL:
+        (refusal, detail), error_code = refusal_read(error_code, detail), ""
     return AuditEntry(
         created_at=event.created_at,
         username=event.username,
@@ -206,15 +209,16 @@ def _audit_entry(event: AuditEvent) -> AuditEntry:
         skill_group_id=event.skill_group_id,
         skill_group_name=event.skill_group_name,
         action=event.action,
-        numbers=_texts(event.numbers),
+        numbers=texts(event.numbers),
         outcome=event.state,
         outcome_recorded=said is not None,
-        done=_texts(outcome.numbers) if outcome else (),
-        not_done=_texts(said.not_done) if said else (),
-        unknown=_texts(said.unknown) if said else (),
-        request_ids=_texts(said.request_ids) if said else _texts(event.request_ids),
-        error_code=(said.error_code if said else "") or event.error_code,
-        detail=(said.detail if said else "") or event.detail,
+        done=texts(outcome.numbers) if outcome else (),
+        not_done=texts(said.not_done) if said else (),
+        unknown=texts(said.unknown) if said else (),
+        request_ids=texts(said.request_ids) if said else texts(event.request_ids),
+        error_code=error_code,
+        refusal=refusal,
+        detail=detail,
         undoes_action=undoes.action if undoes else "",
         undoes_created_at=undoes.created_at if undoes else None,
         attempt_id=event.pk if event.kind == AuditEvent.Kind.ATTEMPT else None,

@@ -5,7 +5,6 @@ language."""
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from functools import cached_property
@@ -19,11 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from portal.alerts import ccc_words
+from portal.ccc_errors import own_error
 from portal.tables import ResultTable
 from portal.text import grouped, listed
 
 from . import links
 from .models import AuditEvent
+from .refusals import refusal_words
 from .selectors import IN_PROGRESS, AuditEntry
 
 AUDIT_EVENTS_SHOWN = ngettext_lazy(
@@ -44,43 +45,6 @@ AUDIT_OUTCOMES = {
     IN_PROGRESS: ("…", _("In progress"), "text-bg-info"),
 }
 _SECONDARY = "small text-body-secondary"
-# A refusal is recorded with the log's English reason (phone_numbers.views, .services,
-# portal.auth); the trail says the reasons it knows in the reader's language, others as recorded.
-REFUSAL_REASONS = (
-    (re.compile(r"not an editor"), _("The user is not an editor.")),
-    (re.compile(r"the confirmation has expired"), _("The confirmation had expired.")),
-    (
-        re.compile(r"the confirmation is not one this server made"),
-        _("The confirmation was not one this server made."),
-    ),
-    (
-        re.compile(r"the confirmation is for another user or skill group"),
-        _("The confirmation was made for another user or skill group."),
-    ),
-    (
-        re.compile(r"confirmation submitted again \(attempt (?P<attempt>\d+)\)"),
-        _("The confirmation had been submitted before (action %(attempt)s)."),
-    ),
-    (
-        re.compile(r"instance (?P<instance>\S+) is outside the user's scope"),
-        _("Instance %(instance)s is not one the user may see."),
-    ),
-)
-# What the client says itself when CCC gave no answer of its own: not CCC's words.
-OWN_ERRORS = {
-    "Timeout": _("CCC did not answer in time."),
-    "ConnectionError": _("CCC could not be reached."),
-    "InvalidResponse": _("CCC's answer could not be read."),
-    "WriteBudgetExhausted": _("The action ran out of time before these were sent."),
-}
-
-
-def refusal_reason(recorded: str) -> str:
-    """A refusal's recorded reason in the reader's language, where it is one we know."""
-    for pattern, text in REFUSAL_REASONS:
-        if match := pattern.fullmatch(recorded):
-            return str(text) % match.groupdict()
-    return recorded
 
 
 class AuditEventTable(ResultTable):
@@ -116,18 +80,6 @@ class AuditEventTable(ResultTable):
     )
 
     summary_text = AUDIT_EVENTS_SHOWN
-    export_widths = {
-        "created_at": 24,
-        "email": 24,
-        "client_address": 16,
-        "skill_group_id": 24,
-        "instance_id": 16,
-        "action": 24,
-        "numbers": 40,
-        "outcome": 14,
-        "details": 40,
-        "request_ids": 40,
-    }
     export_phone_numbers = frozenset({"numbers"})
 
     class Meta(ResultTable.Meta):
@@ -310,10 +262,10 @@ def audit_outcome_details(
     if record.outcome == AuditEvent.Outcome.UNKNOWN and not record.outcome_recorded:
         lines.append(_("No outcome was recorded: the action may have stopped midway."))
     if record.outcome == AuditEvent.Outcome.REFUSED:
-        if record.detail:
-            lines.append(refusal_reason(record.detail))
-    elif record.error_code in OWN_ERRORS:
-        lines.append(OWN_ERRORS[record.error_code])
+        if record.refusal or record.detail:
+            lines.append(refusal_words(record.refusal, record.detail))
+    elif own := own_error(record.error_code):
+        lines.append(own)
     elif record.detail:
         lines.append(said(record.detail))
     return lines

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from audit.parts import Part
@@ -19,12 +20,26 @@ from . import selectors
 from .queries import NumbersQuery
 
 Action = AuditEvent.Action
+Refusal = AuditEvent.Refusal
 
 _CONFIRMATION_SALT = "phone_numbers.services.confirmation"
 
 
 class ConfirmationInvalid(Exception):
-    """The confirmation cannot be used: tampered with, expired, or for someone else."""
+    """The confirmation cannot be used: tampered with, expired, or for someone else. `refusal`
+    is what the trail records; `problem`, what the page tells the user."""
+
+    # Lazy: made at import, said in the language of each request.
+    _PROBLEMS = {
+        Refusal.CONFIRMATION_EXPIRED: _("it has expired"),
+        Refusal.CONFIRMATION_FORGED: _("it is not one this server made"),
+        Refusal.CONFIRMATION_FOREIGN: _("it was made for another user or skill group"),
+    }
+
+    def __init__(self, refusal: AuditEvent.Refusal) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+        self.problem = self._PROBLEMS[refusal]
 
 
 class SelectionTooLarge(Exception):
@@ -101,14 +116,14 @@ class Confirmation:
                 token, salt=_CONFIRMATION_SALT, max_age=settings.CCCADMIN_CONFIRMATION_SECONDS
             )
         except signing.SignatureExpired:
-            raise ConfirmationInvalid("the confirmation has expired") from None
+            raise ConfirmationInvalid(Refusal.CONFIRMATION_EXPIRED) from None
         except signing.BadSignature:
-            raise ConfirmationInvalid("the confirmation is not one this server made") from None
+            raise ConfirmationInvalid(Refusal.CONFIRMATION_FORGED) from None
         parts = tuple(Part(group, name, tuple(numbers)) for group, name, numbers in data["p"])
         if (data["u"], data["i"]) != (username, instance_id) or skill_group_id not in {
             part.skill_group_id for part in parts
         }:
-            raise ConfirmationInvalid("the confirmation is for another user or skill group")
+            raise ConfirmationInvalid(Refusal.CONFIRMATION_FOREIGN)
         action = Action(data["a"])
         matching = None
         if data["m"] is not None:

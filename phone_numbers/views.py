@@ -9,7 +9,6 @@ from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpRespons
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import push_url, trigger_client_event
 
@@ -223,15 +222,15 @@ def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: st
         {"action": confirmation.action, "numbers": confirmation.numbers} if confirmation else {}
     )
     if not identity.is_editor:
-        refusal_record(actor=actor, **group, **claimed, reason="not an editor")
+        refusal_record(actor=actor, **group, **claimed, refusal=AuditEvent.Refusal.NOT_EDITOR)
         return _refused_page(request, 403, _("Only editors can link or unlink numbers."))
     if confirmation is None:
-        refusal_record(actor=actor, **group, reason=str(problem))
+        refusal_record(actor=actor, **group, refusal=problem.refusal)
         return _refused_page(
             request,
             400,
             _("This confirmation cannot be used (%(reason)s). Select the numbers again.")
-            % {"reason": _CONFIRMATION_PROBLEMS.get(str(problem), str(problem))},
+            % {"reason": problem.problem},
         )
     try:
         outcome = services.numbers_change(actor=actor, confirmation=confirmation)
@@ -240,7 +239,8 @@ def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: st
             actor=actor,
             **group,
             **claimed,
-            reason=f"confirmation submitted again (attempt {error.attempt.pk})",
+            refusal=AuditEvent.Refusal.CONFIRMATION_REUSED,
+            detail=str(error.attempt.pk),
         )
         return _outcome_response(
             request,
@@ -251,16 +251,6 @@ def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: st
             repeated=True,
         )
     return _outcome_response(request, outcome)
-
-
-# Lazy: made at import, said in the language of each request.
-_CONFIRMATION_PROBLEMS = {
-    "the confirmation has expired": gettext_lazy("it has expired"),
-    "the confirmation is not one this server made": gettext_lazy("it is not one this server made"),
-    "the confirmation is for another user or skill group": gettext_lazy(
-        "it was made for another user or skill group"
-    ),
-}
 
 
 @require_safe

@@ -30,7 +30,8 @@ from .identity import Identity, Role
 
 logger = logging.getLogger(__name__)
 
-# Sent for every refused request with `request` and `reason`; apps that must record some
+# Sent for every refused request with `request`, `reason` (for the log) and, where the request
+# was for an instance outside the user's scope, `outside_instance`; apps that must record some
 # refusals (a write outside the user's instances) listen, wherever the refusal happened.
 access_denied = Signal()
 
@@ -298,7 +299,9 @@ class SsoMiddleware:
             _peer(request),
             request.path,
         )
-        access_denied.send(SsoMiddleware, request=request, reason=denied.reason)
+        access_denied.send(
+            SsoMiddleware, request=request, reason=denied.reason, outside_instance=instance_id
+        )
         if instance_id:
             message = _("You do not have access to instance “%(instance)s”.") % {
                 "instance": instance_id

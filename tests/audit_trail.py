@@ -139,7 +139,8 @@ def demo_trail() -> None:
     )
     refusal(
         now - timedelta(minutes=90),
-        detail="A viewer may not change numbers.",
+        error_code=AuditEvent.Refusal.NOT_EDITOR,
+        detail="",
         numbers=numbers(5, first=600),
         **BOB,
     )

@@ -59,7 +59,8 @@ def trail() -> dict[str, AuditEvent]:
     linked, undo, partly, failed = four_actions()
     refused = refusal(
         cst(2, 8),
-        detail="A viewer may not change numbers.",
+        error_code=AuditEvent.Refusal.OUTSIDE_SCOPE,
+        detail=BULK_INSTANCE_ID,
         instance_id=BULK_INSTANCE_ID,
         skill_group_id="",
         skill_group_name="",
@@ -243,7 +244,8 @@ def test_the_skill_group_links_to_its_numbers_by_its_recorded_name(client, trail
 def test_outcomes_are_words_with_their_counts_and_detail(client, trail):
     _, page = get(client, AUDIT)
 
-    # CCC's Message as its words (quoted by <q lang="en">); a refusal's reason as recorded.
+    # CCC's Message as its words (quoted by <q lang="en">); a refusal's reason in words, its
+    # code never as a CCC error.
     assert row(page, C)["Outcome"] == (
         "◐ Partly done 2 done, 1 not done, 0 unknown CCC says: 1 number was no longer linked."
     )
@@ -252,7 +254,9 @@ def test_outcomes_are_words_with_their_counts_and_detail(client, trail):
         "✕ Failed CCC says: The access key may not change skill groups."
     )
     assert row(page, D)["CCC RequestIds"] == "Error: Forbidden.NoPermission REQ-D"
-    assert row(page, E)["Outcome"] == "⊘ Refused A viewer may not change numbers."
+    assert row(page, E)["Outcome"] == (
+        f"⊘ Refused Instance {BULK_INSTANCE_ID} is not one the user may see."
+    )
     assert row(page, E)["CCC RequestIds"] == "—"
     assert row(page, F)["Outcome"] == (
         "? Unknown 3 done, 0 not done, 2 unknown "

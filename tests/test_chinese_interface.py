@@ -12,7 +12,6 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.http import HttpResponse
@@ -20,9 +19,12 @@ from django.test import Client
 from django.utils import translation
 from django_htmx.http import trigger_client_event
 
-from audit import tables as audit_tables
+import ccc
+from audit.models import AuditEvent
+from audit.refusals import refusal_read, refusal_words
 from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
-from phone_numbers import confirmations, tables
+from phone_numbers import tables
+from portal.ccc_errors import error_page
 
 from .interface_language import (
     InterfaceText,
@@ -194,15 +196,11 @@ def test_a_refusal_by_sign_in_in_chinese(client: Client, settings):
     assert english_on(response, data=("olga",)) == []
 
 
-def test_ccc_s_message_is_shown_as_its_words_under_a_translated_headline(client, app_emulator):
+def test_ccc_s_message_is_shown_as_its_words_under_a_translated_headline():
     """CCC's Message stays English, quoted and marked so; the headline is ours."""
-    import ccc
-    from phone_numbers import middleware
-
-    request = client.get(NUMBERS).wsgi_request
     with translation.override("zh-hans"):
-        _, title, detail = middleware.describe(
-            ccc.CccError("Forbidden.NoPermission", "The access key may not do this."), request
+        _, title, detail = error_page(
+            ccc.CccError("Forbidden.NoPermission", "The access key may not do this."), {}
         )
     assert title == "云联络中心返回了错误。"
     assert detail == 'CCC 返回： <q lang="en">The access key may not do this.</q>'
@@ -227,20 +225,23 @@ def test_ccc_s_message_is_shown_as_its_words_under_a_translated_headline(client,
     ],
 )
 def test_refusals_recorded_in_english_are_said_in_chinese(recorded, said):
+    """Rows made before refusals had codes are read as codes, then said in the reader's words."""
     with translation.override("zh-hans"):
-        assert audit_tables.refusal_reason(recorded) == said
+        assert refusal_words(*refusal_read("", recorded)) == said
 
 
-def test_the_reasons_the_code_records_are_the_ones_the_trail_translates():
-    """confirmations raises these; the trail must keep knowing them."""
-    reasons = {pattern.pattern for pattern, _ in audit_tables.REFUSAL_REASONS}
-    for message in (
-        "the confirmation has expired",
-        "the confirmation is not one this server made",
-        "the confirmation is for another user or skill group",
-    ):
-        assert message in reasons
-        assert message in Path(confirmations.__file__).read_text(encoding="utf-8")
+@pytest.mark.parametrize(
+    ("refusal", "detail", "said"),
+    [
+        (AuditEvent.Refusal.NOT_EDITOR, "", "该用户不是编辑者。"),
+        (AuditEvent.Refusal.CONFIRMATION_REUSED, "12", "该确认此前已提交过（操作 12）。"),
+        (AuditEvent.Refusal.OUTSIDE_SCOPE, EXAMPLE_INSTANCE_ID, "该用户无权查看实例 ccc-test。"),
+        ("Refused.OfALaterVersion", "", "Refused.OfALaterVersion"),
+    ],
+)
+def test_refusal_codes_are_said_in_chinese(refusal, detail, said):
+    with translation.override("zh-hans"):
+        assert refusal_words(*refusal_read(refusal, detail)) == said
 
 
 # -- Chinese in response headers ---------------------------------------------------------------

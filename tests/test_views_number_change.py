@@ -198,7 +198,8 @@ def test_a_double_submit_applies_and_records_once(client: Client, app_emulator):
     assert app_emulator.request_count == calls
     assert (len(events("attempt")), len(events("outcome"))) == (1, 1)
     (refusal,) = events("refusal")
-    assert refusal.detail.startswith("confirmation submitted again")
+    assert refusal.error_code == AuditEvent.Refusal.CONFIRMATION_REUSED
+    assert refusal.detail.isdigit()
 
 
 # -- refusals ----------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def test_a_viewer_cannot_write_and_is_recorded(client: Client, header_mode):
         "refused",
         numbers,
     )
-    assert refusal.detail == "not an editor"
+    assert (refusal.error_code, refusal.detail) == (AuditEvent.Refusal.NOT_EDITOR, "")
     assert events("attempt") == []
     assert not linked(header_mode) & set(numbers)
 
@@ -243,7 +244,10 @@ def test_an_editor_outside_the_instance_is_refused_and_recorded(client: Client, 
         EXAMPLE_INSTANCE_ID,
         EXAMPLE_SKILL_GROUP_ID,
     )
-    assert refusal.detail == f"instance {EXAMPLE_INSTANCE_ID} is outside the user's scope"
+    assert (refusal.error_code, refusal.detail) == (
+        AuditEvent.Refusal.OUTSIDE_SCOPE,
+        EXAMPLE_INSTANCE_ID,
+    )
     # A page read outside the scope is refused too, but it is no write: not in the trail.
     assert client.get(NUMBERS, **as_user("cc-leads", "lena")).status_code == 403
     assert len(events("refusal")) == 1
@@ -276,7 +280,7 @@ def test_a_bad_token_is_refused_and_recorded(client: Client, app_emulator, token
         response
     )
     (refusal,) = events("refusal")
-    assert refusal.detail == "the confirmation is not one this server made"
+    assert (refusal.error_code, refusal.detail) == (AuditEvent.Refusal.CONFIRMATION_FORGED, "")
     assert events("attempt") == []
 
 
