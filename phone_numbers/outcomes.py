@@ -4,7 +4,7 @@ and read back from it for the action's page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from audit import recording
 from audit.models import AuditEvent
 from audit.parts import Part, parts_of
+from portal.ccc_errors import why_not_done
 from portal.text import grouped, listed
 
 Action = AuditEvent.Action
@@ -117,27 +118,7 @@ class PartOutcome:
 
     def reason(self, instance_id: str) -> str:
         """Why numbers were not done, from CCC's first error, with its RequestId."""
-        code = self.error_code
-        if code.startswith("Throttling"):
-            why = _("CCC is throttling requests")
-        elif code == "WriteBudgetExhausted":
-            why = _("the action ran out of time before they could be sent")
-        elif code == "NotExists.Number":
-            why = _("CCC does not know them in instance %(instance)s") % {"instance": instance_id}
-        elif code in ("NotExists.SkillGroupId", "NotExists.InstanceId"):
-            why = _("CCC no longer knows this skill group")
-        elif code == "Parameter.Invalid":
-            why = _("CCC refused them (“%(message)s”)") % {"message": self.error_message}
-        elif code == "Timeout":
-            why = _("CCC did not answer in time")
-        elif code == "ConnectionError":
-            why = _("CCC could not be reached")
-        elif code == "InvalidResponse":
-            why = _("CCC's answer could not be read")
-        elif code in ("ServiceUnavailable", "InternalError") or code.startswith("Service"):
-            why = _("CCC answered with a server error")
-        else:
-            why = _("CCC refused the request (%(code)s)") % {"code": code or "?"}
+        why = why_not_done(self.error_code, self.error_message, instance_id)
         if self.error_request_id:
             why = _("%(reason)s (RequestId %(request_id)s)") % {
                 "reason": why,
@@ -146,30 +127,19 @@ class PartOutcome:
         return why
 
     def recorded(self) -> Part:
-        return Part(
-            skill_group_id=self.skill_group_id,
-            skill_group_name=self.skill_group_name,
-            numbers=tuple(self.done),
-            not_done=tuple(self.not_done),
-            unknown=tuple(self.unknown),
-            request_ids=tuple(self.request_ids),
-            error_code=self.error_code,
-            detail=self.error_message,
+        return Part.from_json(
+            {_RECORDED_AS.get(name, name): value for name, value in asdict(self).items()}
         )
 
     @classmethod
     def of(cls, part: Part) -> PartOutcome:
         """A part as the trail holds its outcome."""
-        return cls(
-            skill_group_id=part.skill_group_id,
-            skill_group_name=part.skill_group_name,
-            done=list(part.numbers),
-            not_done=list(part.not_done),
-            unknown=list(part.unknown),
-            request_ids=list(part.request_ids),
-            error_code=part.error_code,
-            error_message=part.detail,
-        )
+        return cls(**{_READ_AS.get(name, name): value for name, value in part.as_json().items()})
+
+
+# A part outcome's fields as the trail's Part names them (what it keeps of the first error).
+_RECORDED_AS = {"done": "numbers", "error_message": "detail"}
+_READ_AS = {recorded: name for name, recorded in _RECORDED_AS.items()}
 
 
 @dataclass
