@@ -4,7 +4,7 @@ them, and the read rule for rows made before actions had parts."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .models import AuditEvent
@@ -32,16 +32,23 @@ class Part:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Part:
+        """A part from its JSON (`as_json`); names it does not have are left out."""
         return cls(
-            skill_group_id=str(data.get("skill_group_id", "")),
-            skill_group_name=str(data.get("skill_group_name", "")),
-            numbers=_texts(data.get("numbers")),
-            not_done=_texts(data.get("not_done")),
-            unknown=_texts(data.get("unknown")),
-            request_ids=_texts(data.get("request_ids")),
-            error_code=str(data.get("error_code", "")),
-            detail=str(data.get("detail", "")),
+            **{
+                field.name: texts(data.get(field.name))
+                if field.name in _NUMBER_LISTS
+                else str(data.get(field.name) or "")
+                for field in fields(cls)
+            }
         )
+
+
+_NUMBER_LISTS = frozenset({"numbers", "not_done", "unknown", "request_ids"})
+
+
+def texts(values: object) -> tuple[str, ...]:
+    """A JSON list of a row as text values (a row may hold none)."""
+    return tuple(str(value) for value in values) if isinstance(values, list | tuple) else ()
 
 
 def parts_of(event: AuditEvent) -> tuple[Part, ...]:
@@ -50,25 +57,11 @@ def parts_of(event: AuditEvent) -> tuple[Part, ...]:
     """
     if event.parts:
         return tuple(map(Part.from_json, event.parts))
-    return (
-        Part(
-            skill_group_id=event.skill_group_id,
-            skill_group_name=event.skill_group_name,
-            numbers=_texts(event.numbers),
-            not_done=_texts(event.not_done),
-            unknown=_texts(event.unknown),
-            request_ids=_texts(event.request_ids),
-            error_code=event.error_code,
-            detail=event.detail,
-        ),
-    )
+    # A row's own columns have a part's names.
+    return (Part.from_json({field.name: getattr(event, field.name) for field in fields(Part)}),)
 
 
 def skill_group_ids_text(skill_group_ids: Sequence[str]) -> str:
     """The parts' skill groups as the row keeps them for a group's History: "|id|id|", so one
     text match finds a group among them on any database (SQLite has no JSON containment)."""
     return "|" + "|".join(skill_group_ids) + "|" if skill_group_ids else ""
-
-
-def _texts(values: object) -> tuple[str, ...]:
-    return tuple(str(value) for value in values) if isinstance(values, list | tuple) else ()

@@ -80,15 +80,6 @@ class PhoneNumberTable(ResultTable):
     )
 
     summary_text = NUMBERS_SHOWN
-    export_widths = {
-        "number": 16,
-        "active": 10,
-        "usage": 22,
-        "province": 10,
-        "city": 10,
-        "contact_flow_id": 28,
-        "contact_flow_ref": 38,
-    }
     export_phone_numbers = frozenset({"number"})
 
     class Meta(ResultTable.Meta):

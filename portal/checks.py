@@ -14,6 +14,10 @@ from django.core.checks import Error, Tags, register
 SAMESITE_VALUES = ("Lax", "Strict", "None")
 
 
+def _problem(message: str, hint: str, check_id: str) -> list[Error]:
+    return [Error(message, hint=hint, id=check_id)]
+
+
 @register()
 def sign_in_check(app_configs, **kwargs):
     """Fail `check` (and so `make serve`) when nobody could use the dashboard."""
@@ -21,15 +25,13 @@ def sign_in_check(app_configs, **kwargs):
         settings.CCCADMIN_VIEWER_GROUPS or settings.CCCADMIN_EDITOR_GROUPS
     ):
         return []
-    return [
-        Error(
-            "Nobody could use cccadmin: neither CCCADMIN_VIEWER_GROUPS nor "
-            "CCCADMIN_EDITOR_GROUPS gives a group a role.",
-            hint="Set CCCADMIN_VIEWER_GROUPS and/or CCCADMIN_EDITOR_GROUPS to the SSO groups "
-            "(comma-separated) whose members may view or edit.",
-            id="portal.E002",
-        )
-    ]
+    return _problem(
+        "Nobody could use cccadmin: neither CCCADMIN_VIEWER_GROUPS nor CCCADMIN_EDITOR_GROUPS "
+        "gives a group a role.",
+        "Set CCCADMIN_VIEWER_GROUPS and/or CCCADMIN_EDITOR_GROUPS to the SSO groups "
+        "(comma-separated) whose members may view or edit.",
+        "portal.E002",
+    )
 
 
 @register(Tags.security)
@@ -38,15 +40,13 @@ def cookie_samesite_check(app_configs, **kwargs):
     value = settings.CCCADMIN_COOKIE_SAMESITE
     if value in SAMESITE_VALUES:
         return []
-    return [
-        Error(
-            f"CCCADMIN_COOKIE_SAMESITE is {value!r}, not Lax, Strict or None; the cookies "
-            "use Lax until it is corrected.",
-            hint="Set CCCADMIN_COOKIE_SAMESITE to Lax (the default), Strict, or None (when the "
-            "portal frames cccadmin from another site).",
-            id="portal.E003",
-        )
-    ]
+    return _problem(
+        f"CCCADMIN_COOKIE_SAMESITE is {value!r}, not Lax, Strict or None; the cookies use Lax "
+        "until it is corrected.",
+        "Set CCCADMIN_COOKIE_SAMESITE to Lax (the default), Strict, or None (when the portal "
+        "frames cccadmin from another site).",
+        "portal.E003",
+    )
 
 
 @register(Tags.security)
@@ -55,12 +55,10 @@ def csrf_trusted_origins_check(app_configs, **kwargs):
     insecure = [o for o in settings.CSRF_TRUSTED_ORIGINS if not o.startswith("https://")]
     if not insecure:
         return []
-    return [
-        Error(
-            f"CSRF_TRUSTED_ORIGINS lists {', '.join(map(repr, insecure))}: only https:// "
-            "origins may be trusted.",
-            hint="Set CSRF_TRUSTED_ORIGINS to https:// origins only, comma-separated "
-            "(e.g. https://cccadmin.example.com).",
-            id="portal.E004",
-        )
-    ]
+    return _problem(
+        f"CSRF_TRUSTED_ORIGINS lists {', '.join(map(repr, insecure))}: only https:// origins "
+        "may be trusted.",
+        "Set CSRF_TRUSTED_ORIGINS to https:// origins only, comma-separated "
+        "(e.g. https://cccadmin.example.com).",
+        "portal.E004",
+    )

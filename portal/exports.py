@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import re
 import tempfile
 import unicodedata
@@ -52,12 +53,13 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # control characters.
 _NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _STREAMED_BYTES = 64 * 1024
+# An XLSX column's width in characters, at the least and the most.
+_NARROWEST_COLUMN, _WIDEST_COLUMN = 8, 60
 
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    width: int  # in characters, for the XLSX sheet
     # Phone numbers: written exactly as CCC wrote them, as text cells in XLSX.
     phone_numbers: bool = False
 
@@ -163,10 +165,18 @@ def _csv_text(value: str) -> str:
 def _xlsx_chunks(columns: list[Column], batches: Batches, *, title: str) -> Iterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
-    # Set before the first row: a write-only sheet writes its views and columns first.
+    # Set before the first row: a write-only sheet writes its views and columns first. The
+    # widths fit the header and the first batch's cells.
     sheet.freeze_panes = "A2"
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    first = next(batches, None)
+    sample = first if isinstance(first, list) else []
+    for index, column in enumerate(columns):
+        letter = get_column_letter(index + 1)
+        sheet.column_dimensions[letter].width = _fitting_width(
+            [column.header, *(row[index] for row in sample)]
+        )
+    if first is not None:
+        batches = itertools.chain([first], batches)
     sheet.append([_xlsx_header(sheet, column.header) for column in columns])
     cells = [
         functools.partial(_xlsx_phone_numbers if column.phone_numbers else _xlsx_text, sheet)
@@ -182,6 +192,17 @@ def _xlsx_chunks(columns: list[Column], batches: Batches, *, title: str) -> Iter
         workbook.save(file)
         file.seek(0)
         yield from iter(functools.partial(file.read, _STREAMED_BYTES), b"")
+
+
+def _fitting_width(cells: Iterable[str]) -> int:
+    """A column's width in characters for its widest cell, a Chinese character counting two
+    (as a spreadsheet draws it), within bounds that keep the sheet readable."""
+    widest = max((sum(map(_drawn_width, cell)) for cell in cells), default=0)
+    return min(max(widest + 2, _NARROWEST_COLUMN), _WIDEST_COLUMN)
+
+
+def _drawn_width(character: str) -> int:
+    return 2 if unicodedata.east_asian_width(character) in "WF" else 1
 
 
 def _xlsx_text(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell | str | None:

@@ -32,8 +32,6 @@ from .text import grouped
 
 # The column options `html()` applies; any other is refused rather than silently dropped.
 _DRAWN_ATTRS = frozenset({"th", "td"})
-# An export column's width, in characters, where the table names none.
-DEFAULT_EXPORT_WIDTH = 20
 
 Renderer = Callable[[Any], Any]
 
@@ -55,13 +53,11 @@ class ResultTable(tables.Table):
     """The rows of one result page; sorting is off because the API cannot sort.
 
     Each table names its rows in whole sentences: `summary_text` (the range shown) and
-    Meta.empty_text (no match at all). For its export it names each column's width
-    (`export_widths`) and the columns of phone numbers (`export_phone_numbers`: written
-    exactly, as text cells).
+    Meta.empty_text (no match at all). For its export it names the columns of phone numbers
+    (`export_phone_numbers`: written exactly, as text cells).
     """
 
     summary_text: ClassVar[Promise]
-    export_widths: ClassVar[dict[str, int]] = {}
     export_phone_numbers: ClassVar[frozenset[str]] = frozenset()
     # The same for every list, so it names no rows.
     truncated_text = ngettext_lazy(
@@ -131,13 +127,9 @@ class ResultTable(tables.Table):
         ]
 
     def export_columns(self) -> list[Column]:
-        """The columns of an export: header, width and whether they hold phone numbers."""
+        """The columns of an export: header and whether they hold phone numbers."""
         return [
-            Column(
-                str(column.header),
-                self.export_widths.get(column.name, DEFAULT_EXPORT_WIDTH),
-                phone_numbers=column.name in self.export_phone_numbers,
-            )
+            Column(str(column.header), phone_numbers=column.name in self.export_phone_numbers)
             for column in self._export_bound_columns
         ]
 

@@ -761,3 +761,24 @@ def test_an_action_of_two_groups_names_both_in_its_row(client, db, file_format):
     assert cells["Skill group"] == "Customer service, Sales"
     assert cells["Skill group ID"] == "skillgroup@ccc-test sales@ccc-test"
     assert cells["Numbers"] == " ".join(numbers(5))
+
+
+def test_xlsx_columns_fit_their_widest_cell_a_chinese_character_counting_two():
+    """A spreadsheet draws a Chinese character twice as wide; a long cell stops at a bound."""
+    columns = [
+        portal_exports.Column("Number", phone_numbers=True),
+        portal_exports.Column("技能组"),
+        portal_exports.Column("Details"),
+    ]
+    rows = [["05712345678", "售后服务技能组", "x" * 500], ["0571", "", ""]]
+    body = b"".join(
+        portal_exports.export_file(
+            ["numbers"], "xlsx", title="Numbers", columns=columns, batches=iter([rows])
+        ).chunks
+    )
+
+    widths = {
+        letter: dimension.width for letter, dimension in xlsx_sheet(body).column_dimensions.items()
+    }
+    assert widths == {"A": 11 + 2, "B": 7 * 2 + 2, "C": 60}
+    assert xlsx_rows(body)[1:] == [["05712345678", "售后服务技能组", "x" * 500], ["0571", "", ""]]
