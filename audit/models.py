@@ -29,6 +29,15 @@ class AuditEventQuerySet(models.QuerySet):
     def delete(self) -> NoReturn:
         raise AppendOnlyError("audit events are never deleted")
 
+    def undos_of(self, attempt_id: int) -> AuditEventQuerySet:
+        """The actions that undid this one, the first first: its undo attempts, save those
+        whose outcome is "failed" (they changed nothing, so the action may be undone again)."""
+        return (
+            self.filter(kind="attempt", undoes_id=attempt_id)
+            .exclude(outcomes__outcome="failed")
+            .order_by("created_at", "id")
+        )
+
 
 class AuditEvent(models.Model):
     class Kind(models.TextChoices):
@@ -60,6 +69,10 @@ class AuditEvent(models.Model):
         CONFIRMATION_FOREIGN = (
             "Refused.ConfirmationForeign",
             _("The confirmation was made for another user or skill group."),
+        )
+        ALREADY_UNDONE = (
+            "Refused.AlreadyUndone",
+            _("The action had already been undone (by action %(detail)s)."),
         )
         CONFIRMATION_REUSED = (
             "Refused.ConfirmationReused",

@@ -37,6 +37,15 @@ class Actor:
         return cls(identity.username, identity.email, client_address(request))
 
 
+class AlreadyUndone(Exception):
+    """The action to undo was undone already (or its undo is under way): an action is undone
+    once."""
+
+    def __init__(self, undo: AuditEvent) -> None:
+        super().__init__(f"already undone by attempt {undo.pk}")
+        self.undo = undo
+
+
 class AlreadySubmitted(Exception):
     """This confirmation was submitted before: it applied (or is applying) once already."""
 
@@ -55,9 +64,12 @@ def attempt_record(
     undoes_id: int | None = None,
 ) -> AuditEvent:
     """An action about to be sent, each part with the numbers asked for there; raises
-    AlreadySubmitted when `token` has an attempt."""
+    AlreadySubmitted when `token` has an attempt, AlreadyUndone when the action it undoes was
+    undone already."""
     try:
         with transaction.atomic():
+            if undoes_id is not None:
+                _undo_claim(undoes_id)
             return AuditEvent.objects.create(
                 kind=AuditEvent.Kind.ATTEMPT,
                 token=token,
@@ -73,6 +85,15 @@ def attempt_record(
     except IntegrityError:
         # Another submit of this confirmation got its attempt in first.
         raise AlreadySubmitted(AuditEvent.objects.get(token=token)) from None
+
+
+def _undo_claim(undoes_id: int) -> None:
+    """Hold the action to undo until this transaction ends (PostgreSQL: FOR UPDATE; SQLite
+    writes one at a time anyway), so two undos of it wait for each other and the second finds
+    the first's attempt."""
+    list(AuditEvent.objects.select_for_update().filter(pk=undoes_id).values_list("pk"))
+    if undo := AuditEvent.objects.undos_of(undoes_id).first():
+        raise AlreadyUndone(undo)
 
 
 def outcome_record(*, attempt: AuditEvent, outcome: str, parts: Sequence[Part]) -> AuditEvent:

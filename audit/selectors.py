@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import (
@@ -228,18 +228,26 @@ def _audit_entry(event: AuditEvent) -> AuditEntry:
     )
 
 
-def action_get(
-    *, attempt_id: int, visible_instances: frozenset[str] | None
-) -> tuple[AuditEvent, AuditEvent | None] | None:
-    """An action's attempt row and its outcome row (None while there is none), or None when it
-    is not an action the reader may see."""
+class ActionRows(NamedTuple):
+    """An action as the trail holds it: its attempt (with the action it undoes, if any), its
+    outcome (None while there is none) and the undo that undid it (None while none did)."""
+
+    attempt: AuditEvent
+    outcome: AuditEvent | None
+    undone_by: AuditEvent | None
+
+
+def action_get(*, attempt_id: int, visible_instances: frozenset[str] | None) -> ActionRows | None:
+    """An action's rows, or None when it is not an action the reader may see."""
     attempts = AuditEvent.objects.filter(kind=AuditEvent.Kind.ATTEMPT, pk=attempt_id)
     if visible_instances is not None:
         attempts = attempts.filter(instance_id__in=visible_instances)
-    attempt = attempts.first()
+    attempt = attempts.select_related("undoes").first()
     if attempt is None:
         return None
-    return attempt, attempt.outcomes.first()
+    return ActionRows(
+        attempt, attempt.outcomes.first(), AuditEvent.objects.undos_of(attempt.pk).first()
+    )
 
 
 def attempt_of_token(token: str) -> AuditEvent | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import datetime
 from functools import cached_property
 
 import django_tables2 as tables
@@ -20,7 +20,7 @@ from django.utils.translation import ngettext, ngettext_lazy
 from portal.alerts import ccc_words
 from portal.ccc_errors import own_error
 from portal.tables import ResultTable
-from portal.text import grouped, listed
+from portal.text import grouped, listed, local_moment, moment_text
 
 from . import links
 from .models import AuditEvent
@@ -87,10 +87,6 @@ class AuditEventTable(ResultTable):
         attrs = {**ResultTable.Meta.attrs, "aria-label": _("Audit events")}
 
     @cached_property
-    def _zone(self) -> tzinfo:
-        return timezone.get_default_timezone()
-
-    @cached_property
     def _outcome_badges(self) -> dict[str, SafeString]:
         return {
             outcome: format_html('<span class="badge {}">{} {}</span>', style, symbol, label)
@@ -111,12 +107,13 @@ class AuditEventTable(ResultTable):
 
     def _time(self, value: datetime) -> SafeString:
         """The local time with its zone, on two lines (day, then time): a narrow column."""
-        local = timezone.localtime(value, self._zone)
+        day, time, zone = local_moment(value)
         return format_html(
-            '<time datetime="{}">{} <span class="d-block">{}</span></time>',
-            local.isoformat(timespec="seconds"),
-            local.strftime("%Y-%m-%d"),
-            local.strftime("%H:%M:%S %Z"),
+            '<time datetime="{}">{} <span class="d-block">{} {}</span></time>',
+            timezone.localtime(value).isoformat(timespec="seconds"),
+            day,
+            time,
+            zone,
         )
 
     def render_created_at(self, record: AuditEntry) -> SafeString:
@@ -205,11 +202,8 @@ class AuditEventTable(ResultTable):
 
     # -- the export's cells: text, in the reader's language ------------------------------------
 
-    def _local(self, moment: datetime) -> str:
-        return timezone.localtime(moment, self._zone).strftime("%Y-%m-%d %H:%M:%S %Z")
-
     def value_created_at(self, value: datetime) -> str:
-        return self._local(value)
+        return moment_text(value)
 
     def value_action(self, record: AuditEntry) -> str:
         if record.undoes_created_at is not None:
@@ -217,7 +211,7 @@ class AuditEventTable(ResultTable):
                 undo = gettext_now("Undo of the unlink of {time}")
             else:
                 undo = gettext_now("Undo of the link of {time}")
-            return undo.format(time=self._local(record.undoes_created_at))
+            return undo.format(time=moment_text(record.undoes_created_at))
         return self._action_labels.get(record.action, record.action)
 
     def value_skill_group_name(self, record: AuditEntry) -> str:

@@ -287,6 +287,8 @@ FORMAT_MODULE_PATH = ["cccadmin.formats"]
 LANGUAGE_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE
 LANGUAGE_COOKIE_SECURE = CSRF_COOKIE_SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
+# Kept a year: Django's default is a session cookie, forgotten each time the browser closes.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 # Times are shown in the deployment's zone, with the zone: CCC runs in China by default.
 TIME_ZONE = env.str("CCCADMIN_TIME_ZONE", default="Asia/Shanghai")

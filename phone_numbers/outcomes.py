@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from audit import recording
 from audit.models import AuditEvent
 from audit.parts import Part, parts_of
+from audit.selectors import ActionRows
 from portal.ccc_errors import why_not_done
 from portal.text import grouped, listed
 
@@ -39,47 +40,16 @@ class PartOutcome:
     def total(self) -> int:
         return len(self.done) + len(self.not_done) + len(self.unknown)
 
-    def sentences(self, *, linking: bool, instance_id: str) -> list[str]:
-        """What happened in this group, in whole sentences: what was done, what was not and
-        why, what is unknown."""
+    def sentences(self, *, action: str, undo: bool, instance_id: str) -> list[str]:
+        """What happened in this group, in whole sentences: what was done (an undo says what
+        it undid), what was not and why, what is unknown."""
+        linking = action == Action.LINK
         done, total = len(self.done), self.total
         group = self.skill_group_name or self.skill_group_id
-        values = {"group": group, "done": grouped(done), "total": grouped(total)}
+        all_done, some_done, none_done = _DONE_SENTENCES[action, undo]
+        text = all_done if done == total else some_done if done else none_done
+        values = {"group": group, "done": grouped(done), "total": grouped(total), "n": total}
         sentences = []
-        if done == total:
-            text = (
-                ngettext(
-                    "Linked %(done)s number to %(group)s.",
-                    "Linked %(done)s numbers to %(group)s.",
-                    done,
-                )
-                if linking
-                else ngettext(
-                    "Unlinked %(done)s number from %(group)s.",
-                    "Unlinked %(done)s numbers from %(group)s.",
-                    done,
-                )
-            )
-        elif done:
-            text = (
-                ngettext(
-                    "Linked %(done)s of %(total)s number to %(group)s.",
-                    "Linked %(done)s of %(total)s numbers to %(group)s.",
-                    total,
-                )
-                if linking
-                else ngettext(
-                    "Unlinked %(done)s of %(total)s number from %(group)s.",
-                    "Unlinked %(done)s of %(total)s numbers from %(group)s.",
-                    total,
-                )
-            )
-        else:
-            text = (
-                _("No number was linked to %(group)s.")
-                if linking
-                else _("No number was unlinked from %(group)s.")
-            )
         sentences.append(text % values)
         reason = {"reason": self.reason(instance_id)}
         if self.not_done:
@@ -137,6 +107,62 @@ class PartOutcome:
         return cls(**{_READ_AS.get(name, name): value for name, value in part.as_json().items()})
 
 
+# A part's first sentence, by (action, whether it undoes an earlier action): when all of its
+# numbers were done, some of them ("n": how many were asked), none.
+_DONE_SENTENCES = {
+    (Action.LINK, False): (
+        ngettext_lazy(
+            "Linked %(done)s number to %(group)s.", "Linked %(done)s numbers to %(group)s.", "n"
+        ),
+        ngettext_lazy(
+            "Linked %(done)s of %(total)s number to %(group)s.",
+            "Linked %(done)s of %(total)s numbers to %(group)s.",
+            "n",
+        ),
+        gettext_lazy("No number was linked to %(group)s."),
+    ),
+    (Action.UNLINK, False): (
+        ngettext_lazy(
+            "Unlinked %(done)s number from %(group)s.",
+            "Unlinked %(done)s numbers from %(group)s.",
+            "n",
+        ),
+        ngettext_lazy(
+            "Unlinked %(done)s of %(total)s number from %(group)s.",
+            "Unlinked %(done)s of %(total)s numbers from %(group)s.",
+            "n",
+        ),
+        gettext_lazy("No number was unlinked from %(group)s."),
+    ),
+    # An undo of a link unlinks: it says which action it undid.
+    (Action.UNLINK, True): (
+        ngettext_lazy(
+            "Undid the link of %(done)s number to %(group)s.",
+            "Undid the link of %(done)s numbers to %(group)s.",
+            "n",
+        ),
+        ngettext_lazy(
+            "Undid the link of %(done)s of %(total)s number to %(group)s.",
+            "Undid the link of %(done)s of %(total)s numbers to %(group)s.",
+            "n",
+        ),
+        gettext_lazy("Nothing of the link to %(group)s was undone."),
+    ),
+    (Action.LINK, True): (
+        ngettext_lazy(
+            "Undid the unlink of %(done)s number from %(group)s.",
+            "Undid the unlink of %(done)s numbers from %(group)s.",
+            "n",
+        ),
+        ngettext_lazy(
+            "Undid the unlink of %(done)s of %(total)s number from %(group)s.",
+            "Undid the unlink of %(done)s of %(total)s numbers from %(group)s.",
+            "n",
+        ),
+        gettext_lazy("Nothing of the unlink from %(group)s was undone."),
+    ),
+}
+
 # A part outcome's fields as the trail's Part names them (what it keeps of the first error).
 _RECORDED_AS = {"done": "numbers", "error_message": "detail"}
 _READ_AS = {recorded: name for name, recorded in _RECORDED_AS.items()}
@@ -154,6 +180,8 @@ class ActionOutcome:
     # Whether the trail holds its outcome: read back without one, the action is still
     # running or stopped midway.
     recorded: bool = True
+    # The undo that undid it, once one has (an action is undone once).
+    undone_by: AuditEvent | None = None
 
     @property
     def done(self) -> list[str]:
@@ -219,9 +247,14 @@ class ActionOutcome:
         if not any(part.total for part in self.parts):
             sentences.append(_("No number matched any more, so nothing was changed."))
             return sentences
-        linking = self.attempt.action == Action.LINK
         for part in self.parts:
-            sentences.extend(part.sentences(linking=linking, instance_id=self.attempt.instance_id))
+            sentences.extend(
+                part.sentences(
+                    action=self.attempt.action,
+                    undo=self.attempt.undoes_id is not None,
+                    instance_id=self.attempt.instance_id,
+                )
+            )
         return sentences
 
     def record(self) -> AuditEvent:
@@ -232,17 +265,22 @@ class ActionOutcome:
         )
 
     @classmethod
-    def from_events(cls, attempt: AuditEvent, outcome: AuditEvent | None) -> ActionOutcome:
+    def from_events(cls, rows: ActionRows) -> ActionOutcome:
         """An action as the audit trail holds it; with no outcome row, all of it unknown."""
-        if outcome is None:
+        if rows.outcome is None:
             return cls(
-                attempt=attempt,
+                attempt=rows.attempt,
                 parts=[
                     PartOutcome(
                         part.skill_group_id, part.skill_group_name, unknown=list(part.numbers)
                     )
-                    for part in parts_of(attempt)
+                    for part in parts_of(rows.attempt)
                 ],
                 recorded=False,
+                undone_by=rows.undone_by,
             )
-        return cls(attempt=attempt, parts=[PartOutcome.of(part) for part in parts_of(outcome)])
+        return cls(
+            attempt=rows.attempt,
+            parts=[PartOutcome.of(part) for part in parts_of(rows.outcome)],
+            undone_by=rows.undone_by,
+        )

@@ -81,7 +81,7 @@ def action_outcome_get(
     """An action of the trail with its outcome, or None when it is not one the reader may
     see."""
     found = audit_selectors.action_get(attempt_id=attempt_id, visible_instances=visible_instances)
-    return None if found is None else ActionOutcome.from_events(*found)
+    return None if found is None else ActionOutcome.from_events(found)
 
 
 def _parts_of(confirmation: Confirmation) -> tuple[tuple[Part, ...], int | None]:

@@ -8,17 +8,24 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import push_url, trigger_client_event
 
 from audit import selectors as audit_selectors
 from audit.models import AuditEvent
-from audit.recording import Actor, AlreadySubmitted, audited_write, refusal_record
+from audit.recording import (
+    Actor,
+    AlreadySubmitted,
+    AlreadyUndone,
+    audited_write,
+    refusal_record,
+)
 from portal.alerts import render_alert
 from portal.htmx import HtmxHttpRequest, vary_on_htmx, wants_fragment
 from portal.lists import Crumb, ListQuery, list_response
-from portal.text import grouped, join_sentences
+from portal.text import grouped, join_sentences, moment_text
 
 from . import exports, selectors, services
 from .confirmations import (
@@ -152,6 +159,8 @@ def number_change_confirm(
         )
         if undoes is None or not _of_group(undoes, **group):
             return _refused_page(request, 404, _("There is no such action of this skill group."))
+        if undoes.undone_by is not None:
+            return _already_undone_page(request, undoes.undone_by)
         action = Action.UNLINK if undoes.attempt.action == Action.LINK else Action.LINK
         choice = {
             "numbers_by_group": {part.skill_group_id: part.done for part in undoes.parts},
@@ -234,6 +243,15 @@ def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: st
         )
     try:
         outcome = services.numbers_change(actor=actor, confirmation=confirmation)
+    except AlreadyUndone as error:
+        refusal_record(
+            actor=actor,
+            **group,
+            **claimed,
+            refusal=AuditEvent.Refusal.ALREADY_UNDONE,
+            detail=str(error.undo.pk),
+        )
+        return _already_undone_page(request, error.undo)
     except AlreadySubmitted as error:
         refusal_record(
             actor=actor,
@@ -302,7 +320,13 @@ def _outcome_response(
         ],
         "in_progress": not outcome.recorded and audit_selectors.in_progress(attempt),
         "repeated": repeated,
-        "can_undo": request.identity.is_editor and bool(outcome.done) and not repeated,
+        "can_undo": request.identity.is_editor
+        and bool(outcome.done)
+        and not repeated
+        and outcome.undone_by is None,
+        "undone_by": outcome.undone_by,
+        "undone_text": moment_text(outcome.undone_by.created_at) if outcome.undone_by else "",
+        "created_text": moment_text(attempt.created_at),
         "numbers_url": reverse("phone_numbers:number_list", kwargs=group),
         "breadcrumbs": [
             Crumb(_("Audit trail"), reverse("audit:audit_event_list")),
@@ -333,6 +357,25 @@ def _of_group(outcome: ActionOutcome, *, instance_id: str, skill_group_id: str) 
     """Whether an action changed this skill group (one of its parts)."""
     return outcome.attempt.instance_id == instance_id and any(
         part.skill_group_id == skill_group_id for part in outcome.parts
+    )
+
+
+def _already_undone_page(request: HtmxHttpRequest, undo: AuditEvent) -> HttpResponse:
+    """An action is undone once: a second undo is refused, pointing to the first."""
+    return render_alert(
+        request,
+        status=409,
+        title=_("Nothing was changed."),
+        detail=format_html(
+            '{} <a href="{}">{}</a>',
+            _("This action was already undone by %(user)s at %(time)s.")
+            % {"user": undo.username, "time": moment_text(undo.created_at)},
+            reverse("phone_numbers:action_detail", args=[undo.pk]),
+            _("See the undo"),
+        ),
+        back_url=""
+        if request.htmx
+        else reverse("phone_numbers:action_detail", args=[undo.undoes_id]),
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import pgettext
 
@@ -26,3 +28,19 @@ def listed(names: Iterable[str]) -> str:
 def grouped(value: int) -> str:
     """A count as sentences show it, grouped in thousands in the reader's format."""
     return number_format(value, force_grouping=True)
+
+
+def local_moment(moment: datetime) -> tuple[str, str, str]:
+    """A moment in the deployment's zone (settings.TIME_ZONE) as (day, time, zone), the zone
+    as the reader says it: China's CST is 北京时间 in Chinese (CST is also US Central time)."""
+    local = timezone.localtime(moment)
+    zone = local.strftime("%Z")
+    if getattr(local.tzinfo, "key", "") == "Asia/Shanghai":
+        zone = pgettext("China Standard Time, after a time of day", "CST")
+    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S"), zone
+
+
+def moment_text(moment: datetime) -> str:
+    """A moment to the second with its zone: "2025-12-02 08:00:00 CST"."""
+    day, time, zone = local_moment(moment)
+    return f"{day} {time} {zone}"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 from phone_numbers import connection
@@ -17,6 +18,15 @@ def _clear_django_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _language_of_no_request() -> Iterator[None]:
+    """A request in Chinese leaves Chinese active in its thread (LocaleMiddleware activates
+    it; nothing deactivates it): each test starts in the default language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

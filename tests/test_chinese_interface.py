@@ -12,6 +12,7 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from django.http import HttpResponse
@@ -25,6 +26,7 @@ from audit.refusals import refusal_read, refusal_words
 from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 from phone_numbers import tables
 from portal.ccc_errors import error_page
+from portal.text import moment_text
 
 from .interface_language import (
     InterfaceText,
@@ -242,6 +244,22 @@ def test_refusals_recorded_in_english_are_said_in_chinese(recorded, said):
 def test_refusal_codes_are_said_in_chinese(refusal, detail, said):
     with translation.override("zh-hans"):
         assert refusal_words(*refusal_read(refusal, detail)) == said
+
+
+@pytest.mark.parametrize(
+    ("zone", "english", "chinese"),
+    [
+        ("Asia/Shanghai", "2025-12-02 08:00:00 CST", "2025-12-02 08:00:00 北京时间"),
+        # Elsewhere the zone's own abbreviation, in both languages.
+        ("America/Chicago", "2025-12-01 18:00:00 CST", "2025-12-01 18:00:00 CST"),
+    ],
+)
+def test_a_time_in_china_is_beijing_time_in_chinese(settings, zone, english, chinese):
+    settings.TIME_ZONE = zone
+    moment = datetime(2025, 12, 2, 0, 0, tzinfo=UTC)
+    assert moment_text(moment) == english
+    with translation.override("zh-hans"):
+        assert moment_text(moment) == chinese
 
 
 # -- Chinese in response headers ---------------------------------------------------------------

@@ -36,6 +36,8 @@ def test_the_switcher_returns_to_the_same_view_and_remembers(
     assert cookie.value == "zh-hans"
     assert cookie["samesite"] == settings.CSRF_COOKIE_SAMESITE
     assert cookie["httponly"]
+    # Kept past a browser restart: a year, not the session.
+    assert cookie["max-age"] == 365 * 24 * 60 * 60
     assert html_lang(client.get(view)) == "zh-hans"
 
 

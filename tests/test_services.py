@@ -7,9 +7,10 @@ import threading
 import time
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from stamina.instrumentation import get_on_retry_hooks, set_on_retry_hooks
 
+from audit import recording
 from audit import selectors as audit_selectors
 from audit.models import AuditEvent
 from audit.parts import parts_of
@@ -353,38 +354,82 @@ def test_a_confirmation_expires(settings, app_emulator):
 # -- at the same time --------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
-def test_eight_simultaneous_actions_on_one_group(app_emulator):
-    if connections["default"].vendor == "sqlite":
-        # The SQLite test database lives in memory, where writers collide instead of
-        # waiting; tests/test_models.py has concurrent writers on a SQLite file.
-        pytest.skip("runs on the PostgreSQL pass of make test (python -m tests.with_postgres)")
-    numbers = eligible(app_emulator, 24)
-    confirmations = [confirm(numbers[i * 3 : i * 3 + 3]) for i in range(8)]
-    start = threading.Barrier(8)
-    failures = []
+def simultaneously(calls: list) -> list:
+    """Each call in a thread of its own, all released at once: what each returned or raised."""
+    start = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
 
-    def act(confirmation) -> None:
+    def run(index: int) -> None:
         try:
             start.wait()
-            change(confirmation)
+            results[index] = calls[index]()
         except Exception as error:
-            failures.append(error)
+            results[index] = error
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=act, args=(c,)) for c in confirmations]
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert failures == []
+    return results
+
+
+def skip_on_sqlite() -> None:
+    if connections["default"].vendor == "sqlite":
+        # The SQLite test database lives in memory, where writers collide instead of
+        # waiting; tests/test_models.py has concurrent writers on a SQLite file.
+        pytest.skip("runs on the PostgreSQL pass of make test (python -m tests.with_postgres)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_simultaneous_actions_on_one_group(app_emulator):
+    skip_on_sqlite()
+    numbers = eligible(app_emulator, 24)
+    confirmed = [confirm(numbers[i * 3 : i * 3 + 3]) for i in range(8)]
+    results = simultaneously([lambda c=c: change(c) for c in confirmed])
+    assert [type(result) for result in results] == [ActionOutcome] * 8
     assert linked(app_emulator) >= set(numbers)
     attempts = AuditEvent.objects.filter(kind="attempt")
     assert attempts.count() == 8
     for attempt in attempts:
         (outcome,) = attempt.outcomes.all()
         assert (outcome.outcome, sorted(outcome.numbers)) == ("done", sorted(attempt.numbers))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_undo_waits_for_one_under_way_and_then_is_refused(app_emulator):
+    """Two undos of one action: the second waits for the first's transaction, then finds its
+    attempt (without the row lock both would be recorded, and both sent)."""
+    skip_on_sqlite()
+    link = change(confirm(eligible(app_emulator, 2))).attempt
+    undo = {
+        "actor": ACTOR,
+        "instance_id": EXAMPLE_INSTANCE_ID,
+        "action": AuditEvent.Action.UNLINK,
+        "parts": parts_of(link),
+        "undoes_id": link.pk,
+    }
+    claimed, release = threading.Event(), threading.Event()
+
+    def first() -> AuditEvent:
+        with transaction.atomic():
+            attempt = recording.attempt_record(token="first", **undo)
+            claimed.set()
+            release.wait(timeout=10)
+        return attempt
+
+    def second() -> AuditEvent:
+        claimed.wait(timeout=10)
+        return recording.attempt_record(token="second", **undo)
+
+    threading.Timer(1.0, release.set).start()
+    first_result, second_result = simultaneously([first, second])
+    assert isinstance(first_result, AuditEvent)
+    assert isinstance(second_result, recording.AlreadyUndone)
+    assert second_result.undo.pk == first_result.pk
+    assert AuditEvent.objects.filter(kind="attempt", undoes=link).count() == 1
 
 
 # -- actions of several skill groups -----------------------------------------------------------

@@ -17,6 +17,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_SKILL_GROUP_ID,
 )
 from phone_numbers import confirmations, services
+from portal.text import moment_text
 
 from .emulator_data import listed_numbers
 from .pages import Html, template_syntax_in
@@ -184,6 +185,75 @@ def test_undo_runs_the_inverse_through_the_same_confirmation(client: Client, app
     client.post(CHANGE, {"token": token_in(undo)})
     assert not linked(app_emulator) & set(numbers)
     assert events("attempt")[1].undoes_id == attempt.pk
+
+
+def test_an_undone_action_says_by_whom_and_offers_no_second_undo(client: Client, app_emulator):
+    numbers = eligible(app_emulator, 3)
+    client.post(CHANGE, {"token": confirmed(client, numbers)})
+    (link,) = events("attempt")
+    client.post(CHANGE, {"token": token_in(client.get(CONFIRM, {"undo": link.pk}))})
+    undo = events("attempt")[1]
+
+    page = client.get(f"/audit/actions/{link.pk}/")
+    text = text_of(page)
+    assert f"Undone by dev@localhost at {moment_text(undo.created_at)}." in text
+    assert (f"/audit/actions/{undo.pk}/", "See the undo") in Html(page.content.decode()).links
+    assert f'id="undo-{link.pk}"' not in page.content.decode()
+
+    # The undo says it was one, links back, and can itself be undone once.
+    page = client.get(f"/audit/actions/{undo.pk}/")
+    text = text_of(page)
+    assert "Link undone" in text
+    assert "Undid the link of 3 numbers to Customer service." in text
+    assert "See the action it undid" in text
+    assert f'id="undo-{undo.pk}"' in page.content.decode()
+
+
+def test_a_second_undo_is_refused_even_when_confirmed_before_the_first(
+    client: Client, app_emulator
+):
+    numbers = eligible(app_emulator, 2)
+    client.post(CHANGE, {"token": confirmed(client, numbers)})
+    (link,) = events("attempt")
+    first, second = (token_in(client.get(CONFIRM, {"undo": link.pk})) for _ in range(2))
+    client.post(CHANGE, {"token": first})
+    client.post(CHANGE, {"token": confirmed(client, numbers)})  # linked again by hand
+    calls = app_emulator.request_count
+
+    again = client.post(CHANGE, {"token": second}, headers=HTMX)
+    assert again.status_code == 409
+    assert "This action was already undone by dev@localhost at " in text_of(again)
+    assert app_emulator.request_count == calls
+    assert linked(app_emulator) >= set(numbers)  # the second undo unlinked nothing
+    (refusal,) = events("refusal")
+    assert (refusal.error_code, refusal.detail) == (
+        AuditEvent.Refusal.ALREADY_UNDONE,
+        str(events("attempt")[1].pk),
+    )
+    # Asking to undo it again is refused before any confirmation.
+    assert client.get(CONFIRM, {"undo": link.pk}).status_code == 409
+
+
+def test_an_undo_that_changed_nothing_leaves_the_action_undoable(client: Client, app_emulator):
+    client.post(CHANGE, {"token": confirmed(client, eligible(app_emulator, 2))})
+    (link,) = events("attempt")
+    app_emulator.faults.inject("internal", action="RemovePhoneNumbersFromSkillGroup", times=5)
+    client.post(CHANGE, {"token": token_in(client.get(CONFIRM, {"undo": link.pk}))})
+    assert events("outcome")[1].outcome == AuditEvent.Outcome.FAILED
+
+    assert f'id="undo-{link.pk}"' in client.get(f"/audit/actions/{link.pk}/").content.decode()
+    assert client.get(CONFIRM, {"undo": link.pk}).status_code == 200
+
+
+def test_unlink_and_the_undo_of_a_link_are_danger_styled(client: Client, app_emulator):
+    client.post(CHANGE, {"token": confirmed(client, eligible(app_emulator, 1))})
+    (link,) = events("attempt")
+    undo = client.get(CONFIRM, {"undo": link.pk}).content.decode()
+    linked_view = client.get(NUMBERS).content.decode()
+
+    assert re.search(r'class="btn btn-sm btn-danger" id="confirm-action"', undo)
+    assert re.search(r'class="btn btn-sm btn-danger" id="act-on-selection"', linked_view)
+    assert "btn-danger" not in client.get(NUMBERS, {"view": "eligible"}).content.decode()
 
 
 def test_a_double_submit_applies_and_records_once(client: Client, app_emulator):
@@ -486,6 +556,7 @@ def test_an_action_of_two_groups_is_shown_and_undone_from_either(client: Client,
     assert third not in listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, sales)
     undone = events("attempt")[1]
     assert undone.undoes_id == linked_both.pk
-    assert "Unlinked 2 numbers from Customer service. Unlinked 1 number from Sales." in text_of(
-        client.get(f"/audit/actions/{undone.pk}/")
+    assert (
+        "Undid the link of 2 numbers to Customer service. Undid the link of 1 number to Sales."
+        in text_of(client.get(f"/audit/actions/{undone.pk}/"))
     )
