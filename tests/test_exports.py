@@ -394,6 +394,31 @@ def test_the_file_is_named_by_instance_group_view_and_date(client, app_emulator)
     assert "no-store" in response["Cache-Control"]
 
 
+def test_a_searched_export_is_named_by_its_search_too(client, app_emulator):
+    today = timezone.localdate().isoformat()
+
+    response, _ = download(client, AFTERSALES + "export.csv?view=eligible&q=0833")
+
+    assert response["Content-Disposition"].startswith(
+        f'attachment; filename="ccc-test_eligible_search-0833_{today}.csv"; '
+    )
+    assert file_name(response) == f"ccc-test_售后服务_eligible_search-0833_{today}.csv"
+
+
+@pytest.mark.parametrize(("view", "words"), [("linked", "已关联"), ("eligible", "可关联")])
+def test_a_chinese_file_name_says_the_view_and_the_search_in_chinese(
+    client, app_emulator, view, words
+):
+    """The words of the page's view toggle, and the search, as a Chinese reader reads them."""
+    today = timezone.localdate().isoformat()
+
+    response, _ = download(
+        client, AFTERSALES + f"export.xlsx?view={view}&q=0833", **{"Accept-Language": "zh-hans"}
+    )
+
+    assert file_name(response) == f"ccc-test_售后服务_{words}_搜索-0833_{today}.xlsx"
+
+
 def test_a_file_name_never_holds_a_path(client, app_emulator):
     group = app_emulator.instances[EXAMPLE_INSTANCE_ID].skill_groups[EXAMPLE_SKILL_GROUP_ID]
     group.display_name = '../"客户"\\服务:*?'
