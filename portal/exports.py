@@ -8,7 +8,8 @@ the streamed response that carries them.
   the workbook is then saved into another temporary file, which is streamed. The rows never sit
   in memory, but the first byte waits for the last batch: streaming the zip itself would mean
   writing the XLSX by hand. Phone numbers are text cells (Excel keeps 0833… and 11 digits as they
-  are); the header row is frozen.
+  are). The first sheet holds the header row (frozen) and the data alone, with an autofilter
+  over them; a second sheet, "Notes", is there only when there is something to say.
 - Formula injection (OWASP "CSV Injection"): text from CCC or from users (names, cities,
   details) that begins with =, +, -, @, a tab or a carriage return is never a formula. In CSV it
   gets a leading apostrophe; in XLSX it is a string cell marked quote-prefixed (Excel's own
@@ -17,12 +18,10 @@ the streamed response that carries them.
   byte) is never a row, so sorting and scripts see only data: the file's name says it
   (`…_first-10000-of-11318_…`, in the reader's words), so does the response's
   `X-Export-Truncated: exported=10000, total=11318` (an RFC 8941 dictionary), and an XLSX says
-  it in a sentence on a second sheet, "Notes". A failure midway (`Note`) is known only once rows
-  have been sent: a CSV, which cannot be taken back, ends with it as a line; an XLSX puts it on
-  the notes sheet. Both sentences are in the reader's language: the body is written after the
-  view has returned.
-- XLSX: the first sheet holds the header row and the data alone, with an autofilter over them;
-  the notes sheet is there only when there is something to say.
+  it in a sentence on its Notes sheet. A failure midway (`Note`) is known only once rows have
+  been sent: a CSV, which cannot be taken back, ends with it as a line; an XLSX puts it on the
+  Notes sheet. Both sentences are in the reader's language; a failure's is written after the
+  view has returned, so `note` is given the language to write it in.
 """
 
 from __future__ import annotations
@@ -154,12 +153,7 @@ def export_file(
     if file_format == "csv":
         write = _csv_chunks
     else:
-        write = functools.partial(
-            _xlsx_chunks,
-            title=title,
-            notes_title=_("Notes"),
-            notes=[cap.note] if cap else [],
-        )
+        write = functools.partial(_xlsx_chunks, title=title, notes_title=_("Notes"), cap=cap)
     return ExportFile(
         filename=_file_name(named, file_format),
         ascii_filename=_file_name(map(_ascii, named), file_format),
@@ -215,7 +209,7 @@ def _csv_text(value: str) -> str:
 
 
 def _xlsx_chunks(
-    columns: list[Column], batches: Batches, *, title: str, notes_title: str, notes: list[str]
+    columns: list[Column], batches: Batches, *, title: str, notes_title: str, cap: Cap | None
 ) -> Iterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
@@ -236,7 +230,7 @@ def _xlsx_chunks(
         functools.partial(_xlsx_phone_numbers if column.phone_numbers else _xlsx_text, sheet)
         for column in columns
     ]
-    notes = list(notes)
+    notes = [cap.note] if cap else []
     rows = 0
     for batch in batches:
         if isinstance(batch, Note):
@@ -245,7 +239,7 @@ def _xlsx_chunks(
             for row in batch:
                 sheet.append([cell(value) for cell, value in zip(cells, row, strict=True)])
             rows += len(batch)
-    # Written after the rows (a write-only sheet's tail), so known once they are in.
+    # A write-only sheet writes its filter after its rows: its range is known by then.
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
     if notes:
         _xlsx_notes(workbook.create_sheet(notes_title), notes)
