@@ -1,6 +1,8 @@
 """The audit trail as a file: the events the page's filters match, newest first, in the columns
 of its table (`AuditEventTable`), read from the database a chunk at a time, at most
-AUDIT_EXPORT_MAX_ROWS. A cut is said in the file's last row."""
+AUDIT_EXPORT_MAX_ROWS. A cut (known from the count, before the first row) is said as the
+numbers export says it (`portal.exports.Cap`): in the file's name, a response header and an
+XLSX's notes sheet, never among the rows."""
 
 from __future__ import annotations
 
@@ -8,11 +10,10 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from portal.exports import Batches, ExportFile, export_file, note
+from portal.exports import Batches, Cap, ExportFile, export_file
 from portal.text import grouped
 
 from . import selectors
@@ -31,25 +32,28 @@ def audit_export(
         visible_instances=visible_instances, limit=AUDIT_EXPORT_MAX_ROWS, **filters
     )
     table = AuditEventTable.for_export()
+    cap = None
+    if total > AUDIT_EXPORT_MAX_ROWS:
+        cap = Cap(
+            exported=AUDIT_EXPORT_MAX_ROWS,
+            total=total,
+            note=_audit_cut(exported=AUDIT_EXPORT_MAX_ROWS, total=total),
+        )
     return export_file(
         ["audit-trail", filters.get("instance_id", ""), filters.get("skill_group_id", "")],
         file_format,
         title=_("Audit trail"),
         columns=table.export_columns(),
-        batches=_audit_batches(total, entries, table.export_row()),
+        batches=_audit_batches(entries, table.export_row()),
+        cap=cap,
     )
 
 
 def _audit_batches(
-    total: int, entries: Iterator[AuditEntry], row: Callable[[AuditEntry], list[str]]
+    entries: Iterator[AuditEntry], row: Callable[[AuditEntry], list[str]]
 ) -> Batches:
-    language = translation.get_language()
-    written = 0
     while chunk := list(itertools.islice(entries, AUDIT_ROWS_CHUNK)):
         yield [row(entry) for entry in chunk]
-        written += len(chunk)
-    if total > written:
-        yield note(language, _audit_cut, exported=written, total=total)
 
 
 def _audit_cut(*, exported: int, total: int) -> str:

@@ -3,10 +3,14 @@ columns of its table (`PhoneNumberTable`), streamed while the rows arrive.
 
 - What: the view, search and filters of the page (never a page of them), asked of CCC afresh in
   API pages of 100, CCC_EXPORT_PAGES_IN_FLIGHT at a time and written in order, at most the API's
-  10,000. A cut is said in the file's last row.
+  10,000. The first page's total tells whether they are cut before the first byte: a `Cap`, said
+  in the file's name, a response header and an XLSX's notes sheet, never among the rows.
+- Named by instance, skill group, view and search, in the reader's words
+  (`ccc-test_售后服务_可关联_搜索-0833_2026-12-07.xlsx`).
 - Failures: the first page (with the skill group and the flow names) is read before the response
   starts, under the request's budget like any page, so a CCC error there is the usual error
-  page; a later one ends the file with a row saying it is incomplete, and why.
+  page; a later one ends a CSV with a line saying it is incomplete, and why (the rows before it
+  are sent), and is said on an XLSX's notes sheet.
 - The budget: a streamed body is written after its view has returned, when the request's budget
   is over. The export's own, CCC_EXPORT_BUDGET, starts once the first page is in, and the
   context holding it goes with every page read after (`selectors.in_order`).
@@ -21,12 +25,12 @@ from contextlib import closing
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from ccc import CccError, Page, PhoneNumber
 from ccc.budget import budget
 from ccc.client import MAX_PAGE_SIZE
-from portal.exports import Batches, ExportFile, export_file, note
+from portal.exports import Batches, Cap, ExportFile, export_file, note
 from portal.paging import MAX_REACHABLE_ROWS
 from portal.text import grouped
 
@@ -59,13 +63,33 @@ def phone_number_export(*, numbers: NumbersQuery, file_format: str) -> ExportFil
         )
     group = read["skill_group"]
     table = PhoneNumberTable.for_export(contact_flow_names=read["flow_names"])
+    cap = None
+    if first.total_count > MAX_REACHABLE_ROWS:
+        cap = Cap(
+            exported=MAX_REACHABLE_ROWS,
+            total=first.total_count,
+            note=_numbers_cut(exported=MAX_REACHABLE_ROWS, total=first.total_count),
+        )
     return export_file(
-        [instance_id, group.display_name or group.name, "linked" if numbers.linked else "eligible"],
+        _file_name_parts(numbers, group.display_name or group.name),
         file_format,
         title=_("Numbers"),
         columns=table.export_columns(),
         batches=_number_batches(first, rest, table.export_row()),
+        cap=cap,
     )
+
+
+def _file_name_parts(numbers: NumbersQuery, group_name: str) -> list[str]:
+    """The instance, the group, the view and the search (if any), in the reader's words."""
+    if numbers.linked:
+        view = pgettext("export file name", "linked")
+    else:
+        view = pgettext("export file name", "eligible")
+    parts = [numbers.instance_id, group_name, view]
+    if numbers.search:
+        parts.append(pgettext("export file name", "search-%(search)s") % {"search": numbers.search})
+    return parts
 
 
 def _number_batches(
@@ -82,12 +106,9 @@ def _number_batches(
                 written += len(page.items)
         except CccError as error:
             yield note(language, _incomplete, error=error, written=written, total=reachable)
-            return
-    if first.total_count > MAX_REACHABLE_ROWS:
-        yield note(language, _numbers_cut, exported=written, total=first.total_count)
 
 
-# -- notes: whole sentences, in the reader's language (the body is written after the view) -----
+# -- notes: whole sentences, in the reader's language (a failure's comes after the view) -------
 
 
 def _incomplete(*, error: CccError, written: int, total: int) -> str:

@@ -8,13 +8,20 @@ the streamed response that carries them.
   the workbook is then saved into another temporary file, which is streamed. The rows never sit
   in memory, but the first byte waits for the last batch: streaming the zip itself would mean
   writing the XLSX by hand. Phone numbers are text cells (Excel keeps 0833… and 11 digits as they
-  are); the header row is frozen.
+  are). The first sheet holds the header row (frozen) and the data alone, with an autofilter
+  over them; a second sheet, "Notes", is there only when there is something to say.
 - Formula injection (OWASP "CSV Injection"): text from CCC or from users (names, cities,
   details) that begins with =, +, -, @, a tab or a carriage return is never a formula. In CSV it
   gets a leading apostrophe; in XLSX it is a string cell marked quote-prefixed (Excel's own
   apostrophe, not part of the value). Phone numbers stay exactly as CCC wrote them.
-- A note (a cap reached, a failure midway) is the file's last row, in the reader's language:
-  the body is written after the view has returned.
+- A cap (`Cap`: the file holds the first rows of more that matched, known before the first
+  byte) is never a row, so sorting and scripts see only data: the file's name says it
+  (`…_first-10000-of-11318_…`, in the reader's words), so does the response's
+  `X-Export-Truncated: exported=10000, total=11318` (an RFC 8941 dictionary), and an XLSX says
+  it in a sentence on its Notes sheet. A failure midway (`Note`) is known only once rows have
+  been sent: a CSV, which cannot be taken back, ends with it as a line; an XLSX puts it on the
+  Notes sheet. Both sentences are in the reader's language; a failure's is written after the
+  view has returned, so `note` is given the language to write it in.
 """
 
 from __future__ import annotations
@@ -34,10 +41,12 @@ from urllib.parse import quote
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 if TYPE_CHECKING:
@@ -55,6 +64,10 @@ _NOT_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _STREAMED_BYTES = 64 * 1024
 # An XLSX column's width in characters, at the least and the most.
 _NARROWEST_COLUMN, _WIDEST_COLUMN = 8, 60
+# The notes sheet's one column: a sentence wraps at about this many characters.
+_NOTES_COLUMN = 100
+# Says an export is capped: the rows it holds (when complete) and how many matched.
+TRUNCATED_HEADER = "X-Export-Truncated"
 
 
 @dataclass(frozen=True)
@@ -65,11 +78,22 @@ class Column:
 
 
 class Note(str):
-    """A sentence about the file (cut by a cap, or incomplete): its last row."""
+    """A sentence about a file already under way (incomplete): a CSV's last line, an XLSX's
+    notes sheet."""
 
 
 # What the writers take: batches of rows (each a cell per column), then perhaps a note.
 Batches = Iterator[list[list[str]] | Note]
+
+
+@dataclass(frozen=True)
+class Cap:
+    """The first `exported` rows of `total` that matched, known before the first row."""
+
+    exported: int
+    total: int
+    # The notes sheet's sentence, in the reader's language.
+    note: str
 
 
 @dataclass(frozen=True)
@@ -78,6 +102,7 @@ class ExportFile:
     ascii_filename: str
     content_type: str
     chunks: Iterator[bytes]
+    cap: Cap | None = None
 
     def response(self) -> StreamingHttpResponse:
         """The file as a download, streamed as it is written."""
@@ -90,6 +115,8 @@ class ExportFile:
         # A file of the account's data: kept by no cache, and passed on by a proxy as it comes.
         response["Cache-Control"] = "no-store"
         response["X-Accel-Buffering"] = "no"
+        if self.cap:
+            response[TRUNCATED_HEADER] = f"exported={self.cap.exported}, total={self.cap.total}"
         return response
 
 
@@ -111,17 +138,36 @@ def note(language: str | None, sentence: Callable[..., str], **values: Any) -> N
 
 
 def export_file(
-    parts: Sequence[str], file_format: str, *, title: str, columns: list[Column], batches: Batches
+    parts: Sequence[str],
+    file_format: str,
+    *,
+    title: str,
+    columns: list[Column],
+    batches: Batches,
+    cap: Cap | None = None,
 ) -> ExportFile:
-    """The file named by `parts` and today's date, written in `file_format` from `batches`."""
-    named = [*parts, timezone.localdate().isoformat()]
-    write = _csv_chunks if file_format == "csv" else functools.partial(_xlsx_chunks, title=title)
+    """The file named by `parts`, its cap and today's date, written in `file_format` from
+    `batches`. Called by the view: the words are the request's."""
+    capped = [_capped_words(cap)] if cap else []
+    named = [*parts, *capped, timezone.localdate().isoformat()]
+    if file_format == "csv":
+        write = _csv_chunks
+    else:
+        write = functools.partial(_xlsx_chunks, title=title, notes_title=_("Notes"), cap=cap)
     return ExportFile(
         filename=_file_name(named, file_format),
         ascii_filename=_file_name(map(_ascii, named), file_format),
         content_type=CONTENT_TYPES[file_format],
         chunks=write(columns, batches),
+        cap=cap,
     )
+
+
+def _capped_words(cap: Cap) -> str:
+    return pgettext("export file name", "first-%(exported)s-of-%(total)s") % {
+        "exported": cap.exported,
+        "total": cap.total,
+    }
 
 
 def _ascii(text: str) -> str:
@@ -162,7 +208,9 @@ def _csv_text(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
-def _xlsx_chunks(columns: list[Column], batches: Batches, *, title: str) -> Iterator[bytes]:
+def _xlsx_chunks(
+    columns: list[Column], batches: Batches, *, title: str, notes_title: str, cap: Cap | None
+) -> Iterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     # Set before the first row: a write-only sheet writes its views and columns first. The
@@ -182,16 +230,32 @@ def _xlsx_chunks(columns: list[Column], batches: Batches, *, title: str) -> Iter
         functools.partial(_xlsx_phone_numbers if column.phone_numbers else _xlsx_text, sheet)
         for column in columns
     ]
+    notes = [cap.note] if cap else []
+    rows = 0
     for batch in batches:
         if isinstance(batch, Note):
-            sheet.append([_xlsx_string(sheet, batch)])
+            notes.append(batch)
         else:
             for row in batch:
                 sheet.append([cell(value) for cell, value in zip(cells, row, strict=True)])
+            rows += len(batch)
+    # A write-only sheet writes its filter after its rows: its range is known by then.
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
+    if notes:
+        _xlsx_notes(workbook.create_sheet(notes_title), notes)
     with tempfile.TemporaryFile() as file:
         workbook.save(file)
         file.seek(0)
         yield from iter(functools.partial(file.read, _STREAMED_BYTES), b"")
+
+
+def _xlsx_notes(sheet: WriteOnlyWorksheet, notes: list[str]) -> None:
+    """A sentence a row, wrapped in one wide column."""
+    sheet.column_dimensions["A"].width = _NOTES_COLUMN
+    for sentence in notes:
+        cell = _xlsx_string(sheet, sentence)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.append([cell])
 
 
 def _fitting_width(cells: Iterable[str]) -> int:

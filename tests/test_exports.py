@@ -1,6 +1,6 @@
 """Exports through Django's test client, against the app's embedded emulator (numbers) and the
 database (the audit trail): what a file holds, how it is written, streamed and named, and
-what it says when a cap or a failure cut it.
+where it says that a cap or a failure cut it (never among its rows, but for a CSV's failure).
 """
 
 from __future__ import annotations
@@ -94,6 +94,18 @@ def xlsx_sheet(body: bytes):
     return openpyxl.load_workbook(io.BytesIO(body)).active
 
 
+def xlsx_notes(body: bytes) -> tuple[list[str], list[str]]:
+    """The workbook's sheet names, and the sentences of its second sheet (none without one)."""
+    workbook = openpyxl.load_workbook(io.BytesIO(body))
+    notes = workbook.worksheets[1:]
+    return workbook.sheetnames, [value for sheet in notes for (value,) in sheet.values]
+
+
+def file_name(response) -> str:
+    """The download's UTF-8 name (RFC 6266's filename*)."""
+    return unquote(response["Content-Disposition"].split("''")[1])
+
+
 def xlsx_rows(body: bytes) -> list[list[str]]:
     """Each row's values, "" for an empty cell (a sheet's rows are all as wide as its widest)."""
     return [
@@ -103,8 +115,8 @@ def xlsx_rows(body: bytes) -> list[list[str]]:
 
 
 def rows_of(file_format: str, body: bytes) -> list[list[str]]:
-    """The rows of either format, without the empty cells a row ends in (a note's row is one
-    cell in CSV, and as wide as the others in XLSX)."""
+    """The rows of either format, without the empty cells a row ends in (XLSX rows are all as
+    wide as the widest)."""
     return [trimmed(row) for row in (csv_rows if file_format == "csv" else xlsx_rows)(body)]
 
 
@@ -171,24 +183,75 @@ def test_the_big_group_exports_the_apis_first_10000_and_says_the_cap_cut_it(
 ):
     listed = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
     assert len(listed) > 10_000
+    today = timezone.localdate().isoformat()
 
-    _, chunks = download(client, HOTLINE + f"export.{file_format}?view=eligible")
+    response, chunks = download(client, HOTLINE + f"export.{file_format}?view=eligible")
     rows = rows_of(file_format, b"".join(chunks))
 
+    # Rows of data alone, the 10,000th the last: sorting or reading them meets no sentence.
     assert rows[0] == HEADERS
-    assert [row[0] for row in rows[1:-1]] == listed[:10_000]
-    assert rows[1:-1] == [
+    assert [row[0] for row in rows[1:]] == listed[:10_000]
+    assert rows[1:] == [
         expected_row(app_emulator, BULK_INSTANCE_ID, number) for number in listed[:10_000]
     ]
-    assert rows[-1] == [cut_note(len(listed))]
+    # The cap is said before the first byte: in the name and a header a script can read.
+    assert file_name(response) == (
+        f"ccc-bulk_Nationwide hotline_eligible_first-10000-of-{len(listed)}_{today}.{file_format}"
+    )
+    assert response["X-Export-Truncated"] == f"exported=10000, total={len(listed)}"
+
+
+def test_a_capped_xlsx_says_so_on_a_second_sheet_and_filters_its_data(client, app_emulator):
+    listed = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
+
+    _, chunks = download(client, HOTLINE + "export.xlsx?view=eligible")
+    body = b"".join(chunks)
+
+    sheet = xlsx_sheet(body)
+    assert (sheet.title, sheet.max_row, sheet.auto_filter.ref) == ("Numbers", 10_001, "A1:G10001")
+    assert sheet.freeze_panes == "A2"
+    assert xlsx_notes(body) == (["Numbers", "Notes"], [cut_note(len(listed))])
+
+
+def test_a_capped_export_says_so_in_the_readers_words(client, app_emulator):
+    total = len(listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False))
+
+    response, chunks = download(
+        client, HOTLINE + "export.xlsx?view=eligible", **{"Accept-Language": "zh-hans"}
+    )
+
+    assert f"_前10000行-共{total}行_" in file_name(response)
+    assert response["X-Export-Truncated"] == f"exported=10000, total={total}"
+    assert xlsx_notes(b"".join(chunks)) == (
+        ["号码", "说明"],
+        [
+            f"共有 {total:,} 个符合条件的号码，只导出了前 10,000 个：云联络中心无法列出更多。"
+            "请缩小搜索范围以导出其余号码。"
+        ],
+    )
+
+
+def test_an_export_within_the_cap_says_nothing_of_one(client, app_emulator):
+    listed = listed_numbers(app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID, linked=False)
+
+    csv_response, _ = download(client, NUMBERS + "export.csv?view=eligible")
+    xlsx_response, chunks = download(client, NUMBERS + "export.xlsx?view=eligible")
+    body = b"".join(chunks)
+
+    for response in (csv_response, xlsx_response):
+        assert not response.has_header("X-Export-Truncated")
+        assert "first-" not in file_name(response)
+    # One sheet, filtered over every row.
+    assert xlsx_notes(body) == (["Numbers"], [])
+    assert xlsx_sheet(body).auto_filter.ref == f"A1:G{len(listed) + 1}"
 
 
 def test_a_csv_is_streamed_a_page_at_a_time(client, app_emulator):
     _, chunks = download(client, HOTLINE + "export.csv?view=eligible")
 
-    # The header with the first page, the 99 others, the note.
-    assert len(chunks) == 101
-    assert all(chunk.count(b"\r\n") == 100 for chunk in chunks[1:-1])
+    # The header with the first page, then the 99 others; no note after them.
+    assert len(chunks) == 100
+    assert all(chunk.count(b"\r\n") == 100 for chunk in chunks[1:])
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
@@ -331,6 +394,31 @@ def test_the_file_is_named_by_instance_group_view_and_date(client, app_emulator)
     assert "no-store" in response["Cache-Control"]
 
 
+def test_a_searched_export_is_named_by_its_search_too(client, app_emulator):
+    today = timezone.localdate().isoformat()
+
+    response, _ = download(client, AFTERSALES + "export.csv?view=eligible&q=0833")
+
+    assert response["Content-Disposition"].startswith(
+        f'attachment; filename="ccc-test_eligible_search-0833_{today}.csv"; '
+    )
+    assert file_name(response) == f"ccc-test_售后服务_eligible_search-0833_{today}.csv"
+
+
+@pytest.mark.parametrize(("view", "words"), [("linked", "已关联"), ("eligible", "可关联")])
+def test_a_chinese_file_name_says_the_view_and_the_search_in_chinese(
+    client, app_emulator, view, words
+):
+    """The words of the page's view toggle, and the search, as a Chinese reader reads them."""
+    today = timezone.localdate().isoformat()
+
+    response, _ = download(
+        client, AFTERSALES + f"export.xlsx?view={view}&q=0833", **{"Accept-Language": "zh-hans"}
+    )
+
+    assert file_name(response) == f"ccc-test_售后服务_{words}_搜索-0833_{today}.xlsx"
+
+
 def test_a_file_name_never_holds_a_path(client, app_emulator):
     group = app_emulator.instances[EXAMPLE_INSTANCE_ID].skill_groups[EXAMPLE_SKILL_GROUP_ID]
     group.display_name = '../"客户"\\服务:*?'
@@ -373,16 +461,13 @@ def test_a_failure_before_the_first_row_is_the_usual_error_page(
     assert (f"/instances/{BULK_INSTANCE_ID}/skill-groups/", "Go back") in page.links
 
 
-@pytest.mark.parametrize("file_format", FORMATS)
-def test_a_failure_midway_ends_the_file_saying_it_is_incomplete(
-    client, app_emulator, fast_retries, file_format
-):
-    listed = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
+@pytest.fixture
+def unavailable_past_page_10(app_emulator):
+    """Every attempt at page 11 fails, whatever order the pages in flight arrive in: the first
+    ten are written before the failure, after the response has started."""
     handle = app_emulator.handle
 
-    def unavailable_past_page_10(environ):
-        # Every attempt at page 11 fails, whatever order the pages in flight arrive in: the
-        # first ten are written before the failure, after the response has started.
+    def unavailable(environ):
         page = dict(parse_qsl(environ.get("QUERY_STRING", ""))).get("PageNumber", "0")
         if environ.get("HTTP_X_ACS_ACTION") == LIST_NUMBERS and int(page) > 10:
             request_id = str(uuid.uuid4()).upper()
@@ -393,20 +478,50 @@ def test_a_failure_midway_ends_the_file_saying_it_is_incomplete(
             )
         return handle(environ)
 
-    app_emulator.handle = unavailable_past_page_10
+    app_emulator.handle = unavailable
+    return app_emulator
 
-    _, chunks = download(client, HOTLINE + f"export.{file_format}?view=eligible")
-    rows = rows_of(file_format, b"".join(chunks))
 
+INCOMPLETE = re.compile(
+    r"The export is incomplete: the contact center failed after 1,000 of 10,000 rows "
+    r"\(ServiceUnavailable, RequestId [0-9A-F-]{36}\)\. Export again to get every row\."
+)
+
+
+def test_a_failure_midway_ends_the_csv_saying_it_is_incomplete(
+    client, unavailable_past_page_10, fast_retries
+):
+    listed = listed_numbers(
+        unavailable_past_page_10, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False
+    )
+
+    _, chunks = download(client, HOTLINE + "export.csv?view=eligible")
+    rows = csv_rows(b"".join(chunks))
+
+    # The rows were sent before the failure: the file can only end saying so.
     written = [row[0] for row in rows[1:-1]]
-    assert len(written) == 1_000
     assert written == listed[:1_000]
     (note,) = rows[-1]
-    assert re.fullmatch(
-        r"The export is incomplete: the contact center failed after 1,000 of 10,000 rows "
-        r"\(ServiceUnavailable, RequestId [0-9A-F-]{36}\)\. Export again to get every row\.",
-        note,
+    assert INCOMPLETE.fullmatch(note)
+
+
+def test_a_failure_midway_is_said_on_the_xlsx_notes_sheet(
+    client, unavailable_past_page_10, fast_retries
+):
+    listed = listed_numbers(
+        unavailable_past_page_10, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False
     )
+
+    _, chunks = download(client, HOTLINE + "export.xlsx?view=eligible")
+    body = b"".join(chunks)
+
+    assert [row[0] for row in xlsx_rows(body)[1:]] == listed[:1_000]
+    assert xlsx_sheet(body).auto_filter.ref == "A1:G1001"
+    # The group is past the cap too: both are said, the cap first.
+    names, (cut, incomplete) = xlsx_notes(body)
+    assert names == ["Numbers", "Notes"]
+    assert cut == cut_note(len(listed))
+    assert INCOMPLETE.fullmatch(incomplete)
 
 
 def test_a_failure_after_the_response_started_still_ends_the_csv(
@@ -500,7 +615,7 @@ def test_pages_are_fetched_a_few_at_a_time_and_written_in_order(client, settings
     _, chunks = download(client, HOTLINE + "export.csv?view=eligible")
 
     listed = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
-    assert [row[0] for row in csv_rows(b"".join(chunks))[1:-1]] == listed[:10_000]
+    assert [row[0] for row in csv_rows(b"".join(chunks))[1:]] == listed[:10_000]
     assert most[0] == 4
     assert app_emulator.request_count == 100 + 2  # the pages, the group and its flows
 
@@ -675,17 +790,28 @@ def test_a_scoped_user_exports_only_their_instances(client, trail, settings):
 
 
 @pytest.mark.database
-def test_an_audit_export_past_its_maximum_says_so(client, trail, monkeypatch):
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_an_audit_export_past_its_maximum_says_so_beside_its_rows(
+    client, trail, monkeypatch, file_format
+):
     monkeypatch.setattr(audit_exports, "AUDIT_EXPORT_MAX_ROWS", 3)
+    today = timezone.localdate().isoformat()
 
-    _, chunks = download(client, AUDIT + "export.csv")
-    rows = csv_rows(b"".join(chunks))
+    response, chunks = download(client, AUDIT + f"export.{file_format}")
+    body = b"".join(chunks)
 
-    assert rows[1:-1] == AUDIT_ROWS[:3]
-    assert rows[-1] == [
-        "Only the newest 3 of 5 matching events are exported. Narrow the filters to export "
-        "the rest."
-    ]
+    assert [row[0] for row in rows_of(file_format, body)[1:]] == [row[0] for row in AUDIT_ROWS[:3]]
+    assert file_name(response) == f"audit-trail_first-3-of-5_{today}.{file_format}"
+    assert response["X-Export-Truncated"] == "exported=3, total=5"
+    if file_format == "xlsx":
+        assert xlsx_sheet(body).auto_filter.ref == "A1:M4"
+        assert xlsx_notes(body) == (
+            ["Audit trail", "Notes"],
+            [
+                "Only the newest 3 of 5 matching events are exported. Narrow the filters to "
+                "export the rest."
+            ],
+        )
 
 
 # -- a real spreadsheet ------------------------------------------------------------------------
