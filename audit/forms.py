@@ -111,6 +111,7 @@ class AuditFilterForm(ListFilterForm):
     }
     max_rows = None
     features = ListFeatures(export=True, clear_filters=True)
+    filter_names = ("instance", "skill_group", "user", "action", "outcome", "date_from", "date_to")
     field_widths = {
         "per_page": "col-4 col-sm-2 col-xl-1",
         "action": "col-4 col-sm-2 col-xl-1",

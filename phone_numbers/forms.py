@@ -14,6 +14,8 @@ from portal.lists import (
     DEFAULT_PER_PAGE,
     NOTICE_QUOTE_MAX_LENGTH,
     SELECT,
+    EmptyState,
+    Link,
     ListFeatures,
     ListFilterForm,
     ListQuery,
@@ -60,6 +62,7 @@ class NumberFilterForm(ListFilterForm):
     )
     field_widths = {**ListFilterForm.field_widths, "active": "col-6 col-sm-3 col-lg-2"}
     field_order = ("view", "q", "active", "per_page")
+    filter_names = ("q", "active")
 
     @staticmethod
     def normalise_q(value: str) -> str:
@@ -69,8 +72,27 @@ class NumberFilterForm(ListFilterForm):
     def clean_q(self) -> str:
         q = super().clean_q()
         if not _DIGITS.fullmatch(q):
-            raise forms.ValidationError(_("A phone number holds only digits."), code="digits")
+            raise forms.ValidationError(
+                _(
+                    "The number search takes digits only (spaces, dashes and brackets are "
+                    "ignored), not “%(value)s”; showing every number."
+                ),
+                code="notice",
+            )
         return q
+
+    @classmethod
+    def empty_state(cls, query: ListQuery) -> EmptyState:
+        """An unfiltered view with no numbers says which it is, and the linked one leads to
+        the numbers that could be linked."""
+        if any(query[name] != cls.defaults[name] for name in cls.filter_names):
+            return super().empty_state(query)
+        if query["view"] == "eligible":
+            return EmptyState(_("No number of this instance could be linked to this skill group."))
+        return EmptyState(
+            _("No number is linked to this skill group yet."),
+            (Link(str(_("Show the numbers that could be linked")), query.url(view="eligible")),),
+        )
 
     @staticmethod
     def selector_arguments(values: dict[str, Any]) -> dict[str, Any]:

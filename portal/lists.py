@@ -19,6 +19,7 @@ from django import forms
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_htmx.http import push_url
 
 from .htmx import vary_on_htmx, wants_fragment
@@ -92,6 +93,8 @@ class ListFilterForm(forms.Form):
     # list) for every one. Pages past the reach are clamped to its last page, with a notice.
     max_rows: ClassVar[int | None] = MAX_REACHABLE_ROWS
     features: ClassVar[ListFeatures] = ListFeatures()
+    # The fields that narrow the list (an empty list offers to clear them).
+    filter_names: ClassVar[tuple[str, ...]] = ("q",)
     # The grid width of a field in the filter form, by name, where it is not the search box's.
     field_widths: ClassVar[dict[str, str]] = {"per_page": "col-6 col-sm-2 col-lg-1"}
     DEFAULT_FIELD_WIDTH: ClassVar[str] = "col-12 col-sm-5 col-lg-3"
@@ -99,6 +102,29 @@ class ListFilterForm(forms.Form):
     @staticmethod
     def normalise_q(value: str) -> str:
         return value.strip()
+
+    def notice_of_error(self, name: str, value: str) -> str:
+        """What the page says of a value its link carried that cannot be used: the field's own
+        sentence where it has one (a ValidationError with code "notice", its value quoted as
+        %(value)s), else that the default is shown."""
+        quoted = printable(value)[:NOTICE_QUOTE_MAX_LENGTH]
+        error = self.errors.as_data()[name][0]
+        if error.code == "notice":
+            return str(error.message) % {"value": quoted}
+        return _("“%(value)s” is not a valid value for “%(field)s”; showing the default.") % {
+            "value": quoted,
+            "field": self.fields[name].label,
+        }
+
+    @classmethod
+    def empty_state(cls, query: ListQuery) -> EmptyState:
+        """What the page says when nothing matches (None: the table's empty text) and where it
+        leads: without the filters, where any is set."""
+        filtered = [name for name in cls.filter_names if query[name] != cls.defaults[name]]
+        if not filtered:
+            return EmptyState()
+        cleared = query.url(**{name: cls.defaults[name] for name in filtered})
+        return EmptyState(links=(Link(str(_("Clear the filters")), cleared),))
 
     def clean_q(self) -> str:
         # Stripped again after the cut, or the canonical link would end in a space.
@@ -123,9 +149,29 @@ class ViewLink:
 
 
 @dataclass(frozen=True)
-class ExportLink:
+class Link:
     label: str
     url: str
+
+
+@dataclass(frozen=True)
+class EmptyState:
+    """What a list says when nothing matches: its sentence ("": the table's empty text) and
+    where to go instead."""
+
+    text: str = ""
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageAlert:
+    """The one alert above a list's results: what its link could not have as it asked (a
+    value that was left out, a page past the reach or the end) and what it cannot list."""
+
+    sentences: tuple[str, ...]
+    # Bootstrap's alert colour: warning when the link was changed, info when all is as asked.
+    level: str
+    link: Link | None = None
 
 
 # The file formats a list exports to, with their links' words.
@@ -144,6 +190,10 @@ class Pager:
     previous_url: str
     next_url: str
     pages: tuple[PageLink, ...]
+    # The page-number box: which page is shown, how many can be, and the query it keeps.
+    page: int
+    num_pages: int
+    kept: tuple[tuple[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -167,13 +217,7 @@ class ListQuery:
         values = {}
         for name, default in form.defaults.items():
             if name in form.errors:
-                notices.append(
-                    _("“%(value)s” is not a valid value for “%(field)s”; showing the default.")
-                    % {
-                        "value": printable(data.get(name, ""))[:NOTICE_QUOTE_MAX_LENGTH],
-                        "field": form.fields[name].label,
-                    }
-                )
+                notices.append(form.notice_of_error(name, data.get(name, "")))
                 values[name] = default
             else:
                 values[name] = form.cleaned_data.get(name) or default
@@ -275,12 +319,12 @@ class ListQuery:
         ]
 
     @cached_property
-    def export_links(self) -> list[ExportLink]:
+    def export_links(self) -> list[Link]:
         """The view's exports, or none where the list has none."""
         if not self.features.export:
             return []
         return [
-            ExportLink(str(label), self.export_url(file_format))
+            Link(str(label), self.export_url(file_format))
             for file_format, label in EXPORT_FORMATS.items()
         ]
 
@@ -300,6 +344,26 @@ class ListQuery:
             for value, label in self.form_class.base_fields["view"].choices
         ]
 
+    def page_alert(self, table: ResultTable) -> PageAlert | None:
+        """The notices of the query, then what the results cannot be, in one alert."""
+        result = table.result
+        sentences, link = list(self.notices), None
+        if result.is_past_the_end:
+            sentences.append(
+                ngettext(
+                    "Page %(page)s is past the end: there is %(pages)s page.",
+                    "Page %(page)s is past the end: there are %(pages)s pages.",
+                    result.num_pages,
+                )
+                % {"page": result.page, "pages": result.num_pages}
+            )
+            link = Link(str(_("Go to the last page")), self.url(page=result.num_pages))
+        if truncation := table.truncation_notice():
+            sentences.append(truncation)
+        if not sentences:
+            return None
+        return PageAlert(tuple(sentences), "warning" if self.notices else "info", link)
+
     def pager(self, result: ResultPage) -> Pager | None:
         """Canonical links for the result's pages, or None when there is only one page."""
         if result.num_pages <= 1 or result.is_past_the_end:
@@ -312,6 +376,13 @@ class ListQuery:
                 if isinstance(number, int)
                 else PageLink(str(number))
                 for number in result.page_numbers()
+            ),
+            page=result.page,
+            num_pages=result.num_pages,
+            kept=tuple(
+                (name, value)
+                for name, value in self.values.items()
+                if name != "page" and value != self.form_class.defaults[name]
             ),
         )
 
@@ -334,12 +405,14 @@ def list_response(
     """A list page: the full page, or (an htmx swap) its results with what they update out of
     band, the canonical link pushed to the address bar."""
     fragment = wants_fragment(request)
+    result = table.result
     context.update(
         query=query,
         table=table,
-        result=table.result,
-        pager=query.pager(table.result),
-        last_page_url=query.url(page=table.result.num_pages),
+        result=result,
+        pager=query.pager(result),
+        page_alert=query.page_alert(table),
+        empty_state=query.form_class.empty_state(query) if not result.total_count else None,
         fragment=fragment,
     )
     response = TemplateResponse(request, RESULTS_PARTIAL if fragment else template_name, context)

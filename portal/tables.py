@@ -182,16 +182,17 @@ class ResultTable(tables.Table):
         return cell
 
     def summary(self) -> str:
-        """What the results show: their range, or that nothing matches ("" past the end)."""
+        """The range the results show of all that match (beyond the reach of the API too), or
+        "" when they show none: the page's empty state or alert says why."""
         result = self.result
-        if result.items:
-            return self.summary_text % {
-                "count": result.reachable_count,
-                "start": grouped(result.start_index),
-                "end": grouped(result.end_index),
-                "total": grouped(result.reachable_count),
-            }
-        return "" if result.total_count else str(self.empty_text)
+        if not result.items:
+            return ""
+        return self.summary_text % {
+            "count": result.total_count,
+            "start": grouped(result.start_index),
+            "end": grouped(result.end_index),
+            "total": grouped(result.total_count),
+        }
 
     def truncation_notice(self) -> str:
         """How many match beyond the API's reach, or "" when every match can be listed."""

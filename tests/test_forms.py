@@ -156,8 +156,10 @@ def test_a_number_search_with_other_than_digits_falls_back_with_a_notice(raw):
     query = number_query(q=raw)
 
     assert query["q"] == ""
+    # What to type instead, not that the value is invalid.
     assert query.notices == (
-        f"“{raw}” is not a valid value for “Search numbers”; showing the default.",
+        "The number search takes digits only (spaces, dashes and brackets are ignored), "
+        f"not “{raw}”; showing every number.",
     )
 
 

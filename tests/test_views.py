@@ -461,7 +461,7 @@ def test_pager_links_on_the_full_page_are_canonical(client, app_emulator):
     assert HOTLINE + "?view=eligible&per_page=10" in hrefs  # page 1
     assert HOTLINE + "?view=eligible&per_page=10&page=1000" in hrefs
     assert (HOTLINE + "?view=eligible&per_page=10&page=50", "page") in pages
-    assert page.text.endswith("Previous 1 … 48 49 50 51 52 … 1000 Next")
+    assert page.text.endswith("Previous 1 … 48 49 50 51 52 … 1000 Next Page (of 1000) Go")
 
 
 # -- the 10,000 cap ----------------------------------------------------------------------------
@@ -474,7 +474,8 @@ def test_the_last_reachable_page_shows_rows_up_to_10000(client, app_emulator, pe
     eligible = listed_numbers(app_emulator, BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID, linked=False)
     assert response.status_code == 200
     assert numbers_in(page) == eligible[10_000 - per_page : 10_000]
-    assert f"Showing {10_000 - per_page + 1:,}–10,000 of 10,000 numbers" in page.text
+    # Of all that match, not of the 10,000 the API reaches (the alert says that).
+    assert f"Showing {10_000 - per_page + 1:,}–10,000 of {len(eligible):,} numbers" in page.text
     assert not page.find("a", rel="next")
 
 
@@ -489,13 +490,14 @@ def test_rows_9991_to_10000_are_what_the_api_holds_there(client, app_emulator):
         page_size=100,
     )
     assert numbers_in(page) == [n.number for n in api_page.items[90:100]]
+    total = api_page.total_count
     assert column(page, "Usage") == [
         {"Inbound": "Inbound only", "Outbound": "Outbound only"}.get(
             n.usage, "Inbound and outbound"
         )
         for n in api_page.items[90:100]
     ]
-    assert "Showing 9,991–10,000 of 10,000 numbers" in page.text
+    assert f"Showing 9,991–10,000 of {total:,} numbers" in page.text
 
 
 @pytest.mark.parametrize(
@@ -517,7 +519,9 @@ def test_more_than_10000_matches_says_how_many_and_asks_to_narrow(
         f"Only the first 10,000 of {total:,} matches can be listed. "
         "Narrow the search to reach the rest."
     ) in page.text
-    assert "Showing 1–25 of 10,000 numbers" in page.text
+    assert f"Showing 1–25 of {total:,} numbers" in page.text
+    # One alert: the cap, said once.
+    assert len(page.find("div", role="alert")) == 1
 
 
 def test_10000_or_fewer_matches_need_no_truncation_notice(client, app_emulator):
@@ -1138,3 +1142,67 @@ def test_a_listing_cache_of_zero_seconds_reuses_nothing_cached_before(
 
     # The listing and its count, asked again though still cached from the first swap.
     assert app_emulator.request_count == asked + 2
+
+
+# -- empty states and the page's one alert -----------------------------------------------------
+
+EMPTY_GROUP = "new-team@ccc-test"
+EMPTY = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{EMPTY_GROUP}/numbers/"
+
+
+@pytest.fixture
+def empty_group(app_emulator):
+    app_emulator.product.instances[EXAMPLE_INSTANCE_ID].add_group(EMPTY_GROUP, "New team", 0)
+
+
+def test_a_group_with_no_number_says_so_once_and_leads_to_the_eligible_view(
+    client, app_emulator, empty_group
+):
+    _, page = get(client, EMPTY)
+
+    assert page.text.count("No number is linked to this skill group yet.") == 1
+    assert "No numbers match." not in page.text
+    assert (EMPTY + "?view=eligible", "Show the numbers that could be linked") in page.links
+    assert page.rows == []
+    # Nothing to export, select or page through.
+    assert "Export CSV" not in page.text
+    assert not page.find("form", id="selection")
+    assert not page.find("form", id="page-jump")
+
+
+def test_a_search_with_no_match_offers_to_clear_the_filters(client, app_emulator):
+    _, page = get(client, NUMBERS + "?view=eligible&q=99999999&active=true", htmx=True)
+
+    assert page.text.count("No numbers match.") == 1
+    assert (NUMBERS + "?view=eligible", "Clear the filters") in page.links
+    assert "Export CSV" not in page.text
+
+
+def test_a_link_with_several_bad_values_gets_one_alert_saying_each(client, app_emulator):
+    _, page = get(client, NUMBERS + "?q=abc&active=maybe&per_page=junk")
+
+    (alert,) = page.find("div", role="alert")
+    assert alert["id"] == "page-alert"
+    for said in (
+        "The number search takes digits only (spaces, dashes and brackets are ignored), not "
+        "“abc”; showing every number.",
+        "“maybe” is not a valid value for “Status”; showing the default.",
+        "“junk” is not a valid value for “Per page”; showing the default.",
+    ):
+        assert said in page.text
+
+
+def test_the_page_box_jumps_to_any_page_keeping_the_view(client, app_emulator):
+    response, _ = get(client, HOTLINE + "?view=eligible&q=0&per_page=10&page=3")
+
+    content = response.content.decode()
+    start = content.index('id="page-jump"')
+    page = Html(content[start : content.index("</form>", start)])
+    (box,) = page.find("input", name="page", type="number")
+    assert (box["min"], box["max"], box["value"]) == ("1", "1000", "3")
+    kept = {attrs["name"]: attrs["value"] for attrs in page.find("input", type="hidden")}
+    assert {"view": "eligible", "q": "0", "per_page": "10"}.items() <= kept.items()
+    assert "page" not in kept
+    # What the box submits is the view's own link with that page.
+    _, jumped = get(client, HOTLINE + "?view=eligible&q=0&per_page=10&page=777")
+    assert "Showing 7,761–7,770 of" in jumped.text

@@ -108,7 +108,7 @@ def test_an_editor_links_three_numbers_unlinks_one_and_undoes_it(
     expect(dialog(page).get_by_role("heading")).to_have_text("Link 1 number to Customer service?")
     expect(dialog(page)).to_contain_text("This undoes an earlier action on these numbers.")
     dialog(page).get_by_role("button", name="Link", exact=True).click()
-    expect(outcome(page)).to_contain_text("Linked 1 number to Customer service.")
+    expect(outcome(page)).to_contain_text("Undid the unlink of 1 number from Customer service.")
     expect(number_box(page, chosen[0])).to_be_visible()
     assert chosen[0] in linked(app_emulator)
     attempts = AuditEvent.objects.filter(kind="attempt").order_by("id")
