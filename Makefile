@@ -7,7 +7,7 @@ HOST_PORT ?= 127.0.0.1:8000
 # to check accessibility; the app never serves it.
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test lint bench soak emulator screenshots messages clean
+.PHONY: run serve test lint bench soak emulator screenshots screenshots-all messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -92,6 +92,11 @@ soak: $(VENV)/.installed-test
 # CI=true makes a missing Chromium or axe-core fail rather than skip, so nothing is left stale.
 screenshots: $(VENV)/.installed-test $(AXE) $(MO)
 	CI=true CCCADMIN_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  tests/browser/test_page_states.py
+
+# Every page state at 1280 and 390 px in both languages, to look at (not kept in git).
+screenshots-all: $(VENV)/.installed-test $(AXE) $(MO)
+	CI=true CCCADMIN_SCREENSHOTS_ALL=screenshots $(BIN)/python -m pytest -q -p no:cacheprovider \
 	  tests/browser/test_page_states.py
 
 emulator: $(VENV)/.installed-app

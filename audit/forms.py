@@ -63,9 +63,9 @@ class AuditFilterForm(ListFilterForm):
     )
     skill_group = forms.CharField(
         required=False,
-        max_length=128,
-        label=_("Skill group ID"),
-        widget=forms.TextInput(attrs=_TEXT),
+        max_length=256,
+        label=_("Skill group"),
+        widget=forms.TextInput(attrs={**_TEXT, "placeholder": _("name or ID")}),
     )
     user = forms.CharField(
         required=False,
@@ -184,14 +184,20 @@ class AuditFilterForm(ListFilterForm):
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         # ISO days of four-digit years compare as their text does.
         if date_from and date_to and date_to < date_from:
-            self.add_error("date_to", forms.ValidationError(_("Before the start."), code="order"))
+            self.add_error(
+                "date_to",
+                forms.ValidationError(
+                    _("The end date (%(value)s) cannot be before the start date; it was left out."),
+                    code="notice",
+                ),
+            )
         return cleaned
 
     @staticmethod
     def selector_arguments(values: dict[str, Any]) -> dict[str, Any]:
         return {
             "instance_id": values["instance"],
-            "skill_group_id": values["skill_group"],
+            "skill_group": values["skill_group"],
             "user": values["user"],
             "action": values["action"],
             "outcome": values["outcome"],

@@ -116,8 +116,10 @@ class AuditEvent(models.Model):
     # action of several groups) no group and every part's numbers. Empty on rows made before
     # actions had parts: those read as one part (`audit.parts.parts_of`).
     parts = models.JSONField(default=list)
-    # The parts' skill group ids, for a group's History (`audit.parts.skill_group_ids_text`).
+    # The parts' skill group ids, for a group's History (`audit.parts.skill_group_ids_text`),
+    # and their names, for the trail's filter by name (the same form).
     skill_group_ids = models.TextField(blank=True)
+    skill_group_names = models.TextField(blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

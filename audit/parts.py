@@ -63,5 +63,6 @@ def parts_of(event: AuditEvent) -> tuple[Part, ...]:
 
 def skill_group_ids_text(skill_group_ids: Sequence[str]) -> str:
     """The parts' skill groups as the row keeps them for a group's History: "|id|id|", so one
-    text match finds a group among them on any database (SQLite has no JSON containment)."""
+    text match finds a group among them on any database (SQLite has no JSON containment).
+    Their names are kept the same way, for the filter by name."""
     return "|" + "|".join(skill_group_ids) + "|" if skill_group_ids else ""

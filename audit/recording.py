@@ -80,7 +80,7 @@ def attempt_record(
                 instance_id=instance_id,
                 action=action,
                 numbers=[number for part in parts for number in part.numbers],
-                **_parts_columns(parts),
+                **parts_columns(parts),
             )
     except IntegrityError:
         # Another submit of this confirmation got its attempt in first.
@@ -115,17 +115,18 @@ def outcome_record(*, attempt: AuditEvent, outcome: str, parts: Sequence[Part]) 
         request_ids=[request_id for part in parts for request_id in part.request_ids],
         error_code=failed.error_code if failed else "",
         detail=failed.detail if failed else "",
-        **_parts_columns(parts),
+        **parts_columns(parts),
     )
 
 
-def _parts_columns(parts: Sequence[Part]) -> dict[str, Any]:
+def parts_columns(parts: Sequence[Part]) -> dict[str, Any]:
     """The columns a row keeps of its parts: all of them, and the one skill group where there
     is one (as rows made before parts say it)."""
     only = parts[0] if len(parts) == 1 else None
     return {
         "parts": [part.as_json() for part in parts],
         "skill_group_ids": skill_group_ids_text([part.skill_group_id for part in parts]),
+        "skill_group_names": skill_group_ids_text([part.skill_group_name for part in parts]),
         "skill_group_id": only.skill_group_id if only else "",
         "skill_group_name": only.skill_group_name if only else "",
     }

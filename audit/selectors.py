@@ -117,7 +117,7 @@ def _audit_events(
     *,
     visible_instances: frozenset[str] | None,
     instance_id: str = "",
-    skill_group_id: str = "",
+    skill_group: str = "",
     user: str = "",
     action: str = "",
     outcome: str = "",
@@ -132,11 +132,14 @@ def _audit_events(
         events = events.filter(instance_id__in=visible_instances)
     if instance_id:
         events = events.filter(instance_id=instance_id)
-    if skill_group_id:
-        # One of an action's parts, or the one group of a row made before parts.
+    if skill_group:
+        # By id, one of an action's parts or the one group of a row made before parts; by
+        # name, any part's name containing it (in any case).
         events = events.filter(
-            Q(skill_group_id=skill_group_id)
-            | Q(skill_group_ids__contains=skill_group_ids_text([skill_group_id]))
+            Q(skill_group_id=skill_group)
+            | Q(skill_group_ids__contains=skill_group_ids_text([skill_group]))
+            | Q(skill_group_name__icontains=skill_group)
+            | Q(skill_group_names__icontains=skill_group)
         )
     if user:
         events = events.filter(Q(username__icontains=user) | Q(email__icontains=user))

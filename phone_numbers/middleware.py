@@ -15,8 +15,10 @@ import ccc
 from ccc.budget import budget
 from portal.alerts import render_alert
 from portal.ccc_errors import error_page
+from portal.lists import Crumb
 
 from .connection import CccNotConfigured
+from .navigation import breadcrumbs
 
 DEFAULT_RETRY_AFTER_SECONDS = 5
 
@@ -48,6 +50,7 @@ class CccErrorMiddleware:
                 title=_("The contact center connection is not configured."),
                 detail=str(exception),
                 back_url=back_url(exception, request),
+                retry=True,
             )
         if not isinstance(exception, ccc.CccError):
             return None
@@ -68,7 +71,18 @@ class CccErrorMiddleware:
             request_id=exception.request_id,
             back_url=back_url(exception, request),
             headers=headers,
+            breadcrumbs=_where(request),
+            retry=status >= 500,
         )
+
+
+def _where(request: HttpRequest) -> list[Crumb]:
+    """The failed page's place: its instance and skill group, as their ids (CCC could not be
+    asked for their names)."""
+    ids = request.resolver_match.kwargs if request.resolver_match else {}
+    if "instance_id" not in ids:
+        return []
+    return breadcrumbs(ids["instance_id"], ids.get("skill_group_id", ""))
 
 
 def back_url(error: Exception, request: HttpRequest) -> str:

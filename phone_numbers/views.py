@@ -36,6 +36,7 @@ from .confirmations import (
     confirmation_prepare,
 )
 from .forms import NumberFilterForm, NumberSelectionForm, SkillGroupFilterForm, numbers_query
+from .navigation import breadcrumbs
 from .outcomes import ActionOutcome
 from .tables import PhoneNumberTable, SkillGroupTable
 
@@ -61,7 +62,7 @@ def skill_group_list(request: HtmxHttpRequest, instance_id: str) -> TemplateResp
         "phone_numbers/skill_group_list.html",
         query,
         SkillGroupTable(result, instance_id=instance_id),
-        {"instance_id": instance_id, "breadcrumbs": _breadcrumbs(instance_id)},
+        {"instance_id": instance_id, "breadcrumbs": breadcrumbs(instance_id)},
     )
 
 
@@ -114,7 +115,7 @@ def number_list(
             "confirm_url": reverse("phone_numbers:number_change_confirm", kwargs=group),
             # A selection belongs to one view and filter, across its pages.
             "selection_key": "|".join([request.path, query["view"], query["q"], query["active"]]),
-            "breadcrumbs": _breadcrumbs(instance_id, group_name),
+            "breadcrumbs": breadcrumbs(instance_id, group_name),
         },
     )
 
@@ -202,7 +203,7 @@ def number_change_confirm(
             "back_url": back_url,
             "action_url": reverse("phone_numbers:number_change", kwargs=group),
             "breadcrumbs": [
-                *_breadcrumbs(instance_id, confirmation.groups_label, back_url),
+                *breadcrumbs(instance_id, confirmation.groups_label, back_url),
                 Crumb(_("Confirm")),
             ],
         },
@@ -389,13 +390,3 @@ def _refused_page(request: HtmxHttpRequest, status: int, detail: str) -> HttpRes
         if request.htmx
         else reverse("phone_numbers:number_list", kwargs=request.resolver_match.kwargs),
     )
-
-
-def _breadcrumbs(instance_id: str, group_name: str = "", group_url: str = "") -> list[Crumb]:
-    """Instances, then the instance's skill groups, then perhaps one of them: the last is the
-    page itself unless a further crumb follows it."""
-    crumbs = [
-        Crumb(_("Instances"), reverse("phone_numbers:instance_list")),
-        Crumb(instance_id, reverse("phone_numbers:skill_group_list", args=[instance_id])),
-    ]
-    return [*crumbs, Crumb(group_name, group_url)] if group_name else crumbs

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
@@ -11,6 +14,9 @@ from django.utils.translation import gettext as _
 from django_htmx.http import push_url
 
 from .htmx import vary_on_htmx, wants_fragment
+
+if TYPE_CHECKING:
+    from .lists import Crumb
 
 
 def ccc_words(message: str) -> SafeString:
@@ -30,9 +36,14 @@ def render_alert(
     request_id: str | None = None,
     back_url: str = "",
     headers: dict[str, str] | None = None,
+    breadcrumbs: Sequence[Crumb] = (),
+    retry: bool = False,
 ) -> HttpResponse:
-    """A problem as a full page, or as an alert in the region the htmx request was updating."""
-    template = "alert.html#alert" if wants_fragment(request) else "alert.html"
+    """A problem as a full page (under the page's breadcrumbs), or as an alert in the region
+    the htmx request was updating. `retry`: offer to ask again (a read that may work in a
+    moment); a shared link opened fresh has no "back" to go to."""
+    fragment = wants_fragment(request)
+    template = "alert.html#alert" if fragment else "alert.html"
     context = {
         "status": status,
         "title": title,
@@ -40,6 +51,9 @@ def render_alert(
         "code": code,
         "request_id": request_id,
         "back_url": back_url,
+        "breadcrumbs": breadcrumbs,
+        "retry_url": request.get_full_path() if retry and request.method in ("GET", "HEAD") else "",
+        "fragment": fragment,
     }
     response = TemplateResponse(request, template, context, status=status, headers=headers)
     if getattr(request, "htmx", None):

@@ -309,6 +309,12 @@ class ListQuery:
         return self.form_class.features
 
     @cached_property
+    def active_filter_count(self) -> int:
+        """How many of the list's filters narrow it (the folded filter form says so)."""
+        form = self.form_class
+        return sum(self.values[name] != form.defaults[name] for name in form.filter_names)
+
+    @cached_property
     def filter_fields(self) -> list[tuple[forms.BoundField, str]]:
         """The filter form's fields as the page lays them out, each with its grid width; hidden
         ones (the page, a view) travel in links and the view toggle instead."""

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from audit.parts import Part, skill_group_ids_text
+from audit.parts import Part
+from audit.recording import parts_columns
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
@@ -216,16 +217,11 @@ def two_groups_action() -> None:
         Part(EXAMPLE_SKILL_GROUP_ID, GROUP["skill_group_name"], tuple(service)),
         Part(*SALES, tuple(sales)),
     )
-    columns = {
-        "skill_group_id": "",
-        "skill_group_name": "",
-        "skill_group_ids": skill_group_ids_text([part.skill_group_id for part in parts]),
-    }
+    columns = parts_columns(parts)
     link = attempt(
         timezone.now() - timedelta(minutes=3),
         asked=service + sales,
         pk=TWO_GROUPS_ACTION_ID,
-        parts=[part.as_json() for part in parts],
         **columns,
     )
     done = (
@@ -250,7 +246,6 @@ def two_groups_action() -> None:
         error_code="NotExists.Number",
         detail="The number does not exist.",
         instance_id=link.instance_id,
-        parts=[part.as_json() for part in done],
-        **columns,
+        **parts_columns(done),
         **ALICE,
     )

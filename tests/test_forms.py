@@ -594,7 +594,7 @@ def test_the_audit_query_defaults_and_selector_arguments():
     assert query.canonical_url == AUDIT
     assert query.selector_arguments() == {
         "instance_id": "",
-        "skill_group_id": "",
+        "skill_group": "",
         "user": "",
         "action": "",
         "outcome": "",
@@ -627,17 +627,24 @@ def test_the_audit_query_gives_typed_dates_and_canonical_links():
     )
 
 
+def test_an_end_date_before_the_start_says_so_and_keeps_the_start():
+    query = audit_query("date_from=2025-12-02&date_to=2025-12-01")
+
+    assert query.notices == (
+        "The end date (2025-12-01) cannot be before the start date; it was left out.",
+    )
+    assert query.canonical_url == AUDIT + "?date_from=2025-12-02"
+
+
 @pytest.mark.parametrize(
     ("query_string", "field", "kept"),
     [
         ("date_from=2025-02-30", "From", ""),
         ("date_to=1999-12-31", "To", ""),
         ("date_to=3000-01-01", "To", ""),
-        # The wrong way round: the end falls back, the start still applies.
-        ("date_from=2025-12-02&date_to=2025-12-01", "To", "?date_from=2025-12-02"),
         ("action=undo", "Action", ""),
         ("outcome=in-progress", "Outcome", ""),
-        (f"skill_group={'s' * 129}", "Skill group ID", ""),
+        (f"skill_group={'s' * 257}", "Skill group", ""),
         (f"user={'u' * 255}", "User", ""),
     ],
 )

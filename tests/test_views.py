@@ -111,7 +111,7 @@ def assert_error(response, page: Html, status: int, *, htmx: bool) -> None:
         assert not page.find("main")
     else:
         assert is_full_page(response)
-        assert {"Go back", "Try again"} & {text for _, text in page.links}
+        assert {"Go back", "Retry"} & {text for _, text in page.links}
 
 
 def request_ids_logged(caplog) -> list[str]:
@@ -907,8 +907,12 @@ def test_a_failure_of_the_skill_group_page_is_shown_there(client, app_emulator, 
 
     assert_error(response, page, 502, htmx=htmx)
     assert "The contact center service is unavailable." in page.text
+    # Retry asks for this same page again: in place (htmx) or as the page.
+    assert (SKILL_GROUPS + "?q=sales", "Retry") in page.links
     if not htmx:
-        assert (INSTANCES, "Go back") in page.links  # not this same failing page
+        assert (INSTANCES, "Go back") in page.links
+        # The page keeps its place: the breadcrumbs lead up from it.
+        assert (INSTANCES, "Instances") in page.links
 
 
 def test_a_failure_of_the_instance_list_is_a_full_error_page(client, app_emulator, fast_retries):
@@ -917,7 +921,7 @@ def test_a_failure_of_the_instance_list_is_a_full_error_page(client, app_emulato
     response, page = get(client, INSTANCES)
 
     assert_error(response, page, 503, htmx=False)
-    assert ("/", "Try again") in page.links
+    assert ("/", "Retry") in page.links
 
 
 def test_a_history_restore_gets_the_full_error_page(client, app_emulator, fast_retries):

@@ -75,6 +75,39 @@
     alert.textContent = message;
     region.replaceChildren(alert);
   }
+  // On a phone the filter form folds behind its summary, so the results start on the first
+  // screen; wider, it is always open (its summary is hidden there).
+  var phone = window.matchMedia("(max-width: 575.98px)");
+  function foldFilters() {
+    var panel = document.getElementById("filters-panel");
+    if (panel) {
+      panel.open = !phone.matches;
+    }
+  }
+  document.addEventListener("DOMContentLoaded", foldFilters);
+  phone.addEventListener("change", foldFilters);
+
+  // A table that scrolls sideways says when more of it lies to the right (its edge fades).
+  function markMoreRight(container) {
+    var more = container.scrollLeft + container.clientWidth < container.scrollWidth - 1;
+    container.toggleAttribute("data-more-right", more);
+  }
+  function markTables() {
+    document.querySelectorAll(".table-responsive").forEach(markMoreRight);
+  }
+  document.addEventListener("DOMContentLoaded", markTables);
+  document.addEventListener("htmx:afterSettle", markTables);
+  window.addEventListener("resize", markTables);
+  document.addEventListener(
+    "scroll",
+    function (event) {
+      if (event.target.classList && event.target.classList.contains("table-responsive")) {
+        markMoreRight(event.target);
+      }
+    },
+    true
+  );
+
   document.addEventListener("htmx:sendError", showUnreachable);
   document.addEventListener("htmx:timeout", showUnreachable);
 

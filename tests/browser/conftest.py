@@ -70,7 +70,7 @@ def open_context(browser: Browser, base_url: str, off_site: list[str], **options
         off_site.append(request.url)
         route.abort()
 
-    context = browser.new_context(base_url=base_url, viewport=DESKTOP, **options)
+    context = browser.new_context(base_url=base_url, **{"viewport": DESKTOP, **options})
     context.route(lambda url: not url.startswith(f"{base_url}/"), refuse)
     return context
 

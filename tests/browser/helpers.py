@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Locator, Page, Request
 
 NARROW = {"width": 360, "height": 740}  # a small phone
+PHONE = {"width": 390, "height": 844}  # a common phone
 
 
 def exactly(text: str) -> re.Pattern[str]:
@@ -71,13 +72,13 @@ def measure_overflow(page: Page) -> Overflow:
           const width = document.documentElement.clientWidth;
           const table = document.querySelector(".table-responsive");
           const spilling = [...document.body.querySelectorAll("*")]
-            .filter((element) => !table.contains(element))
+            .filter((element) => !table?.contains(element))
             .filter((element) => element.getBoundingClientRect().right > width + 1)
             .map((element) => element.outerHTML.slice(0, 120));
           return {
             page_width: document.documentElement.scrollWidth,
             spilling,
-            table_scrolls: table.scrollWidth > table.clientWidth,
+            table_scrolls: table !== null && table.scrollWidth > table.clientWidth,
           };
         }"""
     )

@@ -1,12 +1,16 @@
 """Every page state in Chromium: axe-core finds nothing serious, and no template syntax shows.
 
 The states are `tests/page_states.py`'s. A swap state opens its full page, then swaps the results
-as a search or pager link would. With `CCCADMIN_SCREENSHOTS=<dir>` set (`make screenshots`),
-the states marked for the README are saved as `<dir>/<state>.png`.
+as a search or pager link would. Each is walked on a desktop (1280 px) and a phone (390 px),
+where nothing but a table's own scrolling container may reach past the screen.
 
-Some states are walked again by a Chinese browser (zh-CN): the page must say `lang="zh-hans"`,
-show no English but data and CCC's words (`tests/interface_language.py`) and pass axe-core; those
-marked for the README are saved as `<dir>/<state>.zh-hans.png` too.
+Every state is walked again by a Chinese browser (zh-CN): the page must say `lang="zh-hans"`,
+show no English but data and CCC's words (`tests/interface_language.py`) and pass axe-core.
+
+Screenshots: with `CCCADMIN_SCREENSHOTS=<dir>` (`make screenshots`), the states marked for the
+README, on a desktop, as `<dir>/<state>.png` and `<dir>/<state>.zh-hans.png`; with
+`CCCADMIN_SCREENSHOTS_ALL=<dir>` (`make screenshots-all`), every state at both widths in both
+languages, as `<dir>/<state>.<width>[.zh-hans].png`, to look at.
 
 For speed the walk keeps one page (one browser context, axe-core injected into every document)
 and one emulator data set for all states: every state opens its address afresh and only reads.
@@ -34,10 +38,12 @@ from ..interface_language import (
 )
 from ..page_states import NUMBERS, STATES, PageState, inject, retries_without_waiting
 from ..pages import template_syntax_in
-from .conftest import open_context
-from .helpers import axe_findings, settle_animations, swap_results
+from .conftest import DESKTOP, open_context
+from .helpers import PHONE, axe_findings, measure_overflow, settle_animations, swap_results
 
 SCREENSHOTS = os.environ.get("CCCADMIN_SCREENSHOTS", "")
+SCREENSHOTS_ALL = os.environ.get("CCCADMIN_SCREENSHOTS_ALL", "")
+WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 
 
 @pytest.fixture(scope="module")
@@ -92,28 +98,56 @@ def open_state(page: Page, emulator: Emulator, state: PageState) -> None:
     expect(page.get_by_role("region", name="Results")).to_contain_text(state.shows)
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("state", STATES, ids=str)
 def test_every_page_state(
-    walk: tuple[Page, list[str]], app_emulator: Emulator, pytestconfig, state: PageState
+    walk: tuple[Page, list[str]],
+    app_emulator: Emulator,
+    pytestconfig,
+    state: PageState,
+    width: str,
 ) -> None:
     page, off_site = walk
     off_site.clear()
+    page.set_viewport_size(WIDTHS[width])
     if state.database:  # the live server's tests have a database (emptied after each)
         state.database()
     open_state(page, app_emulator, state)
 
     assert template_syntax_in(page.inner_text("body")) == []
+    assert_fits(page, width)
     if findings := axe_findings(page):
         pytest.fail("axe-core found:\n" + "\n".join(map(str, findings)), pytrace=False)
     assert not off_site, f"the page tried to reach other hosts: {off_site}"
-
-    if SCREENSHOTS and state.screenshot:
-        save_screenshot(page, Path(pytestconfig.rootpath, SCREENSHOTS, f"{state.name}.png"))
+    keep_screenshots(page, pytestconfig, state, width)
 
 
-def save_screenshot(page: Page, path: Path) -> None:
-    """The top of the page, down to where its content ends if that is within the viewport."""
+def assert_fits(page: Page, width: str) -> None:
+    """Nothing but a table's scrolling container reaches past the screen's width."""
+    overflow = measure_overflow(page)
+    assert overflow.page_width <= WIDTHS[width]["width"] + 1, overflow
+    assert overflow.spilling == [], overflow
+
+
+def keep_screenshots(
+    page: Page, pytestconfig, state: PageState, width: str, language: str = ""
+) -> None:
+    suffix = f".{language}" if language else ""
+    if SCREENSHOTS and state.screenshot and width == "desktop":
+        save_screenshot(page, Path(pytestconfig.rootpath, SCREENSHOTS, f"{state.name}{suffix}.png"))
+    if SCREENSHOTS_ALL:
+        name = f"{state.name}.{width}{suffix}.png"
+        save_screenshot(page, Path(pytestconfig.rootpath, SCREENSHOTS_ALL, name), full=True)
+
+
+def save_screenshot(page: Page, path: Path, *, full: bool = False) -> None:
+    """The top of the page, down to where its content ends if that is within the viewport
+    (`full`: the whole page, to look at)."""
     page.evaluate("() => document.fonts.ready.then(() => null)")
+    if full:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=path, full_page=True, animations="disabled")
+        return
     viewport = page.viewport_size
     assert viewport is not None
     content = page.evaluate(
@@ -125,21 +159,6 @@ def save_screenshot(page: Page, path: Path) -> None:
 
 
 # -- the same pages for a Chinese reader -------------------------------------------------------
-
-# The states walked in Chinese: the numbers with the editor's selection bar, the confirmation,
-# actions and the audit trail, an error page and a failing swap.
-CHINESE_STATES = (
-    "skill-groups",
-    "numbers-eligible",
-    "numbers-bulk-eligible",
-    "confirm-link",
-    "action-partly-done",
-    "action-two-groups",
-    "audit",
-    "audit-two-groups",
-    "skill-group-unknown",
-    "numbers-throttled-swap",
-)
 
 
 @pytest.fixture(scope="module")
@@ -183,14 +202,18 @@ def english_in_browser(page: Page, emulator: Emulator, *paths: str) -> list[str]
     return english_left([shown.text, *shown.attributes], data)
 
 
-@pytest.mark.parametrize(
-    "state", [state for state in STATES if state.name in CHINESE_STATES], ids=str
-)
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("state", STATES, ids=str)
 def test_page_states_in_chinese(
-    chinese_walk: tuple[Page, list[str]], app_emulator: Emulator, pytestconfig, state: PageState
+    chinese_walk: tuple[Page, list[str]],
+    app_emulator: Emulator,
+    pytestconfig,
+    state: PageState,
+    width: str,
 ) -> None:
     page, off_site = chinese_walk
     off_site.clear()
+    page.set_viewport_size(WIDTHS[width])
     if state.database:
         state.database()
     open_state_in_chinese(page, app_emulator, state)
@@ -198,13 +221,11 @@ def test_page_states_in_chinese(
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert template_syntax_in(page.inner_text("body")) == []
     assert english_in_browser(page, app_emulator, state.path, state.opener) == []
+    assert_fits(page, width)
     if findings := axe_findings(page):
         pytest.fail("axe-core found:\n" + "\n".join(map(str, findings)), pytrace=False)
     assert not off_site, f"the page tried to reach other hosts: {off_site}"
-
-    if SCREENSHOTS and state.screenshot:
-        path = Path(pytestconfig.rootpath, SCREENSHOTS, f"{state.name}.zh-hans.png")
-        save_screenshot(page, path)
+    keep_screenshots(page, pytestconfig, state, width, "zh-hans")
 
 
 def test_the_script_s_texts_in_chinese(
