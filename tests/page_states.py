@@ -111,9 +111,15 @@ STATES: tuple[PageState, ...] = (
     ),
     # Skill groups.
     *_page_and_swap(
-        "skill-groups", SKILL_GROUPS, shows="Showing 1–6 of 6 skill groups", screenshot=True
+        "skill-groups", SKILL_GROUPS, shows="Showing 1–5 of 5 skill groups", screenshot=True
     ),
     *_page_and_swap("skill-groups-search", f"{SKILL_GROUPS}?q=sales", shows="of 2 skill groups"),
+    *_page_and_swap(
+        "skill-groups-chat",
+        f"{SKILL_GROUPS}?media=chat",
+        shows="Online chat",
+        swap_from=SKILL_GROUPS,
+    ),
     *_page_and_swap(
         "skill-groups-search-empty", f"{SKILL_GROUPS}?q=no+such+group", shows="No skill groups"
     ),

@@ -10,6 +10,7 @@ import django_tables2.tables
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
+from django.utils import translation
 from django.utils.html import strip_tags
 
 from audit.selectors import AuditEntry
@@ -49,7 +50,7 @@ def group(**changes: object) -> SkillGroup:
         "name": "sales",
         "display_name": "Sales",
         "description": "",
-        "media_type": "VOICE",
+        "media_type": "AUDIO",
         "phone_number_count": 35,
         "user_count": 18,
     }
@@ -334,6 +335,31 @@ def test_a_skill_group_without_display_name_is_linked_by_its_name():
     )
 
     assert strip_tags(cells(table, "display_name")[0]) == "sales"
+
+
+def media_cells(*media_types: str) -> list[str]:
+    table = SkillGroupTable(
+        ResultPage(
+            items=tuple(group(media_type=media) for media in media_types),
+            page=1,
+            per_page=25,
+            total_count=len(media_types),
+        ),
+        instance_id="ccc-test",
+    )
+    return cells(table, "media_type")
+
+
+MEDIA = ("AUDIO", "CHAT", "VIDEO", "chat", "EMAIL")
+
+
+def test_a_skill_group_s_media_is_said_in_words_and_an_unknown_one_as_ccc_says_it():
+    assert media_cells(*MEDIA) == ["Voice", "Chat", "Video", "Chat", "EMAIL"]
+
+
+def test_a_skill_group_s_media_in_chinese():
+    with translation.override("zh-hans"):
+        assert media_cells(*MEDIA) == ["语音", "在线交谈", "视频", "在线交谈", "EMAIL"]
 
 
 def test_a_skill_group_name_is_escaped():
