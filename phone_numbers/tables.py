@@ -41,6 +41,19 @@ SKILL_GROUPS_SHOWN = ngettext_lazy(
     "Showing %(start)s–%(end)s of %(total)s skill groups",
     "count",
 )
+# Why a skill group of another medium than voice has no number to link, a sentence a medium.
+NOT_SERVED = {
+    MediaType.CHAT: _("Phone numbers serve voice skill groups; %(group)s is a chat group."),
+    MediaType.VIDEO: _("Phone numbers serve voice skill groups; %(group)s is a video group."),
+}
+# A medium without words, as CCC names it.
+NOT_SERVED_OTHER = _("Phone numbers serve voice skill groups; the media of %(group)s is %(media)s.")
+
+
+def not_served_text(group: SkillGroup) -> str:
+    """Why no phone number can be linked to `group`, a skill group of another medium."""
+    sentence = NOT_SERVED.get(group.media_type.upper(), NOT_SERVED_OTHER)
+    return sentence % {"group": group.display_name or group.name, "media": group.media_type}
 
 
 class SelectionColumn(tables.Column):
@@ -93,10 +106,12 @@ class PhoneNumberTable(ResultTable):
         *,
         selectable: bool = False,
         contact_flow_names: Mapping[str, str] | None = None,
+        empty_text: str | None = None,
     ) -> None:
-        """`contact_flow_names`: flows' names by id; a flow without one shows its id."""
+        """`contact_flow_names`: flows' names by id; a flow without one shows its id.
+        `empty_text`: why there are no rows, where it is not that none match."""
         self.contact_flow_names = contact_flow_names or {}
-        super().__init__(result, exclude=() if selectable else ("selected",))
+        super().__init__(result, exclude=() if selectable else ("selected",), empty_text=empty_text)
 
     @cached_property
     def _select_label(self) -> str:

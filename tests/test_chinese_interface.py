@@ -34,7 +34,15 @@ from .interface_language import (
     english_left,
     path_values,
 )
-from .page_states import NUMBERS, SKILL_GROUPS, STATES, PageState, inject, retries_without_waiting
+from .page_states import (
+    CHAT_NUMBERS,
+    NUMBERS,
+    SKILL_GROUPS,
+    STATES,
+    PageState,
+    inject,
+    retries_without_waiting,
+)
 from .pages import Html, template_syntax_in
 
 CHINESE_BROWSER = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
@@ -152,6 +160,19 @@ def test_the_skill_groups_media_filter_in_chinese(client: Client, app_emulator):
         ("video", "", "视频"),
     ]
     assert Html(content).rows == [["Online chat", CHAT_SKILL_GROUP_ID, "在线交谈", "0", "14"]]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "swap"])
+def test_a_chat_group_s_eligible_view_says_why_it_is_empty_in_chinese(
+    client: Client, app_emulator, htmx
+):
+    response = client.get(
+        CHAT_NUMBERS + "?view=eligible", headers={**CHINESE_BROWSER, **(HTMX if htmx else {})}
+    )
+
+    assert Html(response.content.decode()).rows == [
+        ["号码只用于语音技能组，而技能组“Online chat”的媒体类型为在线交谈。"]
+    ]
 
 
 # -- error pages -------------------------------------------------------------------------------

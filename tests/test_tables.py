@@ -19,7 +19,7 @@ from ccc import NumberUsage, PhoneNumber, SkillGroup
 from ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 from phone_numbers import selectors
 from phone_numbers.queries import NumbersQuery
-from phone_numbers.tables import PhoneNumberTable, SkillGroupTable
+from phone_numbers.tables import PhoneNumberTable, SkillGroupTable, not_served_text
 from portal import exports as portal_exports
 from portal.paging import ResultPage
 
@@ -360,6 +360,25 @@ def test_a_skill_group_s_media_is_said_in_words_and_an_unknown_one_as_ccc_says_i
 def test_a_skill_group_s_media_in_chinese():
     with translation.override("zh-hans"):
         assert media_cells(*MEDIA) == ["语音", "在线交谈", "视频", "在线交谈", "EMAIL"]
+
+
+def test_a_table_says_why_it_is_empty_where_it_is_not_that_none_match():
+    empty = ResultPage(items=(), page=1, per_page=25, total_count=0)
+
+    assert PhoneNumberTable(empty).summary() == "No numbers match."
+    assert PhoneNumberTable(empty, empty_text="Nothing to link.").summary() == "Nothing to link."
+
+
+@pytest.mark.parametrize(
+    ("media_type", "sentence"),
+    [
+        ("CHAT", "Phone numbers serve voice skill groups; Sales is a chat group."),
+        ("video", "Phone numbers serve voice skill groups; Sales is a video group."),
+        ("EMAIL", "Phone numbers serve voice skill groups; the media of Sales is EMAIL."),
+    ],
+)
+def test_why_a_group_of_another_medium_has_no_number_to_link(media_type, sentence):
+    assert not_served_text(group(media_type=media_type)) == sentence
 
 
 def test_a_skill_group_name_is_escaped():

@@ -252,6 +252,50 @@ def test_the_eligible_view_lists_numbers_not_linked(client, app_emulator):
     assert "could be linked to this skill group but are not" in page.text
 
 
+@pytest.mark.parametrize(
+    ("skill_group_id", "why"),
+    [
+        (
+            CHAT_SKILL_GROUP_ID,
+            "Phone numbers serve voice skill groups; Online chat is a chat group.",
+        ),
+        (
+            VIDEO_SKILL_GROUP_ID,
+            "Phone numbers serve voice skill groups; Video support is a video group.",
+        ),
+    ],
+)
+@pytest.mark.parametrize("mode", MODES)
+def test_another_medium_s_eligible_view_offers_nothing_and_says_why(
+    client, app_emulator, skill_group_id, why, mode
+):
+    numbers = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{skill_group_id}/numbers/"
+
+    response, page = get_mode(client, numbers + "?view=eligible", mode)
+
+    assert response.status_code == 200
+    assert page.rows == [[why]]
+    assert page.text.count(why) == 2  # the summary, and the table's one cell
+    assert not page.find("form", id="selection")
+    assert "Link to this skill group" not in page.text
+    # Nor are the numbers it does not offer counted.
+    counts = re.search(r'<p id="status-counts"[^>]*>(.*?)</p>', response.content.decode())
+    assert counts.group(1) == ""
+
+
+def test_another_medium_s_linked_view_lists_what_is_linked_to_unlink(client, app_emulator):
+    chat = app_emulator.instances[EXAMPLE_INSTANCE_ID].skill_groups[CHAT_SKILL_GROUP_ID]
+    chat.linked.update([EXAMPLE_NUMBER, "010012616633"])
+    numbers = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{CHAT_SKILL_GROUP_ID}/numbers/"
+
+    _, page = get(client, numbers)
+
+    assert numbers_in(page) == ["010012616633", EXAMPLE_NUMBER]
+    assert page.find("form", id="selection")
+    assert page.find("button", id="act-on-selection")
+    assert "Unlink" in page.text
+
+
 def test_a_junk_view_shows_the_linked_numbers_and_says_so(client, app_emulator):
     response, page = get(client, NUMBERS + "?view=junk")
 
@@ -613,7 +657,8 @@ def test_swaps_inside_one_api_page_cost_no_further_call(client, app_emulator):
         ("", 3),
         ("?page=2", 0),  # rows 26-50: the same API page of 100
         ("?page=4", 0),
-        ("?view=eligible&q=0", 2),  # the listing and its status counts
+        # The listing, its status counts and the group (whose media decides what is eligible).
+        ("?view=eligible&q=0", 3),
         ("?active=false&per_page=100", 1),  # its counts (the active ones) are Any's: cached
         ("", 0),
     ):
@@ -640,9 +685,9 @@ def test_browsing_one_group_costs_the_round_trip_minimum(client, app_emulator, c
 def test_a_deep_htmx_swap_still_costs_one_api_call(client, app_emulator):
     get(client, HOTLINE + "?view=eligible&per_page=10&page=1000", htmx=True)
 
-    # One listing call, its status counts (PageSize=1) beside it, and the instance's
-    # contact-flow names (asked once in minutes).
-    assert app_emulator.request_count == 3
+    # One listing call, its status counts (PageSize=1) beside it, the group (its media), and
+    # the instance's contact-flow names (asked once in minutes).
+    assert app_emulator.request_count == 4
 
 
 def test_a_full_page_asks_for_the_group_and_its_numbers_at_once(client, app_emulator):
