@@ -140,6 +140,8 @@ class CccClient:
         search_pattern: str | None = None,
         media_type: str | None = None,
     ) -> Page[SkillGroup]:
+        """The instance's skill groups of one medium: `media_type` is sent as given (CCC takes
+        a MediaType in any case); left out, CCC lists the AUDIO ones."""
         params = {
             "InstanceId": check_text("InstanceId", instance_id),
             **_paging(page_number, page_size),

@@ -16,6 +16,14 @@ class NumberUsage(StrEnum):
     BIDIRECTION = "Bidirection"
 
 
+class MediaType(StrEnum):
+    """A skill group's media. CCC takes them in any case, and AUDIO where none is given."""
+
+    AUDIO = "AUDIO"
+    CHAT = "CHAT"
+    VIDEO = "VIDEO"
+
+
 @dataclass(frozen=True, slots=True)
 class Instance:
     instance_id: str
@@ -63,6 +71,12 @@ class SkillGroup:
             phone_number_count=data.get("PhoneNumberCount"),
             user_count=data.get("UserCount"),
         )
+
+    @property
+    def is_voice(self) -> bool:
+        """Whether phone numbers serve it: an AUDIO group, in any case, or one whose media
+        CCC leaves out (AUDIO is the documented default)."""
+        return self.media_type.upper() in ("", MediaType.AUDIO)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ccc import MediaType
 from portal.lists import (
     DEFAULT_PER_PAGE,
     NOTICE_QUOTE_MAX_LENGTH,
@@ -24,6 +25,7 @@ from portal.lists import (
 )
 
 from .queries import NumbersQuery
+from .tables import MEDIA_LABELS
 
 # What people type between digits: spaces, dashes, dots, parentheses.
 _NUMBER_PUNCTUATION = re.compile(r"[\s\-\.\(\)\u2010-\u2015]+")
@@ -32,6 +34,24 @@ _DIGITS = re.compile(r"[0-9]*")
 
 class SkillGroupFilterForm(ListFilterForm):
     q = forms.CharField(required=False, label=_("Search skill groups"), widget=search_input())
+    # CCC lists one medium at a time; by default the voice groups, the ones numbers serve.
+    media = forms.ChoiceField(
+        required=False,
+        choices=[(media.lower(), label) for media, label in MEDIA_LABELS.items()],
+        label=_("Media"),
+        widget=forms.Select(attrs=SELECT),
+    )
+
+    defaults = {"q": "", "media": "audio", "per_page": DEFAULT_PER_PAGE, "page": 1}
+    field_widths = {**ListFilterForm.field_widths, "media": "col-6 col-sm-3 col-lg-2"}
+    field_order = ("q", "media", "per_page")
+
+    @staticmethod
+    def selector_arguments(values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **ListFilterForm.selector_arguments(values),
+            "media_type": MediaType(values["media"].upper()),
+        }
 
 
 class NumberFilterForm(ListFilterForm):

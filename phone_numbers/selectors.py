@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.utils import timezone, translation
 
-from ccc import CccError, Instance, Page, PhoneNumber, SkillGroup
+from ccc import CccError, Instance, MediaType, Page, PhoneNumber, SkillGroup
 from ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from portal.paging import Listed, ResultPage, fetch_result_page
 
@@ -58,14 +58,23 @@ def instance_list() -> list[Instance]:
 
 
 def skill_group_list(
-    *, instance_id: str, search: str = "", page: int = 1, per_page: int = 25, refresh: bool = False
+    *,
+    instance_id: str,
+    search: str = "",
+    media_type: MediaType = MediaType.AUDIO,
+    page: int = 1,
+    per_page: int = 25,
+    refresh: bool = False,
 ) -> ResultPage[SkillGroup]:
+    """The instance's skill groups of one medium (AUDIO too is asked for by name, not left to
+    CCC's default)."""
     return fetch_result_page(
         _cached_listing(
             functools.partial(
                 ccc_client().list_skill_groups,
                 instance_id=instance_id,
                 search_pattern=search or None,
+                media_type=media_type,
             ),
             version=_instance_version(instance_id),
             refresh=refresh,

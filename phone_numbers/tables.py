@@ -14,14 +14,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
-from ccc import NumberUsage, SkillGroup
+from ccc import MediaType, NumberUsage, SkillGroup
 from portal.paging import ResultPage
 from portal.tables import ResultTable, cell_html
 
-# A skill group's media as CCC names it (the English page shows CCC's own word).
+# A skill group's media in words, on the page and in the skill groups' filter.
 MEDIA_LABELS = {
-    "VOICE": pgettext_lazy("skill group media", "VOICE"),
-    "ONLINE": pgettext_lazy("skill group media", "ONLINE"),
+    MediaType.AUDIO: pgettext_lazy("skill group media", "Voice"),
+    MediaType.CHAT: pgettext_lazy("skill group media", "Chat"),
+    MediaType.VIDEO: pgettext_lazy("skill group media", "Video"),
 }
 USAGE_LABELS = {
     NumberUsage.INBOUND: _("Inbound only"),
@@ -40,6 +41,19 @@ SKILL_GROUPS_SHOWN = ngettext_lazy(
     "Showing %(start)s–%(end)s of %(total)s skill groups",
     "count",
 )
+# Why a skill group of another medium than voice has no number to link, a sentence a medium.
+NOT_SERVED = {
+    MediaType.CHAT: _("Phone numbers serve voice skill groups; %(group)s is a chat group."),
+    MediaType.VIDEO: _("Phone numbers serve voice skill groups; %(group)s is a video group."),
+}
+# A medium without words, as CCC names it.
+NOT_SERVED_OTHER = _("Phone numbers serve voice skill groups; the media of %(group)s is %(media)s.")
+
+
+def not_served_text(group: SkillGroup) -> str:
+    """Why no phone number can be linked to `group`, a skill group of another medium."""
+    sentence = NOT_SERVED.get(group.media_type.upper(), NOT_SERVED_OTHER)
+    return sentence % {"group": group.display_name or group.name, "media": group.media_type}
 
 
 class SelectionColumn(tables.Column):
@@ -187,4 +201,5 @@ class SkillGroupTable(ResultTable):
         return {media: str(label) for media, label in MEDIA_LABELS.items()}
 
     def render_media_type(self, value: str) -> str:
-        return self._media_labels.get(value, value)
+        """The media in words (CCC takes it in any case); one without words, as CCC says it."""
+        return self._media_labels.get(value.upper(), value)

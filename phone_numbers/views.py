@@ -24,7 +24,8 @@ from audit.recording import (
 )
 from portal.alerts import render_alert
 from portal.htmx import HtmxHttpRequest, vary_on_htmx, wants_fragment
-from portal.lists import Crumb, ListQuery, list_response
+from portal.lists import Crumb, EmptyState, ListQuery, list_response
+from portal.paging import ResultPage
 from portal.text import grouped, join_sentences, moment_text
 
 from . import exports, selectors, services
@@ -38,7 +39,7 @@ from .confirmations import (
 from .forms import NumberFilterForm, NumberSelectionForm, SkillGroupFilterForm, numbers_query
 from .navigation import breadcrumbs
 from .outcomes import ActionOutcome
-from .tables import PhoneNumberTable, SkillGroupTable
+from .tables import PhoneNumberTable, SkillGroupTable, not_served_text
 
 Action = AuditEvent.Action
 
@@ -88,7 +89,8 @@ def number_list(
             selectors.phone_number_status_count, numbers=numbers, refresh=query.refresh
         ),
     }
-    if not wants_fragment(request):
+    if not wants_fragment(request) or not numbers.linked:
+        # The page's header; and the eligible view depends on the group's media.
         reads["skill_group"] = functools.partial(
             selectors.skill_group_get, **group, refresh=query.refresh
         )
@@ -96,12 +98,19 @@ def number_list(
     group_name = read.get("skill_group") and (
         read["skill_group"].display_name or read["skill_group"].name
     )
+    result, status_count, not_served = read["result"], read["status_count"], ""
+    if not numbers.linked and not read["skill_group"].is_voice:
+        # Phone numbers serve voice groups alone: whatever CCC lists as eligible for a group of
+        # another medium, there is none to link, and the page says why.
+        not_served = not_served_text(read["skill_group"])
+        result = ResultPage(items=(), page=1, per_page=query["per_page"], total_count=0)
+        status_count = None
     return list_response(
         request,
         "phone_numbers/number_list.html",
         query,
         PhoneNumberTable(
-            read["result"],
+            result,
             selectable=request.identity.is_editor,
             contact_flow_names=read["contact_flow_names"],
         ),
@@ -109,7 +118,8 @@ def number_list(
             "instance_id": instance_id,
             "skill_group": read.get("skill_group"),
             # None where CCC could not count: the listing is shown all the same.
-            "status_counts": read["status_count"] and read["status_count"].beside(read["result"]),
+            "status_counts": status_count and status_count.beside(result),
+            "nothing_to_link": bool(not_served),
             "can_edit": request.identity.is_editor,
             "max_per_action": settings.CCCADMIN_MAX_NUMBERS_PER_ACTION,
             "confirm_url": reverse("phone_numbers:number_change_confirm", kwargs=group),
@@ -117,6 +127,7 @@ def number_list(
             "selection_key": "|".join([request.path, query["view"], query["q"], query["active"]]),
             "breadcrumbs": breadcrumbs(instance_id, group_name),
         },
+        empty_state=EmptyState(not_served) if not_served else None,
     )
 
 

@@ -407,9 +407,12 @@ def list_response(
     query: ListQuery,
     table: ResultTable,
     context: dict[str, Any],
+    *,
+    empty_state: EmptyState | None = None,
 ) -> TemplateResponse:
     """A list page: the full page, or (an htmx swap) its results with what they update out of
-    band, the canonical link pushed to the address bar."""
+    band, the canonical link pushed to the address bar. `empty_state`: what the page says when
+    it has no rows, where the view knows better than its query (the query's, else)."""
     fragment = wants_fragment(request)
     result = table.result
     context.update(
@@ -418,7 +421,9 @@ def list_response(
         result=result,
         pager=query.pager(result),
         page_alert=query.page_alert(table),
-        empty_state=query.form_class.empty_state(query) if not result.total_count else None,
+        empty_state=(empty_state or query.form_class.empty_state(query))
+        if not result.total_count
+        else None,
         fragment=fragment,
     )
     response = TemplateResponse(request, RESULTS_PARTIAL if fragment else template_name, context)

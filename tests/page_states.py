@@ -18,6 +18,7 @@ from ccc.emulator import Emulator, FaultKind
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
+    CHAT_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
@@ -36,6 +37,7 @@ from .audit_trail import (
 INSTANCES = "/"
 SKILL_GROUPS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/"
 NUMBERS = f"{SKILL_GROUPS}{EXAMPLE_SKILL_GROUP_ID}/numbers/"
+CHAT_NUMBERS = f"{SKILL_GROUPS}{CHAT_SKILL_GROUP_ID}/numbers/"
 BULK_NUMBERS = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID}/numbers/"
 UNKNOWN_SKILL_GROUP = f"{SKILL_GROUPS}gone@{EXAMPLE_INSTANCE_ID}/numbers/"
 UNKNOWN_INSTANCE = "/instances/no-such-instance/skill-groups/"
@@ -111,9 +113,15 @@ STATES: tuple[PageState, ...] = (
     ),
     # Skill groups.
     *_page_and_swap(
-        "skill-groups", SKILL_GROUPS, shows="Showing 1–6 of 6 skill groups", screenshot=True
+        "skill-groups", SKILL_GROUPS, shows="Showing 1–5 of 5 skill groups", screenshot=True
     ),
     *_page_and_swap("skill-groups-search", f"{SKILL_GROUPS}?q=sales", shows="of 2 skill groups"),
+    *_page_and_swap(
+        "skill-groups-chat",
+        f"{SKILL_GROUPS}?media=chat",
+        shows="Online chat",
+        swap_from=SKILL_GROUPS,
+    ),
     *_page_and_swap(
         "skill-groups-search-empty", f"{SKILL_GROUPS}?q=no+such+group", shows="No skill groups"
     ),
@@ -146,6 +154,13 @@ STATES: tuple[PageState, ...] = (
         f"{BULK_NUMBERS}?view=eligible",
         shows="11,318",  # past the 10,000 the API can list
         screenshot=True,
+    ),
+    # A chat group: phone numbers serve voice groups, so its eligible view offers none.
+    *_page_and_swap(
+        "numbers-chat-eligible",
+        f"{CHAT_NUMBERS}?view=eligible",
+        shows="Online chat is a chat group.",
+        swap_from=CHAT_NUMBERS,
     ),
     *_page_and_swap("numbers-past-the-end", f"{NUMBERS}?page=99", shows="Page 99 is past the end"),
     *_page_and_swap(

@@ -23,7 +23,7 @@ from django_htmx.http import trigger_client_event
 import ccc
 from audit.models import AuditEvent
 from audit.refusals import refusal_read, refusal_words
-from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
+from ccc.emulator.dataset import CHAT_SKILL_GROUP_ID, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 from phone_numbers import tables
 from portal.ccc_errors import error_page
 from portal.text import moment_text
@@ -36,8 +36,16 @@ from .interface_language import (
     english_left,
     path_values,
 )
-from .page_states import NUMBERS, STATES, PageState, inject, retries_without_waiting
-from .pages import template_syntax_in
+from .page_states import (
+    CHAT_NUMBERS,
+    NUMBERS,
+    SKILL_GROUPS,
+    STATES,
+    PageState,
+    inject,
+    retries_without_waiting,
+)
+from .pages import Html, template_syntax_in
 
 CHINESE_BROWSER = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
 HTMX = {"HX-Request": "true"}
@@ -140,6 +148,33 @@ def test_the_script_texts_come_in_chinese(client: Client, app_emulator):
     assert "已选择 %(count)s 个号码。" in texts
     assert "链接已复制" in texts
     assert any(text.startswith("无法连接 cccadmin") for text in texts)
+
+
+def test_the_skill_groups_media_filter_in_chinese(client: Client, app_emulator):
+    response = client.get(SKILL_GROUPS + "?media=chat", headers=CHINESE_BROWSER)
+
+    content = response.content.decode()
+    select = re.search(r'<select name="media".*?</select>', content, re.S).group()
+    assert re.search(r'<label for="id_media"[^>]*>媒体类型</label>', content)
+    assert re.findall(r'<option value="(\w+)"( selected)?>([^<]*)</option>', select) == [
+        ("audio", "", "语音"),
+        ("chat", " selected", "在线交谈"),
+        ("video", "", "视频"),
+    ]
+    assert Html(content).rows == [["Online chat", CHAT_SKILL_GROUP_ID, "在线交谈", "0", "14"]]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "swap"])
+def test_a_chat_group_s_eligible_view_says_why_it_is_empty_in_chinese(
+    client: Client, app_emulator, htmx
+):
+    response = client.get(
+        CHAT_NUMBERS + "?view=eligible", headers={**CHINESE_BROWSER, **(HTMX if htmx else {})}
+    )
+
+    page = Html(response.content.decode())
+    assert "号码只用于语音技能组，而技能组“Online chat”的媒体类型为在线交谈。" in page.text
+    assert page.rows == []
 
 
 # -- error pages -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from django.test import RequestFactory
 
 from audit.forms import AuditFilterForm
+from ccc import MediaType
 from phone_numbers.forms import NumberFilterForm, SkillGroupFilterForm
 from portal.lists import DEFAULT_PER_PAGE, SEARCH_INPUT_MAX_LENGTH, SEARCH_MAX_LENGTH, ListQuery
 from portal.paging import MAX_REACHABLE_ROWS, ResultPage
@@ -47,7 +48,7 @@ def test_no_parameters_gives_the_defaults_without_notices():
 def test_skill_group_query_has_no_view_or_status():
     query = skill_group_query()
 
-    assert query.values == {"q": "", "per_page": DEFAULT_PER_PAGE, "page": 1}
+    assert query.values == {"q": "", "media": "audio", "per_page": DEFAULT_PER_PAGE, "page": 1}
     assert query.query_string() == ""
 
 
@@ -470,13 +471,40 @@ def test_number_query_gives_the_selector_its_typed_arguments(query_string, argum
     assert number_query(query_string).selector_arguments() == arguments
 
 
-def test_skill_group_query_gives_search_and_paging_only():
+def test_skill_group_query_gives_search_media_and_paging_only():
     assert skill_group_query("q=sales&page=2").selector_arguments() == {
         "search": "sales",
+        "media_type": MediaType.AUDIO,
         "page": 2,
         "per_page": 25,
         "refresh": False,
     }
+    assert skill_group_query("media=video").selector_arguments()["media_type"] == MediaType.VIDEO
+
+
+@pytest.mark.parametrize("value", ["audio", "chat", "video"])
+def test_skill_group_media_accepts_the_three_media(value):
+    query = skill_group_query(media=value)
+
+    assert query["media"] == value
+    assert query.notices == ()
+
+
+def test_the_default_media_is_left_out_of_links_and_another_kept_across_pages():
+    assert skill_group_query("media=audio&q=sales").canonical_url.endswith("?q=sales")
+    query = skill_group_query("q=sales&media=chat")
+
+    assert query.query_string() == "?q=sales&media=chat"
+    assert query.url(page=2).endswith("?q=sales&media=chat&page=2")
+    assert query.url(media="audio").endswith("?q=sales")
+
+
+@pytest.mark.parametrize("value", ["VOICE", "ONLINE", "CHAT", "all", "<b>x</b>"])
+def test_a_junk_media_means_voice_with_a_notice(value):
+    query = skill_group_query(media=value)
+
+    assert query["media"] == "audio"
+    assert query.notices == (f"“{value}” is not a valid value for “Media”; showing the default.",)
 
 
 def test_refresh_reaches_the_selector_but_never_a_link():

@@ -10,6 +10,7 @@ import django_tables2.tables
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
+from django.utils import translation
 from django.utils.html import strip_tags
 
 from audit.selectors import AuditEntry
@@ -18,7 +19,7 @@ from ccc import NumberUsage, PhoneNumber, SkillGroup
 from ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID
 from phone_numbers import selectors
 from phone_numbers.queries import NumbersQuery
-from phone_numbers.tables import PhoneNumberTable, SkillGroupTable
+from phone_numbers.tables import PhoneNumberTable, SkillGroupTable, not_served_text
 from portal import exports as portal_exports
 from portal.paging import ResultPage
 
@@ -49,7 +50,7 @@ def group(**changes: object) -> SkillGroup:
         "name": "sales",
         "display_name": "Sales",
         "description": "",
-        "media_type": "VOICE",
+        "media_type": "AUDIO",
         "phone_number_count": 35,
         "user_count": 18,
     }
@@ -335,6 +336,43 @@ def test_a_skill_group_without_display_name_is_linked_by_its_name():
     )
 
     assert strip_tags(cells(table, "display_name")[0]) == "sales"
+
+
+def media_cells(*media_types: str) -> list[str]:
+    table = SkillGroupTable(
+        ResultPage(
+            items=tuple(group(media_type=media) for media in media_types),
+            page=1,
+            per_page=25,
+            total_count=len(media_types),
+        ),
+        instance_id="ccc-test",
+    )
+    return cells(table, "media_type")
+
+
+MEDIA = ("AUDIO", "CHAT", "VIDEO", "chat", "EMAIL")
+
+
+def test_a_skill_group_s_media_is_said_in_words_and_an_unknown_one_as_ccc_says_it():
+    assert media_cells(*MEDIA) == ["Voice", "Chat", "Video", "Chat", "EMAIL"]
+
+
+def test_a_skill_group_s_media_in_chinese():
+    with translation.override("zh-hans"):
+        assert media_cells(*MEDIA) == ["语音", "在线交谈", "视频", "在线交谈", "EMAIL"]
+
+
+@pytest.mark.parametrize(
+    ("media_type", "sentence"),
+    [
+        ("CHAT", "Phone numbers serve voice skill groups; Sales is a chat group."),
+        ("video", "Phone numbers serve voice skill groups; Sales is a video group."),
+        ("EMAIL", "Phone numbers serve voice skill groups; the media of Sales is EMAIL."),
+    ],
+)
+def test_why_a_group_of_another_medium_has_no_number_to_link(media_type, sentence):
+    assert not_served_text(group(media_type=media_type)) == sentence
 
 
 def test_a_skill_group_name_is_escaped():

@@ -16,15 +16,18 @@ import pytest
 import stamina
 from django.test import Client
 
+from ccc import MediaType
 from ccc.emulator import DEMO_ACCESS_KEY_SECRET
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
+    CHAT_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
     OVERFLOW_SKILL_GROUP_ID,
+    VIDEO_SKILL_GROUP_ID,
 )
 from phone_numbers import connection, selectors
 
@@ -247,6 +250,51 @@ def test_the_eligible_view_lists_numbers_not_linked(client, app_emulator):
         (NUMBERS + "?view=eligible", "page"),
     ]
     assert "could be linked to this skill group but are not" in page.text
+
+
+@pytest.mark.parametrize(
+    ("skill_group_id", "why"),
+    [
+        (
+            CHAT_SKILL_GROUP_ID,
+            "Phone numbers serve voice skill groups; Online chat is a chat group.",
+        ),
+        (
+            VIDEO_SKILL_GROUP_ID,
+            "Phone numbers serve voice skill groups; Video support is a video group.",
+        ),
+    ],
+)
+@pytest.mark.parametrize("mode", MODES)
+def test_another_medium_s_eligible_view_offers_nothing_and_says_why(
+    client, app_emulator, skill_group_id, why, mode
+):
+    numbers = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{skill_group_id}/numbers/"
+
+    response, page = get_mode(client, numbers + "?view=eligible", mode)
+
+    assert response.status_code == 200
+    # Said once, in place of the rows.
+    assert page.rows == []
+    assert page.text.count(why) == 1
+    assert not page.find("form", id="selection")
+    assert "Link to this skill group" not in page.text
+    # Nor are the numbers it does not offer counted.
+    counts = re.search(r'<p id="status-counts"[^>]*>(.*?)</p>', response.content.decode())
+    assert counts.group(1) == ""
+
+
+def test_another_medium_s_linked_view_lists_what_is_linked_to_unlink(client, app_emulator):
+    chat = app_emulator.instances[EXAMPLE_INSTANCE_ID].skill_groups[CHAT_SKILL_GROUP_ID]
+    chat.linked.update([EXAMPLE_NUMBER, "010012616633"])
+    numbers = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{CHAT_SKILL_GROUP_ID}/numbers/"
+
+    _, page = get(client, numbers)
+
+    assert numbers_in(page) == ["010012616633", EXAMPLE_NUMBER]
+    assert page.find("form", id="selection")
+    assert page.find("button", id="act-on-selection")
+    assert "Unlink" in page.text
 
 
 def test_a_junk_view_shows_the_linked_numbers_and_says_so(client, app_emulator):
@@ -614,7 +662,8 @@ def test_swaps_inside_one_api_page_cost_no_further_call(client, app_emulator):
         ("", 3),
         ("?page=2", 0),  # rows 26-50: the same API page of 100
         ("?page=4", 0),
-        ("?view=eligible&q=0", 2),  # the listing and its status counts
+        # The listing, its status counts and the group (whose media decides what is eligible).
+        ("?view=eligible&q=0", 3),
         ("?active=false&per_page=100", 1),  # its counts (the active ones) are Any's: cached
         ("", 0),
     ):
@@ -641,9 +690,9 @@ def test_browsing_one_group_costs_the_round_trip_minimum(client, app_emulator, c
 def test_a_deep_htmx_swap_still_costs_one_api_call(client, app_emulator):
     get(client, HOTLINE + "?view=eligible&per_page=10&page=1000", htmx=True)
 
-    # One listing call, its status counts (PageSize=1) beside it, and the instance's
-    # contact-flow names (asked once in minutes).
-    assert app_emulator.request_count == 3
+    # One listing call, its status counts (PageSize=1) beside it, the group (its media), and
+    # the instance's contact-flow names (asked once in minutes).
+    assert app_emulator.request_count == 4
 
 
 def test_a_full_page_asks_for_the_group_and_its_numbers_at_once(client, app_emulator):
@@ -753,7 +802,7 @@ def test_an_account_without_instances_says_so(client, app_emulator):
     assert "There are no contact center instances you may see." in page.text
 
 
-def test_the_skill_group_list_shows_every_group_with_counts(client, app_emulator):
+def test_the_skill_group_list_shows_the_voice_groups_with_counts(client, app_emulator):
     response, page = get(client, SKILL_GROUPS)
 
     groups = app_emulator.instances[EXAMPLE_INSTANCE_ID].skill_groups.values()
@@ -763,21 +812,96 @@ def test_the_skill_group_list_shows_every_group_with_counts(client, app_emulator
         [
             group.display_name,
             group.skill_group_id,
-            group.media_type,
+            "Voice",
             str(len(group.linked)),
             str(group.user_count),
         ]
         for group in groups
+        if group.media_type == MediaType.AUDIO
     ]
-    assert "Showing 1–6 of 6 skill groups" in page.text
+    assert "Showing 1–5 of 5 skill groups" in page.text
+
+
+def media_options(response) -> list[tuple[str, str, bool]]:
+    """The media filter's options: value, words, whether chosen."""
+    select = re.search(r'<select name="media".*?</select>', response.content.decode(), re.S)
+    options = re.findall(r'<option value="(\w+)"( selected)?>([^<]*)</option>', select.group())
+    return [(value, words, bool(selected)) for value, selected, words in options]
+
+
+def test_the_skill_group_list_offers_the_media_as_a_labelled_filter(client, app_emulator):
+    response, page = get(client, SKILL_GROUPS)
+
+    (select,) = page.find("select", name="media")
+    label = rf'<label for="{select["id"]}"[^>]*>Media</label>'
+    assert re.search(label, response.content.decode())
+    assert media_options(response) == [
+        ("audio", "Voice", True),
+        ("chat", "Chat", False),
+        ("video", "Video", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("media", "row"),
+    [
+        ("chat", ["Online chat", CHAT_SKILL_GROUP_ID, "Chat", "0", "14"]),
+        ("video", ["Video support", VIDEO_SKILL_GROUP_ID, "Video", "0", "4"]),
+    ],
+)
+@pytest.mark.parametrize("mode", MODES)
+def test_the_media_filter_lists_that_medium_s_groups(client, app_emulator, media, row, mode):
+    response, page = get_mode(client, SKILL_GROUPS + f"?media={media}", mode)
+
+    assert response.status_code == 200
+    assert page.rows == [row]
+    assert "Showing 1–1 of 1 skill group" in page.text
+    if mode == "fragment":
+        assert response["HX-Push-Url"] == SKILL_GROUPS + f"?media={media}"
+    else:
+        assert [value for value, _, chosen in media_options(response) if chosen] == [media]
+
+
+@pytest.mark.parametrize(
+    ("query", "pushed"),
+    [("?media=audio&q=sales", "?q=sales"), ("?q=sales&media=&page=1", "?q=sales")],
+)
+def test_voice_the_default_medium_is_left_out_of_the_address(client, app_emulator, query, pushed):
+    response, page = get(client, SKILL_GROUPS + query, htmx=True)
+
+    assert response["HX-Push-Url"] == SKILL_GROUPS + pushed
+    assert len(page.rows) == 2
+
+
+def test_the_chosen_medium_survives_paging(client, app_emulator):
+    instance = app_emulator.instances[EXAMPLE_INSTANCE_ID]
+    for n in range(12):
+        instance.add_group(f"chat-{n:02d}@ccc-test", f"Chat {n:02d}", 3, MediaType.CHAT)
+
+    response, page = get(client, SKILL_GROUPS + "?media=chat&per_page=10&page=2", htmx=True)
+
+    assert response["HX-Push-Url"] == SKILL_GROUPS + "?media=chat&per_page=10&page=2"
+    assert "Showing 11–13 of 13 skill groups" in page.text
+    assert {row[2] for row in page.rows} == {"Chat"}
+    assert (SKILL_GROUPS + "?media=chat&per_page=10", "1") in page.links
+
+
+@pytest.mark.parametrize("value", ["VOICE", "ONLINE", "all"])
+def test_a_junk_medium_lists_the_voice_groups_and_says_so(client, app_emulator, value):
+    response, page = get(client, SKILL_GROUPS + f"?media={value}")
+
+    assert response.status_code == 200
+    assert f"“{value}” is not a valid value for “Media”; showing the default." in page.text
+    assert "Showing 1–5 of 5 skill groups" in page.text
+    assert {row[2] for row in page.rows} == {"Voice"}
 
 
 def test_the_skill_group_search_finds_names_and_display_names(client, app_emulator):
     _, page = get(client, SKILL_GROUPS + "?q=sales")
 
     assert page.rows == [
-        ["Sales", "sales@ccc-test", "VOICE", "35", "18"],
-        ["售后服务", "aftersales@ccc-test", "VOICE", "48", "25"],
+        ["Sales", "sales@ccc-test", "Voice", "35", "18"],
+        ["售后服务", "aftersales@ccc-test", "Voice", "48", "25"],
     ]
     assert (f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/sales@ccc-test/numbers/", "Sales") in (
         page.links

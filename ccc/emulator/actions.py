@@ -23,7 +23,7 @@ from ..errors import (
     parameter_null,
     skill_group_not_found,
 )
-from ..types import ContactFlowType
+from ..types import ContactFlowType, MediaType
 from .dataset import InstanceRecord, SkillGroupRecord, build_demo_instances
 
 # Entries of NumberList one Add or Remove takes. Alibaba documents no maximum (other CCC
@@ -93,17 +93,20 @@ class Actions:
             return _page(list(self.instances.values()), page_number, page_size)
 
     def list_skill_groups(self, params: Mapping[str, str]) -> dict:
+        """The instance's skill groups of one medium: MediaType in any case (`Parameter.Invalid`
+        for one that is not a MediaType), AUDIO where it is left out, as the API documents.
+        SearchPattern matches names and display names, whatever their case."""
         instance_id = check_text("InstanceId", params.get("InstanceId"))
         page_number, page_size = _paging(params)
         pattern = params.get("SearchPattern", "").lower()
-        media_type = params.get("MediaType", "")
+        media_type = _media_type(params)
         with self._lock:
             instance = self._instance(instance_id)
             rows = [
                 group
                 for group in instance.skill_groups.values()
                 if (pattern in group.name.lower() or pattern in group.display_name.lower())
-                and media_type in ("", group.media_type)
+                and group.media_type == media_type
             ]
             return _page(rows, page_number, page_size)
 
@@ -317,6 +320,18 @@ def _boolean(params: Mapping[str, str], name: str, *, required: bool) -> bool | 
     if value.lower() not in ("true", "false"):
         raise parameter_invalid(name, f"{value!r} is not a boolean (true or false).")
     return value.lower() == "true"
+
+
+def _media_type(params: Mapping[str, str]) -> MediaType:
+    value = params.get("MediaType", "")
+    if value == "":
+        return MediaType.AUDIO
+    try:
+        return MediaType(value.upper())
+    except ValueError:
+        raise parameter_invalid(
+            "MediaType", f"{value!r} is not one of {', '.join(MediaType)}."
+        ) from None
 
 
 def _paging(params: Mapping[str, str]) -> tuple[int, int]:

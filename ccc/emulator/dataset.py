@@ -6,7 +6,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 
-from ..types import ContactFlowType, NumberUsage
+from ..types import ContactFlowType, MediaType, NumberUsage
 
 EXAMPLE_INSTANCE_ID = "ccc-test"
 EXAMPLE_SKILL_GROUP_ID = "skillgroup@ccc-test"
@@ -15,6 +15,8 @@ EXAMPLE_CONTACT_FLOW_ID = "a3fb6c62-9b49-4942-ae5b-cf2abd4123ek"
 BULK_INSTANCE_ID = "ccc-bulk"
 BULK_SKILL_GROUP_ID = "hotline@ccc-bulk"
 OVERFLOW_SKILL_GROUP_ID = "overflow@ccc-bulk"
+CHAT_SKILL_GROUP_ID = "chat@ccc-test"
+VIDEO_SKILL_GROUP_ID = "video@ccc-test"
 
 # (province, city, area code) as the API names them.
 REGIONS = (
@@ -102,7 +104,7 @@ class SkillGroupRecord:
     name: str
     display_name: str
     description: str
-    media_type: str
+    media_type: MediaType
     user_count: int
     linked: set[str] = field(default_factory=set)
 
@@ -168,7 +170,11 @@ class InstanceRecord:
         }
 
     def add_group(
-        self, skill_group_id: str, display_name: str, user_count: int, media_type: str = "VOICE"
+        self,
+        skill_group_id: str,
+        display_name: str,
+        user_count: int,
+        media_type: MediaType = MediaType.AUDIO,
     ) -> SkillGroupRecord:
         name = skill_group_id.split("@", 1)[0]
         group = SkillGroupRecord(
@@ -290,7 +296,9 @@ def build_demo_instances(seed: int = 20200701) -> dict[str, InstanceRecord]:
         ("night-shift@ccc-test", "Night shift", 9, 0),
     ):
         _link(test.add_group(group_id, display_name, users), test, linked, rng)
-    test.add_group("chat@ccc-test", "Online chat", 14, media_type="ONLINE")
+    # Groups of the other media, which phone numbers do not serve: none linked.
+    test.add_group(CHAT_SKILL_GROUP_ID, "Online chat", 14, media_type=MediaType.CHAT)
+    test.add_group(VIDEO_SKILL_GROUP_ID, "Video support", 4, media_type=MediaType.VIDEO)
     _add_contact_flows(test, TEST_CONTACT_FLOWS, [EXAMPLE_CONTACT_FLOW_ID, *flows], flow_rng)
 
     bulk = InstanceRecord(BULK_INSTANCE_ID, "CCC nationwide", "Nationwide hotline", 1609459200000)

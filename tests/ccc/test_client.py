@@ -33,6 +33,7 @@ from ccc import (
 from ccc.client import endpoint_url
 from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator
 from ccc.emulator.dataset import (
+    CHAT_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
@@ -111,12 +112,12 @@ def test_list_instances_pages(client):
 
 def test_list_skill_groups(client):
     page = client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, page_size=100)
-    assert page.total_count == 6
+    assert page.total_count == 5  # the AUDIO ones, CCC's default
     assert all(isinstance(item, SkillGroup) for item in page.items)
     example = next(g for g in page.items if g.skill_group_id == EXAMPLE_SKILL_GROUP_ID)
     assert example.name == "skillgroup"
     assert example.display_name == "Customer service"
-    assert example.media_type == "VOICE"
+    assert example.media_type == "AUDIO"
     assert example.instance_id == EXAMPLE_INSTANCE_ID
     assert example.user_count == 42
     assert example.phone_number_count >= 60
@@ -125,8 +126,25 @@ def test_list_skill_groups(client):
 def test_list_skill_groups_filters(client):
     sales = client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, search_pattern="sales")
     assert {g.skill_group_id for g in sales.items} == {"sales@ccc-test", "aftersales@ccc-test"}
-    online = client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, media_type="ONLINE")
-    assert [g.skill_group_id for g in online.items] == ["chat@ccc-test"]
+    chat = client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, media_type="chat")
+    assert [g.skill_group_id for g in chat.items] == [CHAT_SKILL_GROUP_ID]
+    assert [g.media_type for g in chat.items] == ["CHAT"]
+
+
+def test_media_type_is_sent_as_given():
+    capture = Capture()
+    with _mock_client(capture) as client:
+        client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, media_type="Video")
+    assert capture.params["MediaType"] == "Video"
+
+
+@pytest.mark.parametrize(
+    ("media_type", "is_voice"),
+    [("AUDIO", True), ("Audio", True), ("", True), ("CHAT", False), ("VIDEO", False)],
+)
+def test_a_voice_group_is_an_audio_one_or_one_without_media(media_type, is_voice):
+    group = SkillGroup.from_api({"SkillGroupId": "g@ccc-test", "MediaType": media_type})
+    assert group.is_voice is is_voice
 
 
 def test_list_contact_flows(client, emulator):
@@ -215,7 +233,7 @@ def test_get_skill_group(client):
         name="skillgroup",
         display_name="Customer service",
         description="Customer service (skillgroup)",
-        media_type="VOICE",
+        media_type="AUDIO",
     )
 
 
@@ -701,7 +719,7 @@ def test_attempts_follow_the_retry_policy(make_client, emulator):
         retry=RetryPolicy(attempts=5, wait_initial=0, wait_max=0, wait_jitter=0),
     )
     emulator.faults.inject("unavailable", times=4)
-    assert client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID).total_count == 6
+    assert client.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID).total_count == 5
     assert emulator.request_count == 5
 
 

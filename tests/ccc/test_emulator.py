@@ -41,11 +41,13 @@ from ccc.emulator import (
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
+    CHAT_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
     OVERFLOW_SKILL_GROUP_ID,
+    VIDEO_SKILL_GROUP_ID,
     InstanceRecord,
 )
 from tests.ccc.raw_writes import write_raw
@@ -56,6 +58,14 @@ PRODUCT_ERROR_KEYS = {"Code", "HttpStatusCode", "Message", "RequestId"}
 # 2024-05-01T12:00:00Z: a fixed "now" for the clock-skew tests.
 FIXED_NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC).timestamp()
 NO_RETRY = RetryPolicy(attempts=1)
+# ccc-test's voice (AUDIO) skill groups, in the order listed.
+VOICE_SKILL_GROUP_IDS = [
+    EXAMPLE_SKILL_GROUP_ID,
+    "sales@ccc-test",
+    "aftersales@ccc-test",
+    "vip@ccc-test",
+    "night-shift@ccc-test",
+]
 
 
 # -- building and sending signed requests by hand --------------------------------------------
@@ -904,15 +914,44 @@ def test_the_bulk_skill_group_has_more_than_10000_eligible_numbers(emulator, ccc
     assert overflow.total_count > 10_000
 
 
-def test_list_skill_groups_searches_name_and_display_name_and_filters_media_type(ccc):
-    def ids(**filters) -> list[str]:
-        page = ccc.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, page_size=100, **filters)
-        return [group.skill_group_id for group in page.items]
+def skill_group_ids(ccc: CccClient, **filters: str) -> list[str]:
+    page = ccc.list_skill_groups(instance_id=EXAMPLE_INSTANCE_ID, page_size=100, **filters)
+    return [group.skill_group_id for group in page.items]
 
-    assert ids(search_pattern="售后") == ["aftersales@ccc-test"]
-    assert ids(search_pattern="NIGHT") == ["night-shift@ccc-test"]
-    assert ids(media_type="ONLINE") == ["chat@ccc-test"]
-    assert len(ids()) == 6
+
+def test_list_skill_groups_searches_name_and_display_name(ccc):
+    assert skill_group_ids(ccc, search_pattern="售后") == ["aftersales@ccc-test"]
+    assert skill_group_ids(ccc, search_pattern="NIGHT") == ["night-shift@ccc-test"]
+    assert skill_group_ids(ccc, search_pattern="chat", media_type="CHAT") == [CHAT_SKILL_GROUP_ID]
+
+
+def test_list_skill_groups_without_media_type_lists_the_audio_groups(ccc):
+    assert skill_group_ids(ccc) == VOICE_SKILL_GROUP_IDS
+    assert skill_group_ids(ccc, media_type="AUDIO") == VOICE_SKILL_GROUP_IDS
+    assert skill_group_ids(ccc, search_pattern="chat") == []
+
+
+@pytest.mark.parametrize(
+    ("media_type", "expected"),
+    [
+        ("CHAT", [CHAT_SKILL_GROUP_ID]),
+        ("chat", [CHAT_SKILL_GROUP_ID]),
+        ("Video", [VIDEO_SKILL_GROUP_ID]),
+        ("audio", VOICE_SKILL_GROUP_IDS),
+    ],
+)
+def test_list_skill_groups_takes_media_type_in_any_case(ccc, media_type, expected):
+    assert skill_group_ids(ccc, media_type=media_type) == expected
+
+
+@pytest.mark.parametrize("media_type", ["VOICE", "ONLINE", "AUDIO "])
+def test_a_media_type_that_is_not_one_is_named_with_the_media_types(emulator, media_type):
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "PageNumber": "1", "PageSize": "10"}
+    response = call(emulator, "ListSkillGroups", {**params, "MediaType": media_type})
+
+    body = assert_product_error(response, 400, "Parameter.Invalid")
+    assert repr(media_type) in body["Message"]
+    assert "AUDIO, CHAT, VIDEO" in body["Message"]
 
 
 def test_get_skill_group_answers_the_documented_fields(emulator):
@@ -923,9 +962,19 @@ def test_get_skill_group_answers_the_documented_fields(emulator):
         "Name": "skillgroup",
         "DisplayName": "Customer service",
         "Description": "Customer service (skillgroup)",
-        "MediaType": "VOICE",
+        "MediaType": "AUDIO",
         "InstanceId": EXAMPLE_INSTANCE_ID,
     }
+
+
+@pytest.mark.parametrize(
+    ("skill_group_id", "media_type"),
+    [(CHAT_SKILL_GROUP_ID, "CHAT"), (VIDEO_SKILL_GROUP_ID, "VIDEO")],
+)
+def test_get_skill_group_answers_a_group_of_any_media(emulator, skill_group_id, media_type):
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "SkillGroupId": skill_group_id}
+    data = assert_ok(call(emulator, "GetSkillGroup", params))["Data"]
+    assert (data["SkillGroupId"], data["MediaType"]) == (skill_group_id, media_type)
 
 
 # -- ListContactFlows ------------------------------------------------------------------------

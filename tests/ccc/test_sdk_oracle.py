@@ -40,10 +40,12 @@ from ccc.emulator import (
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
+    CHAT_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
+    VIDEO_SKILL_GROUP_ID,
     build_demo_instances,
 )
 from phone_numbers.emulator_server import running_emulator
@@ -196,6 +198,7 @@ def test_list_instances(sdk, ours):
 @pytest.mark.parametrize(
     ("search_pattern", "media_type", "expected"),
     [
+        # Without MediaType, the AUDIO groups: CCC's default.
         (
             None,
             None,
@@ -205,12 +208,13 @@ def test_list_instances(sdk, ours):
                 "aftersales@ccc-test",
                 "vip@ccc-test",
                 "night-shift@ccc-test",
-                "chat@ccc-test",
             ],
         ),
         ("VIP hotline", None, ["vip@ccc-test"]),
         ("售后", None, ["aftersales@ccc-test"]),
-        (None, "ONLINE", ["chat@ccc-test"]),
+        (None, "CHAT", [CHAT_SKILL_GROUP_ID]),
+        (None, "video", [VIDEO_SKILL_GROUP_ID]),
+        ("night", "Audio", ["night-shift@ccc-test"]),
     ],
 )
 def test_list_skill_groups(sdk, ours, search_pattern, media_type, expected):
@@ -245,7 +249,7 @@ def test_get_skill_group(sdk, ours):
         EXAMPLE_SKILL_GROUP_ID,
         "skillgroup",
         "Customer service",
-        "VOICE",
+        "AUDIO",
     )
 
     group = ours.get_skill_group(
