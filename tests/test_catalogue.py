@@ -174,6 +174,109 @@ def test_the_glossary_s_terms_are_the_ones_used() -> None:
     assert (translated["editor"], translated["viewer"]) == ("编辑者", "查看者")
 
 
+# -- the glossary's style rules, as far as they can be checked by the English ------------------
+
+# "Match" in the sense of "meet the search and filters" (符合条件), not a technical match.
+MATCH = re.compile(r"\bmatch(?:es|ed|ing)?\b", re.IGNORECASE)
+TECHNICAL_MATCH = re.compile(
+    r"\b(?:exact|partial|fuzzy|prefix|full|regex|regular expression)\s+match", re.IGNORECASE
+)
+CCC = re.compile(r"\bCCC\b|\bcontact center\b", re.IGNORECASE)
+# A sentence, or the start of one: ends as one does ("CCC says:" too).
+SENTENCE_END = (".", "?", "!", ":", "…")
+
+
+def english(entry: Entry) -> str:
+    """The English of an entry: both forms of a plural, as either may say it."""
+    return " ".join(filter(None, (entry.msgid, entry.msgid_plural)))
+
+
+def is_label(entry: Entry) -> bool:
+    """A label of a few words where space is short (a button, a column header, a file or
+    sheet name): at most three words, not ending as a sentence does."""
+    return len(entry.msgid.split()) <= 3 and not entry.msgid.rstrip().endswith(SENTENCE_END)
+
+
+def test_ccc_is_yun_lian_luo_zhong_xin_in_a_sentence() -> None:
+    """One name for the service: "CCC" only in a short label, 云联络中心 wherever the English
+    names CCC or the contact center in a sentence."""
+    found = [
+        f"{translation!r} for {entry.msgid!r}"
+        for entry in ENTRIES
+        if not is_label(entry)
+        for translation in entry.translations
+        if "CCC" in translation or (CCC.search(english(entry)) and "云联络中心" not in translation)
+    ]
+    assert found == []
+
+
+def test_matching_is_fu_he_tiao_jian_not_pi_pei() -> None:
+    """A number or event that meets the search and filters is 符合条件; 匹配 is left for a match
+    in the technical sense (精确匹配), which the English then says."""
+    found = [
+        f"{translation!r} for {entry.msgid!r}"
+        for entry in ENTRIES
+        if not TECHNICAL_MATCH.search(english(entry))
+        for translation in entry.translations
+        if "匹配" in translation or (MATCH.search(english(entry)) and "符合条件" not in translation)
+    ]
+    assert found == []
+
+
+def test_a_confirmation_s_question_asks_que_ding_ma() -> None:
+    """A question the editor confirms is asked as the console asks it: 确定将 … 吗 and a
+    full-width question mark."""
+    questions = [entry for entry in ENTRIES if english(entry).rstrip().endswith("?")]
+    assert len(questions) >= 2
+    found = [
+        translation
+        for entry in questions
+        for translation in entry.translations
+        if not (translation.startswith("确定") and translation.endswith("吗？"))
+    ]
+    assert found == []
+
+
+def test_the_noun_confirmation_is_que_ren_xin_xi() -> None:
+    found = [
+        f"{translation!r} for {entry.msgid!r}"
+        for entry in ENTRIES
+        if re.search(r"\bconfirmation\b", english(entry), re.IGNORECASE)
+        for translation in entry.translations
+        if "确认信息" not in translation
+    ]
+    assert found == []
+
+
+def test_the_glossary_s_fixed_sentences_are_the_ones_used() -> None:
+    translated = {entry.msgid: entry.translations[0] for entry in ENTRIES}
+    end_before_start = "The end date (%(value)s) cannot be before the start date; it was left out."
+    assert translated[end_before_start].startswith("结束日期（%(value)s）不能早于开始日期")
+    assert (
+        translated["There is no such action in the audit trail you can see."]
+        == "未找到该操作记录，或您无权查看。"
+    )
+    assert (
+        translated["This confirmation cannot be used (%(reason)s). Select the numbers again."]
+        == "确认信息无效（%(reason)s），请重新选择号码后操作。"
+    )
+    assert (
+        translated["Unlinked %(done)s number from %(group)s."]
+        == "已从技能组“%(group)s”取消关联 %(done)s 个号码。"
+    )
+    assert translated["Select the %(total)s matching number"] == "全选 %(total)s 个符合条件的号码"
+    assert translated["No numbers match."] == "没有符合条件的号码。"
+    assert (
+        translated["Link %(total)s number to %(group)s?"]
+        == "确定将 %(total)s 个号码关联到技能组“%(group)s”吗？"
+    )
+    assert (
+        translated["Unlink %(total)s number from %(group)s?"]
+        == "确定将 %(total)s 个号码与技能组“%(group)s”取消关联吗？"
+    )
+    assert translated["CCC says:"] == "云联络中心返回："
+
+
 def test_the_compiled_catalogue_is_the_po_s() -> None:
     """The app reads the .mo that make compiles (msgfmt) whenever the .po is newer."""
     if not MO.exists():

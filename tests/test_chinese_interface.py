@@ -240,7 +240,7 @@ def test_ccc_s_message_is_shown_as_its_words_under_a_translated_headline():
             ccc.CccError("Forbidden.NoPermission", "The access key may not do this."), {}
         )
     assert title == "云联络中心返回了错误。"
-    assert detail == 'CCC 返回： <q lang="en">The access key may not do this.</q>'
+    assert detail == '云联络中心返回： <q lang="en">The access key may not do this.</q>'
 
 
 # -- the audit trail's recorded reasons --------------------------------------------------------
@@ -250,10 +250,10 @@ def test_ccc_s_message_is_shown_as_its_words_under_a_translated_headline():
     ("recorded", "said"),
     [
         ("not an editor", "该用户不是编辑者。"),
-        ("the confirmation has expired", "确认已过期。"),
-        ("the confirmation is not one this server made", "该确认不是本服务器生成的。"),
-        ("the confirmation is for another user or skill group", "该确认属于其他用户或技能组。"),
-        ("confirmation submitted again (attempt 12)", "该确认此前已提交过（操作 12）。"),
+        ("the confirmation has expired", "确认信息已过期。"),
+        ("the confirmation is not one this server made", "该确认信息不是本服务器生成的。"),
+        ("the confirmation is for another user or skill group", "该确认信息属于其他用户或技能组。"),
+        ("confirmation submitted again (attempt 12)", "该确认信息此前已提交过（操作 12）。"),
         (
             f"instance {EXAMPLE_INSTANCE_ID} is outside the user's scope",
             "该用户无权查看实例 ccc-test。",
@@ -271,7 +271,7 @@ def test_refusals_recorded_in_english_are_said_in_chinese(recorded, said):
     ("refusal", "detail", "said"),
     [
         (AuditEvent.Refusal.NOT_EDITOR, "", "该用户不是编辑者。"),
-        (AuditEvent.Refusal.CONFIRMATION_REUSED, "12", "该确认此前已提交过（操作 12）。"),
+        (AuditEvent.Refusal.CONFIRMATION_REUSED, "12", "该确认信息此前已提交过（操作 12）。"),
         (AuditEvent.Refusal.OUTSIDE_SCOPE, EXAMPLE_INSTANCE_ID, "该用户无权查看实例 ccc-test。"),
         ("Refused.OfALaterVersion", "", "Refused.OfALaterVersion"),
     ],

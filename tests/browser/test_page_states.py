@@ -241,7 +241,7 @@ def test_the_script_s_texts_in_chinese(
     boxes.nth(1).check()
     expect(page.locator("#selection-count")).to_have_text("已选择 2 个号码。")
     page.locator("#select-all-matching").click()
-    expect(page.locator("#selection-count")).to_have_text("已选择全部 401 个匹配的号码。")
+    expect(page.locator("#selection-count")).to_have_text("已选择全部 401 个符合条件的号码。")
     assert english_in_browser(page, app_emulator, NUMBERS) == []
 
     page.route("**/numbers/?*page=2*", lambda route: route.abort())
