@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 
-from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from portal.htmx import HtmxHttpRequest
 from portal.lists import Crumb, ListQuery, list_response
+from portal.text import zone_name
 
 from . import exports, links, selectors
 from .forms import AuditFilterForm
@@ -32,7 +32,7 @@ def audit_event_list(request: HtmxHttpRequest) -> TemplateResponse:
         AuditEventTable(result),
         {
             "audit_trail": True,
-            "time_zone": settings.TIME_ZONE,
+            "time_zone": zone_name(),
             "breadcrumbs": [
                 Crumb(_("Instances"), links.home_url()),
                 Crumb(_("Audit trail")),

@@ -40,6 +40,15 @@ def local_moment(moment: datetime) -> tuple[str, str, str]:
     return local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S"), zone
 
 
+def zone_name() -> str:
+    """The deployment's time zone as a sentence names it: 北京时间 in Chinese for
+    Asia/Shanghai, else its IANA name."""
+    name = timezone.get_default_timezone_name()
+    if name == "Asia/Shanghai":
+        return pgettext("the time zone Asia/Shanghai, named in a sentence", "Asia/Shanghai")
+    return name
+
+
 def moment_text(moment: datetime) -> str:
     """A moment to the second with its zone: "2025-12-02 08:00:00 CST"."""
     day, time, zone = local_moment(moment)

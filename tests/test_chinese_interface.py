@@ -297,6 +297,15 @@ def test_a_time_in_china_is_beijing_time_in_chinese(settings, zone, english, chi
         assert moment_text(moment) == chinese
 
 
+@pytest.mark.django_db
+def test_the_pages_times_are_beijing_time_in_chinese(client: Client, app_emulator):
+    numbers = Html(client.get(NUMBERS, headers=CHINESE_BROWSER).content.decode()).text
+    audit = Html(client.get("/audit/", headers=CHINESE_BROWSER).content.decode()).text
+
+    assert re.search(r"数据截至 \d\d:\d\d:\d\d 北京时间", numbers)
+    assert "时间均为北京时间。" in audit
+
+
 # -- Chinese in response headers ---------------------------------------------------------------
 
 
