@@ -33,10 +33,10 @@ from .queries import NumbersQuery
 T = TypeVar("T")
 
 SKILL_GROUP_CACHE_SECONDS = 60
-# Flows are renamed rarely, and a name is only a label for the id beside it.
-CONTACT_FLOW_NAMES_CACHE_SECONDS = 300
+# Flows and instances are renamed rarely, and a name is only a label for the id beside it.
+NAMES_CACHE_SECONDS = 300
 # After CCC refused or failed to list them: the ids are shown, and it is asked again after this.
-CONTACT_FLOW_NAMES_RETRY_SECONDS = 60
+NAMES_RETRY_SECONDS = 60
 
 logger = logging.getLogger(__name__)
 # One worker per connection to CCC: the pool is sized for every server thread's reads at once.
@@ -96,21 +96,10 @@ def skill_group_get(*, instance_id: str, skill_group_id: str, refresh: bool = Fa
 
 def contact_flow_names(*, instance_id: str, refresh: bool = False) -> dict[str, str]:
     """The name of each of the instance's IVR flows by its id (every flow the API can list),
-    cached for a few minutes.
+    cached for a few minutes; never an error (`_names`)."""
 
-    Never an error: when CCC refuses (a RAM policy without ListContactFlows) or fails, the page
-    shows the ids. That is logged and remembered for a shorter while, so a refused permission
-    does not cost a call on every page.
-    """
-    key = shared_cache.key(
-        "contact-flow-names", settings.CCC_ENDPOINT, settings.CCC_ACCESS_KEY_ID, instance_id
-    )
-    names = None if refresh else shared_cache.get(key)
-    if names is not None:
-        return names
-    client = ccc_client()
-    names = {}
-    try:
+    def read() -> dict[str, str]:
+        client, names = ccc_client(), {}
         for page_number in range(1, MAX_PAGE_NUMBER + 1):
             page = client.list_contact_flows(
                 instance_id=instance_id, page_number=page_number, page_size=MAX_PAGE_SIZE
@@ -118,15 +107,41 @@ def contact_flow_names(*, instance_id: str, refresh: bool = False) -> dict[str, 
             names.update((flow.contact_flow_id, flow.name) for flow in page.items if flow.name)
             if page_number * MAX_PAGE_SIZE >= page.total_count or not page.items:
                 break
+        return names
+
+    return _names(f"contact flow names of instance {instance_id}", read, refresh=refresh)
+
+
+def instance_names(*, refresh: bool = False) -> dict[str, str]:
+    """Each instance's name by its id, for headings and breadcrumbs; never an error
+    (`_names`)."""
+    return _names(
+        "instance names",
+        lambda: {
+            instance.instance_id: instance.name for instance in instance_list() if instance.name
+        },
+        refresh=refresh,
+    )
+
+
+def _names(what: str, read: Callable[[], dict[str, str]], *, refresh: bool) -> dict[str, str]:
+    """Names by id that pages show beside ids, cached for a few minutes.
+
+    When CCC refuses (a RAM policy without the action) or fails, the page shows the ids. That
+    is logged and remembered for a shorter while, so a refused permission does not cost a call
+    on every page.
+    """
+    key = shared_cache.key(what, settings.CCC_ENDPOINT, settings.CCC_ACCESS_KEY_ID)
+    names = None if refresh else shared_cache.get(key)
+    if names is not None:
+        return names
+    try:
+        names = read()
     except CccError as error:
-        logger.warning(
-            "contact flow names of instance %s unavailable (%s); showing their ids",
-            instance_id,
-            error.code,
-        )
-        shared_cache.put(key, {}, CONTACT_FLOW_NAMES_RETRY_SECONDS)
+        logger.warning("%s unavailable (%s); showing their ids", what, error.code)
+        shared_cache.put(key, {}, NAMES_RETRY_SECONDS)
         return {}
-    shared_cache.put(key, names, CONTACT_FLOW_NAMES_CACHE_SECONDS)
+    shared_cache.put(key, names, NAMES_CACHE_SECONDS)
     return names
 
 

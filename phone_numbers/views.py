@@ -57,13 +57,25 @@ def instance_list(request: HtmxHttpRequest) -> TemplateResponse | HttpResponseRe
 @require_safe
 def skill_group_list(request: HtmxHttpRequest, instance_id: str) -> TemplateResponse:
     query = ListQuery.from_request(SkillGroupFilterForm, request)
-    result = selectors.skill_group_list(instance_id=instance_id, **query.selector_arguments())
+    reads = {
+        "result": functools.partial(
+            selectors.skill_group_list, instance_id=instance_id, **query.selector_arguments()
+        )
+    }
+    if not wants_fragment(request):
+        reads["instance_names"] = selectors.instance_names
+    read = selectors.side_by_side(**reads)
+    instance_name = read.get("instance_names", {}).get(instance_id, instance_id)
     return list_response(
         request,
         "phone_numbers/skill_group_list.html",
         query,
-        SkillGroupTable(result, instance_id=instance_id),
-        {"instance_id": instance_id, "breadcrumbs": breadcrumbs(instance_id)},
+        SkillGroupTable(read["result"], instance_id=instance_id),
+        {
+            "instance_id": instance_id,
+            "instance_name": instance_name,
+            "breadcrumbs": breadcrumbs(instance_id, instance_name=instance_name),
+        },
     )
 
 
@@ -94,10 +106,13 @@ def number_list(
         reads["skill_group"] = functools.partial(
             selectors.skill_group_get, **group, refresh=query.refresh
         )
+    if not wants_fragment(request):
+        reads["instance_names"] = selectors.instance_names
     read = selectors.side_by_side(**reads)
     group_name = read.get("skill_group") and (
         read["skill_group"].display_name or read["skill_group"].name
     )
+    instance_name = read.get("instance_names", {}).get(instance_id, instance_id)
     result, status_count, not_served = read["result"], read["status_count"], ""
     if not numbers.linked and not read["skill_group"].is_voice:
         # Phone numbers serve voice groups alone: whatever CCC lists as eligible for a group of
@@ -125,7 +140,8 @@ def number_list(
             "confirm_url": reverse("phone_numbers:number_change_confirm", kwargs=group),
             # A selection belongs to one view and filter, across its pages.
             "selection_key": "|".join([request.path, query["view"], query["q"], query["active"]]),
-            "breadcrumbs": breadcrumbs(instance_id, group_name),
+            "instance_name": instance_name,
+            "breadcrumbs": breadcrumbs(instance_id, group_name, instance_name=instance_name),
         },
         empty_state=EmptyState(not_served) if not_served else None,
     )
@@ -214,7 +230,12 @@ def number_change_confirm(
             "back_url": back_url,
             "action_url": reverse("phone_numbers:number_change", kwargs=group),
             "breadcrumbs": [
-                *breadcrumbs(instance_id, confirmation.groups_label, back_url),
+                *breadcrumbs(
+                    instance_id,
+                    confirmation.groups_label,
+                    back_url,
+                    instance_name=selectors.instance_names().get(instance_id, instance_id),
+                ),
                 Crumb(_("Confirm")),
             ],
         },

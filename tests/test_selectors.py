@@ -282,7 +282,7 @@ def test_contact_flow_names_are_cached_for_minutes_per_instance(app_emulator, ke
     assert again == first
     assert bulk and not set(bulk) & set(first)
     assert app_emulator.request_count == 2  # the second call cost none
-    assert kept == [selectors.CONTACT_FLOW_NAMES_CACHE_SECONDS] * 2 == [300, 300]
+    assert kept == [selectors.NAMES_CACHE_SECONDS] * 2 == [300, 300]
 
 
 def test_refresh_asks_for_the_contact_flow_names_again(app_emulator):
@@ -333,7 +333,7 @@ def test_when_ccc_refuses_or_fails_there_are_no_contact_flow_names_for_a_while(
 
     assert first == again == {}
     assert app_emulator.request_count == before  # not asked again on the next page
-    assert kept == [selectors.CONTACT_FLOW_NAMES_RETRY_SECONDS] == [60]
+    assert kept == [selectors.NAMES_RETRY_SECONDS] == [60]
     (warning,) = [r for r in caplog.records if r.name == "phone_numbers.selectors"]
     assert warning.levelname == "WARNING"
     assert code in warning.getMessage() and EXAMPLE_INSTANCE_ID in warning.getMessage()

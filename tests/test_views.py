@@ -155,7 +155,9 @@ def test_the_full_page_has_the_header_filters_and_results(client, app_emulator):
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", response.content.decode()).group(1)
     assert heading == "Customer service"
     assert f'<code class="small">{EXAMPLE_SKILL_GROUP_ID}</code>' in response.content.decode()
-    assert f"instance {EXAMPLE_INSTANCE_ID}" in page.text
+    # The instance by its name, in the heading and the breadcrumbs.
+    assert "instance CCC test" in page.text
+    assert (SKILL_GROUPS, "CCC test") in page.links
     assert page.find("form", id="filters")
     assert page.find("div", id="results")
     assert len(page.rows) == 25
@@ -698,14 +700,14 @@ def test_a_deep_htmx_swap_still_costs_one_api_call(client, app_emulator):
 def test_a_full_page_asks_for_the_group_and_its_numbers_at_once(client, app_emulator):
     get(client, NUMBERS)
     # GetSkillGroup + ListPhoneNumbersOfSkillGroup twice (the listing and its status counts)
-    # + ListContactFlows (the flows' names)
-    assert app_emulator.request_count == 4
+    # + ListContactFlows (the flows' names) + ListInstances (the instance's name)
+    assert app_emulator.request_count == 5
 
     get(client, NUMBERS + "?page=2")
-    assert app_emulator.request_count == 4  # all cached
+    assert app_emulator.request_count == 5  # all cached
 
     get(client, NUMBERS + "?view=eligible", restore=True)
-    assert app_emulator.request_count == 6  # the eligible listing and its status counts
+    assert app_emulator.request_count == 7  # the eligible listing and its status counts
 
 
 def test_refresh_asks_ccc_again_and_is_left_out_of_the_address(client, app_emulator):
@@ -759,13 +761,16 @@ def test_invalidating_one_group_keeps_the_others_cached(client, app_emulator):
 
 def test_the_skill_group_and_instance_pages_cost_one_call(client, app_emulator):
     get(client, SKILL_GROUPS)
-    assert app_emulator.request_count == 1
+    assert app_emulator.request_count == 2  # and the instances' names, cached for a while
 
     get(client, SKILL_GROUPS + "?q=sales", htmx=True)
-    assert app_emulator.request_count == 2
+    assert app_emulator.request_count == 3
+
+    get(client, SKILL_GROUPS + "?page=1&per_page=10")
+    assert app_emulator.request_count == 3  # the listing and the names cached
 
     get(client, INSTANCES)
-    assert app_emulator.request_count == 3
+    assert app_emulator.request_count == 4
 
 
 # -- instances and skill groups ----------------------------------------------------------------
@@ -807,7 +812,7 @@ def test_the_skill_group_list_shows_the_voice_groups_with_counts(client, app_emu
 
     groups = app_emulator.instances[EXAMPLE_INSTANCE_ID].skill_groups.values()
     assert response.status_code == 200
-    assert f"Skill groups of {EXAMPLE_INSTANCE_ID}" in page.text
+    assert f"Skill groups of CCC test {EXAMPLE_INSTANCE_ID}" in page.text
     assert page.rows == [
         [
             group.display_name,
@@ -990,7 +995,8 @@ def test_throttling_is_503_saying_it_retried(client, app_emulator, fast_retries,
     assert response["Retry-After"] == "5"
     # The listing's and its status counts' attempts, ListContactFlows (and GetSkillGroup for a
     # full page).
-    assert app_emulator.request_count == LISTING_READS * ATTEMPTS + (1 if htmx else 2)
+    # The page also asks for the group and the instances' names; a swap for neither.
+    assert app_emulator.request_count == LISTING_READS * ATTEMPTS + (1 if htmx else 3)
 
 
 def test_throttling_that_passes_within_the_retries_is_not_an_error(
@@ -1076,7 +1082,7 @@ def test_the_socket_emulator_serves_the_page_when_it_is_fast(client, served_emul
     assert response.status_code == 200
     assert numbers_in(page) == [EXAMPLE_NUMBER]
     # The group, its numbers and their status counts, the flows' names.
-    assert served_emulator.request_count == 4
+    assert served_emulator.request_count == 5
 
 
 @pytest.mark.parametrize(
@@ -1100,7 +1106,7 @@ def test_refused_credentials_are_502_without_details(
     assert DEMO_ACCESS_KEY_SECRET not in response.content.decode()
     # Refused credentials are not retried: one call per read (a full page asks for the group,
     # its numbers, their status counts and the flows' names at once; a swap for the last three).
-    assert served_emulator.request_count == (3 if htmx else 4)
+    assert served_emulator.request_count == (3 if htmx else 5)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
@@ -1139,7 +1145,8 @@ def test_a_blank_instance_id_is_rejected_before_asking_ccc(client, app_emulator)
 
     assert_error(response, page, 400, htmx=False)
     assert "The parameter InstanceId may not be null or empty." in page.text
-    assert app_emulator.request_count == 0
+    # Its skill groups are not asked for; the instances' names, beside them, are.
+    assert app_emulator.request_count == 1
 
 
 def test_only_get_and_head_are_allowed(client, app_emulator):
@@ -1334,3 +1341,15 @@ def test_the_page_box_jumps_to_any_page_keeping_the_view(client, app_emulator):
     # What the box submits is the view's own link with that page.
     _, jumped = get(client, HOTLINE + "?view=eligible&q=0&per_page=10&page=777")
     assert "Showing 7,761–7,770 of" in jumped.text
+
+
+def test_without_the_instances_names_the_pages_show_their_ids(client, app_emulator):
+    """A RAM policy without ListInstances: the skill groups and numbers still show."""
+    app_emulator.faults.add_rule("forbidden", 1.0, action="ListInstances")
+
+    response, page = get(client, SKILL_GROUPS)
+    assert response.status_code == 200
+    assert f"Skill groups of {EXAMPLE_INSTANCE_ID}" in page.text
+    response, page = get(client, NUMBERS)
+    assert response.status_code == 200
+    assert f"instance {EXAMPLE_INSTANCE_ID}" in page.text

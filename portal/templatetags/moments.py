@@ -13,6 +13,6 @@ register = template.Library()
 
 @register.filter
 def time_of_day(moment: datetime) -> str:
-    """"08:11:06 CST" (北京时间 in Chinese, where the zone is Asia/Shanghai)."""
+    """ "08:11:06 CST" (北京时间 in Chinese, where the zone is Asia/Shanghai)."""
     _day, time, zone = local_moment(moment)
     return f"{time} {zone}"
