@@ -78,6 +78,10 @@ def test_the_audit_table_scrolls_keeping_the_time(phone: Page) -> None:
     assert time_cell.evaluate("(cell) => cell.getBoundingClientRect().left") == left_before
 
 
+def top_of_locator(locator) -> float:
+    return locator.evaluate("(element) => element.getBoundingClientRect().top")
+
+
 def single_line(page: Page, selector: str) -> list[str]:
     """The elements of `selector` whose text takes more than one line."""
     return page.evaluate(
@@ -99,3 +103,7 @@ def test_no_header_word_or_button_breaks_in_chinese(chinese_phone: Page) -> None
     expect(chinese_phone.locator("html")).to_have_attribute("lang", "zh-hans")
     chinese_phone.locator("#filters-panel > summary").click()
     assert single_line(chinese_phone, "header a, header button, .btn") == []
+    # The header is one line: the language switch beside the product's name.
+    brand = chinese_phone.get_by_role("link", name="cccadmin")
+    switch = chinese_phone.get_by_role("button", name="English")
+    assert abs(top_of_locator(brand) - top_of_locator(switch)) < 8
