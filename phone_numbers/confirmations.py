@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from audit.parts import Part
+from ccc import SkillGroup
 from portal.text import listed
 
 from . import selectors
@@ -51,6 +52,14 @@ class SelectionTooLarge(Exception):
 
 class NothingSelected(Exception):
     """The selection holds no number."""
+
+
+class GroupNotServed(Exception):
+    """Numbers cannot be linked to a skill group of another medium than voice."""
+
+    def __init__(self, group: SkillGroup) -> None:
+        super().__init__(group.skill_group_id)
+        self.group = group
 
 
 @dataclass(frozen=True)
@@ -159,7 +168,8 @@ def confirmation_prepare(
 ) -> Confirmation:
     """What the editor is about to do: the numbers chosen in each skill group, or every number
     `matching` a view (counted from CCC now: one call, never the cache), checked against the
-    limits; raises SelectionTooLarge or NothingSelected."""
+    limits; raises SelectionTooLarge or NothingSelected, or GroupNotServed for a link to a
+    group of another medium than voice."""
     maximum = settings.CCCADMIN_MAX_NUMBERS_PER_ACTION
     if matching is not None:
         first, count = selectors.phone_numbers_matching(numbers=matching, limit=min(maximum, 10))
@@ -178,6 +188,8 @@ def confirmation_prepare(
     parts = []
     for skill_group_id, numbers in chosen.items():
         group = selectors.skill_group_get(instance_id=instance_id, skill_group_id=skill_group_id)
+        if action == Action.LINK and not group.is_voice:
+            raise GroupNotServed(group)
         parts.append(Part(skill_group_id, group.display_name or group.name, tuple(numbers)))
     return Confirmation(
         nonce=secrets.token_urlsafe(24),

@@ -18,6 +18,7 @@ columns of its table (`PhoneNumberTable`), streamed while the rows arrive.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -55,13 +56,16 @@ def phone_number_export(*, numbers: NumbersQuery, file_format: str) -> ExportFil
         flow_names=functools.partial(selectors.contact_flow_names, instance_id=instance_id),
     )
     first: Page[PhoneNumber] = read["first"]
+    group = read["skill_group"]
+    if not numbers.linked and not group.is_voice:
+        # As on the page: no number is offered to a group of another medium.
+        first = dataclasses.replace(first, items=(), total_count=0)
     pages = -(-min(first.total_count, MAX_REACHABLE_ROWS) // MAX_PAGE_SIZE)
     with budget(settings.CCC_EXPORT_BUDGET):
         rest = selectors.in_order(
             (functools.partial(list_page, page_number=n) for n in range(2, pages + 1)),
             in_flight=settings.CCC_EXPORT_PAGES_IN_FLIGHT,
         )
-    group = read["skill_group"]
     table = PhoneNumberTable.for_export(contact_flow_names=read["flow_names"])
     cap = None
     if first.total_count > MAX_REACHABLE_ROWS:

@@ -32,6 +32,7 @@ from . import exports, selectors, services
 from .confirmations import (
     Confirmation,
     ConfirmationInvalid,
+    GroupNotServed,
     NothingSelected,
     SelectionTooLarge,
     confirmation_prepare,
@@ -209,6 +210,8 @@ def number_change_confirm(
         )
     except NothingSelected:
         return _refused_page(request, 400, _("Select at least one number first."))
+    except GroupNotServed as error:
+        return _refused_page(request, 400, not_served_text(error.group))
     except SelectionTooLarge as error:
         return _refused_page(
             request,

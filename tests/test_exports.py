@@ -26,6 +26,7 @@ from audit import exports as audit_exports
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
+    CHAT_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
@@ -274,6 +275,13 @@ def test_a_filtered_export_holds_the_view_search_and_status(client, app_emulator
 
 def test_an_export_without_matches_is_its_header(client, app_emulator):
     _, chunks = download(client, NUMBERS + "export.csv?q=99999999999")
+
+    assert csv_rows(b"".join(chunks)) == [HEADERS]
+
+
+def test_a_chat_group_s_eligible_export_offers_no_number_as_its_page(client, app_emulator):
+    chat = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{CHAT_SKILL_GROUP_ID}/numbers/"
+    _, chunks = download(client, chat + "export.csv?view=eligible")
 
     assert csv_rows(b"".join(chunks)) == [HEADERS]
 

@@ -13,6 +13,7 @@ from audit.recording import Actor
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
+    CHAT_SKILL_GROUP_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
@@ -370,6 +371,19 @@ def test_an_expired_confirmation_is_refused(client: Client, settings, app_emulat
     response = client.post(CHANGE, {"token": token})
     assert response.status_code == 400
     assert "(it has expired)" in text_of(response)
+
+
+def test_numbers_cannot_be_linked_to_a_chat_group_even_by_a_made_up_link(
+    client: Client, app_emulator
+):
+    chat = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{CHAT_SKILL_GROUP_ID}/numbers/"
+    response = client.get(chat + "confirm/", {"view": "eligible", "all": "1"})
+
+    assert response.status_code == 400
+    assert "Phone numbers serve voice skill groups; Online chat is a chat group." in text_of(
+        response
+    )
+    assert 'name="token"' not in response.content.decode()
 
 
 def test_the_write_needs_csrf(app_emulator):
