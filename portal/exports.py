@@ -35,7 +35,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from django.http import StreamingHttpResponse
@@ -86,8 +86,7 @@ class Note(str):
 Batches = Iterator[list[list[str]] | Note]
 
 
-@dataclass(frozen=True)
-class Cap:
+class Cap(NamedTuple):
     """The first `exported` rows of `total` that matched, known before the first row."""
 
     exported: int

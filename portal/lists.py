@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from urllib.parse import urlencode
 
 from django import forms
@@ -148,8 +148,9 @@ class ViewLink:
     is_current: bool
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
+    """A link a page draws: its words and where it goes."""
+
     label: str
     url: str
 

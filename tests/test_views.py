@@ -787,6 +787,9 @@ def test_the_instance_list_links_every_instance(client, app_emulator):
     assert texts[f"/instances/{BULK_INSTANCE_ID}/skill-groups/"].startswith(
         f"CCC nationwide {BULK_INSTANCE_ID}"
     )
+    # Each row says where it leads, drawn as a link (not only a hover effect).
+    assert all(texts[href].endswith("Skill groups ›") for href in hrefs)
+    assert response.content.decode().count('class="fw-semibold link-primary') == 2
 
 
 def test_a_single_instance_goes_straight_to_its_skill_groups(client, app_emulator):
