@@ -54,7 +54,7 @@ run: $(VENV)/.installed-app $(MO)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py runserver $(HOST_PORT)
 
 # Production: gunicorn + whitenoise; the environment must hold the production settings
-# (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, CCCADMIN_AUTH_MODE, ... see the README).
+# (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, CCCADMIN_AUTH_MODE, ... see docs/configuration.md).
 serve: $(VENV)/.installed-app $(MO)
 	DJANGO_DEBUG=false $(BIN)/python manage.py check --deploy --fail-level WARNING
 	DJANGO_DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -33,6 +33,6 @@ urlpatterns = [
         name="number_change",
     ),
     # An action's page belongs to the trail's address space, but shows this feature's outcome
-    # and offers its Undo: see the README's architecture note.
+    # and offers its Undo: see the architecture note in docs/development.md.
     path("audit/actions/<int:attempt_id>/", views.action_detail, name="action_detail"),
 ]

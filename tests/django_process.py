@@ -22,7 +22,7 @@ OWN_PREFIXES = (
     "WEB_CONCURRENCY",
     "GUNICORN_THREADS",
 )
-# What `make serve` needs beyond DJANGO_DEBUG=false and a secret (see the README's example).
+# What `make serve` needs beyond DJANGO_DEBUG=false and a secret (see docs/deployment.md's example).
 PRODUCTION = {
     "CCCADMIN_AUTH_MODE": "header",
     "CCCADMIN_TRUSTED_PROXIES": "10.0.3.7/32",

@@ -226,8 +226,8 @@ def test_a_capped_export_says_so_in_the_readers_words(client, app_emulator):
     assert xlsx_notes(b"".join(chunks)) == (
         ["号码", "说明"],
         [
-            f"共有 {total:,} 个符合条件的号码，只导出了前 10,000 个：云联络中心无法列出更多。"
-            "请缩小搜索范围以导出其余号码。"
+            f"共有 {total:,} 个符合条件的号码，仅导出了前 10,000 个（云联络中心最多只能列出这些）。"
+            "如需导出其余号码，请缩小搜索范围。"
         ],
     )
 
