@@ -23,6 +23,9 @@ class Part:
     request_ids: tuple[str, ...] = ()
     error_code: str = ""
     detail: str = ""
+    # When the unknown numbers were last listed unchanged (ISO 8601): CCC never answered for
+    # them and may have applied them since.
+    unknown_as_of: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -57,8 +60,8 @@ def parts_of(event: AuditEvent) -> tuple[Part, ...]:
     """
     if event.parts:
         return tuple(map(Part.from_json, event.parts))
-    # A row's own columns have a part's names.
-    return (Part.from_json({field.name: getattr(event, field.name) for field in fields(Part)}),)
+    # A row's own columns have a part's names (all but what parts kept since).
+    return (Part.from_json({field.name: getattr(event, field.name, "") for field in fields(Part)}),)
 
 
 def skill_group_ids_text(skill_group_ids: Sequence[str]) -> str:

@@ -11,7 +11,10 @@ What each answer of CCC means for a batch (Add and Remove are all or nothing):
 - any other error answered by CCC, or a request that never left: not done;
 - silence or a failure after sending (a time-out, a reset connection, a 5xx, an unreadable
   answer): **unknown**. It is never sent again blindly: the numbers are listed again to see
-  whether they are linked, and what that cannot settle is reported as unknown.
+  whether they are linked, and what that cannot settle is reported as unknown. A listing proves
+  that a change happened; that one did not only where CCC answered (a 5xx, an unreadable
+  answer). A batch CCC never answered (a time-out, a dropped connection) may still be applied
+  after the listing, so what the listing finds unchanged stays unknown, "as of" its time.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 
 import stamina
 from django.conf import settings
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from ccc import CccError, InvalidParameterError, NotFoundError, ThrottlingError
@@ -75,11 +79,14 @@ def send(target: Target, numbers: list[str], result: PartOutcome) -> None:
     """One part's numbers in batches, a few in flight at once, then the unknown ones settled."""
     size = max(1, settings.CCC_WRITE_BATCH_SIZE)
     batches = deque(numbers[start : start + size] for start in range(0, len(numbers), size))
+    unanswered: set[str] = set()
     for batch_results in _each_in_flight(target, batches):
         for batch in batch_results:
             _tally(result, batch)
+            if batch.state == "unknown" and batch.error and batch.error.http_status is None:
+                unanswered.update(batch.numbers)
     if result.unknown:
-        _settle(target, result)
+        _settle(target, result, unanswered)
 
 
 def _each_in_flight(target: Target, batches: deque[list[str]]) -> Iterator[list[_BatchResult]]:
@@ -180,12 +187,14 @@ def _tally(result: PartOutcome, batch: _BatchResult) -> None:
         result.error_request_id = batch.error.request_id or ""
 
 
-def _settle(target: Target, result: PartOutcome) -> None:
+def _settle(target: Target, result: PartOutcome, unanswered: set[str]) -> None:
     """List the unknown numbers again: linked ones are done (for Link) or not (for Unlink).
     Listed by their longest common prefix, so the listing stays short; what the listing
-    cannot reach (or a listing that fails) stays unknown."""
+    cannot reach (or a listing that fails) stays unknown, and so does what it finds unchanged
+    of the `unanswered` batches: CCC may apply those after the listing."""
     unknown = result.unknown
     prefix = os.path.commonprefix(unknown)  # noqa: RUF071 - digits, character by character
+    listed_at = timezone.now()
     try:
         linked, total = selectors.phone_numbers_matching(
             numbers=NumbersQuery(target.instance_id, target.skill_group_id, search=prefix),
@@ -198,10 +207,12 @@ def _settle(target: Target, result: PartOutcome) -> None:
         return  # the listing did not reach every linked number: absence proves nothing
     linked_now = set(linked)
     applied = [n for n in unknown if (n in linked_now) == (target.action == Action.LINK)]
-    not_applied = [n for n in unknown if n not in applied]
+    unchanged = [n for n in unknown if n not in applied]
     result.done.extend(applied)
-    result.not_done.extend(not_applied)
-    result.unknown = []
+    result.not_done.extend(n for n in unchanged if n not in unanswered)
+    result.unknown = [n for n in unchanged if n in unanswered]
+    if result.unknown:
+        result.unknown_as_of = listed_at.isoformat(timespec="seconds")
 
 
 def _time_left() -> float:

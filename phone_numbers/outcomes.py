@@ -5,6 +5,7 @@ and read back from it for the action's page."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
@@ -14,7 +15,7 @@ from audit.models import AuditEvent
 from audit.parts import Part, parts_of
 from audit.selectors import ActionRows
 from portal.ccc_errors import why_not_done
-from portal.text import grouped, listed
+from portal.text import grouped, listed, local_moment
 
 Action = AuditEvent.Action
 Outcome = AuditEvent.Outcome
@@ -35,6 +36,8 @@ class PartOutcome:
     error_code: str = ""
     error_message: str = ""
     error_request_id: str = ""
+    # When the unknown numbers were listed unchanged after CCC never answered (ISO 8601).
+    unknown_as_of: str = ""
 
     @property
     def total(self) -> int:
@@ -73,8 +76,16 @@ class PartOutcome:
                 text = _("Why: %(reason)s.")
             sentences.append(text % reason)
         if self.unknown:
-            count = len(self.unknown)
-            sentences.append(
+            sentences.append(self._unknown_sentence(action, instance_id))
+        return sentences
+
+    def _unknown_sentence(self, action: str, instance_id: str) -> str:
+        """What is unknown and why: CCC never answered and had not applied it when listed
+        again (it may still), or the listing could not tell."""
+        count = len(self.unknown)
+        values = {"count": grouped(count), "reason": self.reason(instance_id)}
+        if not self.unknown_as_of:
+            return (
                 ngettext(
                     "Whether %(count)s number changed is unknown: %(reason)s, and listing it "
                     "again could not tell. Check the view before trying again.",
@@ -82,9 +93,27 @@ class PartOutcome:
                     "them again could not tell. Check the view before trying again.",
                     count,
                 )
-                % {"count": grouped(count), "reason": self.reason(instance_id)}
+                % values
             )
-        return sentences
+        _day, time, zone = local_moment(datetime.fromisoformat(self.unknown_as_of))
+        values["time"] = f"{time} {zone}"
+        if action == Action.LINK:
+            text = ngettext(
+                "%(count)s number was not linked as of %(time)s, but CCC may still link it "
+                "(%(reason)s). Check the view before trying again.",
+                "%(count)s numbers were not linked as of %(time)s, but CCC may still link "
+                "them (%(reason)s). Check the view before trying again.",
+                count,
+            )
+        else:
+            text = ngettext(
+                "%(count)s number was still linked as of %(time)s, but CCC may still unlink "
+                "it (%(reason)s). Check the view before trying again.",
+                "%(count)s numbers were still linked as of %(time)s, but CCC may still unlink "
+                "them (%(reason)s). Check the view before trying again.",
+                count,
+            )
+        return text % values
 
     def reason(self, instance_id: str) -> str:
         """Why numbers were not done, from CCC's first error, with its RequestId."""

@@ -248,6 +248,39 @@ def test_a_write_that_timed_out_after_sending_is_settled_by_listing_again(
     assert pair(outcome)[1].error_code == "Timeout"
 
 
+@pytest.mark.parametrize("action", ["link", "unlink"])
+def test_a_write_ccc_applies_after_the_client_gave_up_is_unknown_not_not_done(
+    settings, served_emulator, action
+):
+    """The race: CCC applies the batch after the client's time-out and after the listing
+    that follows it, so the listing's "unchanged" proves nothing."""
+    settings.CCC_TIMEOUT = 0.5
+    numbers = eligible(served_emulator, 3)
+    if action == "unlink":
+        change(confirm(numbers))
+    confirmation = confirm(numbers, action=confirmations.Action(action))
+    write = ADD if action == "link" else "RemovePhoneNumbersFromSkillGroup"
+    served_emulator.faults.inject("slow", action=write, delay=1.5)  # applies at its end
+
+    outcome = change(confirmation)
+
+    assert (outcome.outcome, sorted(outcome.unknown), outcome.not_done) == (
+        "unknown",
+        sorted(numbers),
+        [],
+    )
+    (said,) = [sentence for sentence in outcome.sentences() if "as of" in sentence]
+    verb = "not linked" if action == "link" else "still linked"
+    assert said.startswith(f"3 numbers were {verb} as of ")
+    assert "but CCC may still" in said
+    recorded = pair(outcome)[1]
+    assert (recorded.outcome, sorted(recorded.unknown)) == ("unknown", sorted(numbers))
+    assert parts_of(recorded)[0].unknown_as_of
+    # And CCC did apply it, after the client had given up.
+    time.sleep(1.5)
+    assert (set(numbers) <= linked(served_emulator)) == (action == "link")
+
+
 def test_a_write_failed_with_a_5xx_and_not_applied_is_settled_as_not_done(app_emulator):
     numbers = eligible(app_emulator, 3)
     app_emulator.faults.inject("internal", action=ADD)
