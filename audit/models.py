@@ -61,6 +61,10 @@ class AuditEvent(models.Model):
         row's detail holds the one value a reason names (%(detail)s)."""
 
         NOT_EDITOR = "Refused.NotEditor", _("The user is not an editor.")
+        TOO_LONG = (
+            "Refused.TooLong",
+            _("A value was longer than the trail can hold (%(detail)s)."),
+        )
         CONFIRMATION_EXPIRED = "Refused.ConfirmationExpired", _("The confirmation had expired.")
         CONFIRMATION_FORGED = (
             "Refused.ConfirmationForged",

@@ -7,6 +7,7 @@ refused before it could start is one **refusal**. Rows are never changed: each c
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -35,6 +36,14 @@ class Actor:
     def of(cls, request: HttpRequest) -> Actor:
         identity = request.identity
         return cls(identity.username, identity.email, client_address(request))
+
+    def columns(self) -> dict[str, str]:
+        """The actor as the trail's columns hold it."""
+        return {
+            "username": self.username,
+            "email": self.email,
+            "client_address": self.client_address,
+        }
 
 
 class AlreadyUndone(Exception):
@@ -70,13 +79,11 @@ def attempt_record(
         with transaction.atomic():
             if undoes_id is not None:
                 _undo_claim(undoes_id)
-            return AuditEvent.objects.create(
+            return _row_create(
                 kind=AuditEvent.Kind.ATTEMPT,
                 token=token,
                 undoes_id=undoes_id,
-                username=actor.username,
-                email=actor.email,
-                client_address=actor.client_address,
+                **actor.columns(),
                 instance_id=instance_id,
                 action=action,
                 numbers=[number for part in parts for number in part.numbers],
@@ -100,7 +107,7 @@ def outcome_record(*, attempt: AuditEvent, outcome: str, parts: Sequence[Part]) 
     """What came of an attempt, number by number in each part; the row's own error is the
     first part's that has one."""
     failed = next((part for part in parts if part.error_code), None)
-    return AuditEvent.objects.create(
+    return _row_create(
         kind=AuditEvent.Kind.OUTCOME,
         attempt=attempt,
         username=attempt.username,
@@ -144,11 +151,9 @@ def refusal_record(
 ) -> AuditEvent:
     """A write refused before it could start: who tried, where, and why (`refusal`, with the
     one value its words name in `detail`)."""
-    return AuditEvent.objects.create(
+    return _row_create(
         kind=AuditEvent.Kind.REFUSAL,
-        username=actor.username,
-        email=actor.email,
-        client_address=actor.client_address,
+        **actor.columns(),
         instance_id=instance_id,
         skill_group_id=skill_group_id,
         action=action if action in AuditEvent.Action.values else "",
@@ -157,6 +162,37 @@ def refusal_record(
         error_code=refusal,
         detail=detail,
     )
+
+
+# A value cut to fit its column ends with this, so the trail shows it was cut.
+CUT_MARK = "…"
+
+
+def too_long(**values: str) -> list[str]:
+    """The names of the values (AuditEvent's column names) longer than their column holds:
+    a write with any is refused before anything is sent, since its rows could not say it."""
+    limits = _column_limits()
+    return [name for name, value in values.items() if len(value) > limits[name]]
+
+
+def _row_create(**values: Any) -> AuditEvent:
+    """A row, every text cut to its column (PostgreSQL refuses what SQLite would keep), cuts
+    marked: a refusal of a value too long is still recorded."""
+    limits = _column_limits()
+    for name, value in values.items():
+        limit = limits.get(name)
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            values[name] = value[: limit - len(CUT_MARK)] + CUT_MARK
+    return AuditEvent.objects.create(**values)
+
+
+@functools.cache
+def _column_limits() -> dict[str, int]:
+    return {
+        field.name: field.max_length
+        for field in AuditEvent._meta.get_fields()
+        if getattr(field, "max_length", None)
+    }
 
 
 def audited_write(view: View) -> View:

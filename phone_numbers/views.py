@@ -21,6 +21,7 @@ from audit.recording import (
     AlreadyUndone,
     audited_write,
     refusal_record,
+    too_long,
 )
 from portal.alerts import render_alert
 from portal.htmx import HtmxHttpRequest, vary_on_htmx, wants_fragment
@@ -266,6 +267,18 @@ def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: st
     claimed = (
         {"action": confirmation.action, "numbers": confirmation.numbers} if confirmation else {}
     )
+    if cut := too_long(**group, **actor.columns()):
+        refusal_record(
+            actor=actor, **group, refusal=AuditEvent.Refusal.TOO_LONG, detail=", ".join(cut)
+        )
+        return _refused_page(
+            request,
+            400,
+            _(
+                "This request carries a value longer than the audit trail can record (an ID, "
+                "the user's name or email), so nothing was changed."
+            ),
+        )
     if not identity.is_editor:
         refusal_record(actor=actor, **group, **claimed, refusal=AuditEvent.Refusal.NOT_EDITOR)
         return _refused_page(request, 403, _("Only editors can link or unlink numbers."))

@@ -17,6 +17,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from audit import recording
 from audit.models import AppendOnlyError, AuditEvent
 from audit.parts import Part, parts_of
 from tests.django_process import ROOT, environment, manage
@@ -110,6 +111,23 @@ def test_an_outcome_needs_its_attempt(db) -> None:
 
     attempt(**outcome, attempt=attempt())
     assert AuditEvent.objects.count() == 2
+
+
+@pytest.mark.database
+def test_what_ccc_says_longer_than_a_column_is_recorded_cut_and_marked(db) -> None:
+    """A skill group's name (256) and an error code (128) come from CCC: kept, cut to fit."""
+    name, code = "组" * 300, "Code." + "x" * 200
+    actor = recording.Actor("ana")
+    parts = [Part("sg@ccc-test", name, ("0833001",))]
+    made = recording.attempt_record(
+        actor=actor, token="t", instance_id="ccc-test", action="link", parts=parts
+    )
+    failed = Part("sg@ccc-test", name, (), not_done=("0833001",), error_code=code)
+    outcome = recording.outcome_record(attempt=made, outcome="failed", parts=[failed])
+
+    assert (len(made.skill_group_name), made.skill_group_name[-1]) == (256, "…")
+    assert (len(outcome.error_code), outcome.error_code[-1]) == (128, "…")
+    assert parts_of(AuditEvent.objects.get(pk=outcome.pk))[0].skill_group_name == name
 
 
 @pytest.mark.database

@@ -574,3 +574,86 @@ def test_an_action_of_two_groups_is_shown_and_undone_from_either(client: Client,
         "Undid the link of 2 numbers to Customer service. Undid the link of 1 number to Sales."
         in text_of(client.get(f"/audit/actions/{undone.pk}/"))
     )
+
+
+# -- values longer than the trail's columns (PostgreSQL refuses them; SQLite would keep them) --
+
+LONG_ID = "x" * 200
+
+
+@pytest.mark.parametrize(
+    ("instance_id", "skill_group_id", "too_long"),
+    [
+        (LONG_ID, EXAMPLE_SKILL_GROUP_ID, "instance_id"),
+        (EXAMPLE_INSTANCE_ID, LONG_ID, "skill_group_id"),
+    ],
+    ids=["instance", "skill-group"],
+)
+def test_an_id_too_long_to_record_is_refused_and_the_refusal_recorded_cut(
+    client: Client, app_emulator, instance_id, skill_group_id, too_long
+):
+    token = confirmed(client, eligible(app_emulator, 1))
+    calls = app_emulator.request_count
+    response = client.post(
+        f"/instances/{instance_id}/skill-groups/{skill_group_id}/numbers/change/",
+        {"token": token},
+    )
+
+    assert response.status_code == 400
+    assert "longer than the audit trail can record" in text_of(response)
+    assert app_emulator.request_count == calls  # nothing sent
+    (refusal,) = events("refusal")
+    assert (refusal.error_code, refusal.detail) == (AuditEvent.Refusal.TOO_LONG, too_long)
+    kept = getattr(refusal, too_long)
+    assert (len(kept), kept[-1]) == (128, "…")  # cut to its column, and marked so
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [("X-Forwarded-User", "username"), ("X-Forwarded-Email", "email")],
+)
+def test_a_user_name_or_email_too_long_to_record_is_refused(
+    client: Client, header_mode, header, column
+):
+    ana = as_user("cc-admins", "ana")
+    numbers = eligible(header_mode, 1)
+    token = token_in(client.get(CONFIRM, {"view": "eligible", "number": numbers}, **ana))
+    ana["headers"][header] = "u" * 300 + "@example.com"
+    response = client.post(CHANGE, {"token": token}, **ana)
+
+    assert response.status_code == 400
+    (refusal,) = events("refusal")
+    assert refusal.detail == column
+    assert (len(getattr(refusal, column)), getattr(refusal, column)[-1]) == (254, "…")
+    assert events("attempt") == []
+
+
+def test_a_scoped_editor_of_a_long_instance_id_is_refused_and_recorded(
+    client: Client, header_mode, settings
+):
+    settings.CCCADMIN_INSTANCE_ACCESS = {"cc-leads": [LONG_ID]}
+    response = client.post(
+        f"/instances/{LONG_ID}/skill-groups/{EXAMPLE_SKILL_GROUP_ID}/numbers/change/",
+        {"token": "x"},
+        **as_user("cc-leads", "lena"),
+    )
+    assert response.status_code == 400
+    (refusal,) = events("refusal")
+    assert refusal.error_code == AuditEvent.Refusal.TOO_LONG
+
+
+def test_a_long_instance_id_outside_the_scope_is_refused_and_recorded_cut(
+    client: Client, header_mode
+):
+    response = client.post(
+        f"/instances/{LONG_ID}/skill-groups/{EXAMPLE_SKILL_GROUP_ID}/numbers/change/",
+        {"token": "x"},
+        **as_user("cc-leads", "lena"),
+    )
+    assert response.status_code == 403
+    (refusal,) = events("refusal")
+    assert (refusal.error_code, refusal.instance_id[-1], len(refusal.instance_id)) == (
+        AuditEvent.Refusal.OUTSIDE_SCOPE,
+        "…",
+        128,
+    )
