@@ -211,6 +211,9 @@ class ActionOutcome:
     recorded: bool = True
     # The undo that undid it, once one has (an action is undone once).
     undone_by: AuditEvent | None = None
+    # The database failed when its outcome was to be recorded: the trail holds its attempt
+    # alone (read as unknown), the log holds the outcome.
+    record_failed: bool = False
 
     @property
     def done(self) -> list[str]:

@@ -12,6 +12,7 @@ import dataclasses
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from audit import recording
 from audit import selectors as audit_selectors
@@ -28,21 +29,31 @@ logger = logging.getLogger(__name__)
 
 def numbers_change(*, actor: Actor, confirmation: Confirmation) -> ActionOutcome:
     """Carry out a confirmed action, part after part, and record it; raises AlreadySubmitted
-    for a second submit of the same confirmation (nothing is sent then), or a CccError when
-    "all matching" cannot be listed again (nothing is sent or recorded then)."""
-    previous = audit_selectors.attempt_of_token(confirmation.nonce)
+    for a second submit of the same confirmation (nothing is sent then), a CccError when
+    "all matching" cannot be listed again, or TrailUnavailable when the attempt cannot be
+    recorded (nothing is sent or recorded then).
+
+    The outcome is logged before it is recorded: when the database fails after CCC changed
+    numbers, the log still holds what was done, and the result says it was not recorded."""
+    try:
+        previous = audit_selectors.attempt_of_token(confirmation.nonce)
+    except DatabaseError as error:
+        raise TrailUnavailable from error
     if previous is not None:
         raise AlreadySubmitted(previous)
     with budget(settings.CCC_WRITE_BUDGET):
         parts, matched = _parts_of(confirmation)
-        attempt = recording.attempt_record(
-            actor=actor,
-            token=confirmation.nonce,
-            undoes_id=confirmation.undoes,
-            instance_id=confirmation.instance_id,
-            action=confirmation.action,
-            parts=parts,
-        )
+        try:
+            attempt = recording.attempt_record(
+                actor=actor,
+                token=confirmation.nonce,
+                undoes_id=confirmation.undoes,
+                instance_id=confirmation.instance_id,
+                action=confirmation.action,
+                parts=parts,
+            )
+        except DatabaseError as error:
+            raise TrailUnavailable from error
         result = ActionOutcome(
             attempt=attempt,
             parts=[PartOutcome(part.skill_group_id, part.skill_group_name) for part in parts],
@@ -60,9 +71,9 @@ def numbers_change(*, actor: Actor, confirmation: Confirmation) -> ActionOutcome
                     selectors.listings_invalidate(
                         instance_id=confirmation.instance_id, skill_group_id=part.skill_group_id
                     )
-    result.record()
     logger.info(
-        "numbers %s: user=%r instance=%s groups=%s attempt=%s done=%d not_done=%d unknown=%d",
+        "numbers %s: user=%r instance=%s groups=%s attempt=%s done=%d not_done=%d unknown=%d "
+        "request_ids=%s",
         confirmation.action,
         actor.username,
         confirmation.instance_id,
@@ -71,8 +82,22 @@ def numbers_change(*, actor: Actor, confirmation: Confirmation) -> ActionOutcome
         len(result.done),
         len(result.not_done),
         len(result.unknown),
+        ",".join(result.request_ids),
     )
+    try:
+        result.record()
+    except DatabaseError:
+        logger.exception(
+            "numbers %s: the outcome of attempt %s could not be recorded",
+            confirmation.action,
+            attempt.pk,
+        )
+        result.record_failed = True
     return result
+
+
+class TrailUnavailable(Exception):
+    """The audit trail cannot be written: an action is not sent unrecorded."""
 
 
 def action_outcome_get(

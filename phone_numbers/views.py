@@ -317,7 +317,18 @@ def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: st
             status=409,
             repeated=True,
         )
-    return _outcome_response(request, outcome)
+    except services.TrailUnavailable:
+        return render_alert(
+            request,
+            status=503,
+            title=_("Nothing was changed."),
+            detail=_(
+                "The audit trail cannot be written right now, and no change is made without "
+                "it. Try again in a moment; if it persists, tell your admin."
+            ),
+        )
+    # Recorded or not, the outcome is shown: CCC changed what it says.
+    return _outcome_response(request, outcome, status=503 if outcome.record_failed else 200)
 
 
 @require_safe
@@ -358,7 +369,16 @@ def _outcome_response(
     context = {
         "outcome": outcome,
         "outcome_text": join_sentences(
-            [*outcome.sentences(), _("They are still selected.") if still_selected else ""]
+            [
+                *outcome.sentences(),
+                _("They are still selected.") if still_selected else "",
+                _(
+                    "This outcome could not be recorded in the audit trail (its database "
+                    "failed): the trail shows the action as unknown. Keep this page."
+                )
+                if outcome.record_failed
+                else "",
+            ]
         ),
         "attempt": attempt,
         "in_place": fragment,
@@ -372,6 +392,7 @@ def _outcome_response(
         "can_undo": request.identity.is_editor
         and bool(outcome.done)
         and not repeated
+        and not outcome.record_failed
         and outcome.undone_by is None,
         "undone_by": outcome.undone_by,
         "undone_text": moment_text(outcome.undone_by.created_at) if outcome.undone_by else "",

@@ -3,9 +3,12 @@ POST, every refusal and fault as the user reads it, and the audit rows each leav
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.test import Client
 
 from audit.models import AuditEvent
@@ -657,3 +660,76 @@ def test_a_long_instance_id_outside_the_scope_is_refused_and_recorded_cut(
         "…",
         128,
     )
+
+
+# -- the database stops mid-write ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_failing_mid_write_still_shows_and_logs_the_outcome(
+    client: Client, app_emulator, caplog
+):
+    """PostgreSQL drops the connection while CCC is linking: the user sees what CCC did, with
+    a 503 saying it is not in the trail, the log holds the outcome, and the trail the attempt
+    alone (an unknown action), never a silent 500."""
+    if connection.vendor != "postgresql":
+        pytest.skip("runs on the PostgreSQL pass of make test (python -m tests.with_postgres)")
+    numbers = eligible(app_emulator, 3)
+    token = confirmed(client, numbers)
+    app_emulator.faults.inject("slow", action=ADD, delay=1.0)
+
+    stopper = threading.Timer(0.3, terminate_other_backends)
+    stopper.start()
+    caplog.set_level(logging.INFO, logger="phone_numbers.services")
+    response = client.post(CHANGE, {"token": token}, headers=HTMX)
+    stopper.join()
+    connections.close_all()
+
+    assert response.status_code == 503
+    text = text_of(response)
+    assert text.startswith("Linked 3 numbers to Customer service.")
+    assert "This outcome could not be recorded in the audit trail" in text
+    assert set(numbers) <= linked(app_emulator)
+    logged = [r.getMessage() for r in caplog.records if r.name == "phone_numbers.services"]
+    assert "done=3 not_done=0 unknown=0" in logged[0]  # logged first, then not recorded
+    assert "could not be recorded" in logged[1]
+    assert (len(events("attempt")), len(events("outcome"))) == (1, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_trail_that_cannot_be_written_sends_nothing(client: Client, app_emulator):
+    """The database drops the connection while "all matching" is listed again, before the
+    attempt is recorded: nothing is sent unrecorded."""
+    if connection.vendor != "postgresql":
+        pytest.skip("runs on the PostgreSQL pass of make test (python -m tests.with_postgres)")
+    token = confirmed(client, q="0833", all="1")
+    app_emulator.faults.inject("slow", action="ListPhoneNumbersOfSkillGroup", delay=1.0)
+    before = linked(app_emulator)
+    stopper = threading.Timer(0.3, terminate_other_backends)
+    stopper.start()
+
+    response = client.post(CHANGE, {"token": token}, headers=HTMX)
+    stopper.join()
+    connections.close_all()
+
+    assert response.status_code == 503
+    assert "The audit trail cannot be written right now" in text_of(response)
+    assert linked(app_emulator) == before
+    assert events("attempt") == []
+
+
+def terminate_other_backends() -> None:
+    """From a thread of its own (its own connection): every other connection to the test
+    database is dropped, as when PostgreSQL restarts."""
+
+    def terminate() -> None:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE pid <> pg_backend_pid() AND datname = current_database()"
+            )
+        connections.close_all()
+
+    thread = threading.Thread(target=terminate)
+    thread.start()
+    thread.join()
