@@ -5,6 +5,8 @@ Redis is Debian's redis-server, started here on a free loopback port (`.ci/run` 
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import threading
 import time
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from django.core.cache import cache
 
 from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
@@ -164,3 +167,34 @@ def test_a_cache_error_is_a_miss(settings):
     shared_cache.put("some-key", "value", 30)
 
     assert shared_cache.get("some-key") is None
+
+
+def test_a_bump_lost_while_redis_hangs_is_written_as_soon_as_it_answers(
+    settings, redis_url, client, app_emulator, monkeypatch
+):
+    """Redis stopped (SIGSTOP) when a write invalidates the listings, then resumed: the
+    invalidation is written then, not lost until the listings expire."""
+    use_cache(settings, redis_url)
+    cache.clear()
+    monkeypatch.setattr(shared_cache, "RETRY_SECONDS", 0.5)
+    client.get(NUMBERS, headers=SWAP)
+    cached = app_emulator.request_count
+    client.get(NUMBERS, headers=SWAP)
+    assert app_emulator.request_count == cached  # from Redis
+
+    redis_pid = redis.Redis.from_url(redis_url).info("server")["process_id"]
+    os.kill(redis_pid, signal.SIGSTOP)
+    try:
+        # A page while Redis hangs pays one socket timeout, then leaves the cache alone for a
+        # while: the write's invalidation, just after, is not even sent.
+        client.get(NUMBERS, headers=SWAP)
+        selectors.listings_invalidate(
+            instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
+        )
+    finally:
+        os.kill(redis_pid, signal.SIGCONT)
+    time.sleep(2.0)  # the process's pause from the hung cache, and the retry, are over
+
+    before = app_emulator.request_count
+    client.get(NUMBERS, headers=SWAP)
+    assert app_emulator.request_count == before + 2  # the listing and its counts, asked anew
