@@ -530,7 +530,7 @@ def test_each_group_s_history_shows_the_action_that_changed_it(app_emulator):
 
     def history(skill_group_id: str) -> list[tuple[tuple[str, str], ...]]:
         listed = audit_selectors.audit_event_list(
-            visible_instances=None, skill_group_id=skill_group_id
+            visible_instances=None, skill_group=skill_group_id
         )
         return [entry.groups for entry in listed.items]
 
