@@ -240,13 +240,14 @@ def audit_outcome_details(
     record: AuditEntry, *, said: Callable[[str], str] = ccc_words
 ) -> list[str]:
     """What the outcome column says under an entry's outcome, in words: the table's lines and
-    the export's cell. `said` quotes CCC's own words (as HTML by default)."""
+    the export's cell. `said` quotes CCC's own words (as HTML by default). Each line is text in
+    the reader's language now, never a lazy translation: the export joins them as text."""
     lines = []
     if record.outcome in (AuditEvent.Outcome.PARTLY_DONE, AuditEvent.Outcome.UNKNOWN) and (
         record.outcome_recorded
     ):
         lines.append(
-            _("%(done)s done, %(not_done)s not done, %(unknown)s unknown")
+            gettext_now("%(done)s done, %(not_done)s not done, %(unknown)s unknown")
             % {
                 "done": grouped(len(record.done)),
                 "not_done": grouped(len(record.not_done)),
@@ -254,7 +255,7 @@ def audit_outcome_details(
             }
         )
     if record.outcome == AuditEvent.Outcome.UNKNOWN and not record.outcome_recorded:
-        lines.append(_("No outcome was recorded: the action may have stopped midway."))
+        lines.append(gettext_now("No outcome was recorded: the action may have stopped midway."))
     if record.outcome == AuditEvent.Outcome.REFUSED:
         if record.refusal or record.detail:
             lines.append(refusal_words(record.refusal, record.detail))

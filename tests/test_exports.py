@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 import stamina
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit import exports as audit_exports
 from ccc.emulator.dataset import (
@@ -35,8 +35,20 @@ from ccc.emulator.dataset import (
 from ccc.emulator.gateway import Response
 from portal import exports as portal_exports
 from portal.lists import EXPORT_FORMATS
+from portal.text import moment_text
 
-from .audit_trail import four_actions, numbers, refusal, two_groups_action
+from .audit_trail import (
+    ACCEPT_LANGUAGE,
+    CCC_SAYS,
+    EVERY_KIND_SAID,
+    CccWords,
+    every_kind_trail,
+    four_actions,
+    newest_first,
+    numbers,
+    refusal,
+    two_groups_action,
+)
 from .emulator_data import listed_numbers
 from .pages import Html
 from .servers import require
@@ -665,6 +677,7 @@ def test_every_format_linked_is_written():
 # -- the audit trail ---------------------------------------------------------------------------
 
 DONE_AT = "2025-12-01 07:30:00 CST"
+OUTCOME, DETAILS = AUDIT_HEADERS.index("Outcome"), AUDIT_HEADERS.index("Details")
 
 
 @pytest.fixture
@@ -820,6 +833,38 @@ def test_an_audit_export_past_its_maximum_says_so_beside_its_rows(
                 "export the rest."
             ],
         )
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_the_audit_export_says_every_outcome_and_error_in_either_language(
+    client, db, file_format, language
+):
+    events = every_kind_trail()
+    said = EVERY_KIND_SAID[language]
+    with translation.override(language):
+        times = [moment_text(events[name].created_at) for name in newest_first(events)]
+    expected = [
+        [
+            time,
+            said[name][0],
+            "\n".join(
+                f"{CCC_SAYS[language]} “{line}”" if isinstance(line, CccWords) else line
+                for line in said[name][1:]
+            ),
+        ]
+        for time, name in zip(times, newest_first(events), strict=True)
+    ]
+
+    _, chunks = download(
+        client, AUDIT + f"export.{file_format}", **{"Accept-Language": ACCEPT_LANGUAGE[language]}
+    )
+    _, *rows = rows_of(file_format, b"".join(chunks))
+
+    # A row per event, to the oldest: nothing cut the file short.
+    padded = [row + [""] * (len(AUDIT_HEADERS) - len(row)) for row in rows]
+    assert [[row[0], row[OUTCOME], row[DETAILS]] for row in padded] == expected
 
 
 # -- a real spreadsheet ------------------------------------------------------------------------
