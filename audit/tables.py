@@ -17,7 +17,7 @@ from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.alerts import ccc_words
-from portal.ccc_errors import own_error
+from portal.ccc_errors import own_error, stopped_midway
 from portal.tables import ResultTable
 from portal.text import grouped, listed, local_moment, moment_text
 
@@ -254,7 +254,7 @@ def audit_outcome_details(
             }
         )
     if record.outcome == AuditEvent.Outcome.UNKNOWN and not record.outcome_recorded:
-        lines.append(gettext("No outcome was recorded: the action may have stopped midway."))
+        lines.append(stopped_midway(len(record.numbers)))
     if record.outcome == AuditEvent.Outcome.REFUSED:
         if record.refusal or record.detail:
             lines.append(refusal_words(record.refusal, record.detail))

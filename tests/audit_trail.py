@@ -393,7 +393,10 @@ EVERY_KIND_SAID = {
             f"Instance {BULK_INSTANCE_ID} is not one the user may see.",
         ),
         "legacy_refusal": ("Refused", "The user is not an editor."),
-        "stopped": ("Unknown", "No outcome was recorded: the action may have stopped midway."),
+        "stopped": (
+            "Unknown",
+            "The server stopped during this action; the outcome of 2 numbers is unknown.",
+        ),
         "two_groups": (
             "Partly done",
             "4 done, 1 not done, 0 unknown",
@@ -434,7 +437,7 @@ EVERY_KIND_SAID = {
         AuditEvent.Refusal.CONFIRMATION_REUSED: ("已拒绝", "该确认信息此前已提交过（操作 40）。"),
         AuditEvent.Refusal.OUTSIDE_SCOPE: ("已拒绝", f"该用户无权查看实例 {BULK_INSTANCE_ID}。"),
         "legacy_refusal": ("已拒绝", "该用户不是编辑者。"),
-        "stopped": ("未知", "未记录结果：操作可能中途中断。"),
+        "stopped": ("未知", "服务器在执行此操作期间停止运行，2 个号码的结果未知。"),
         "two_groups": (
             "部分完成",
             "已完成 4 个，未完成 1 个，结果未知 0 个",

@@ -50,7 +50,7 @@ NUMBERS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{EXAMPLE_SKILL_GROUP_I
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PROXY = "10.0.3.7"
 # What the page says of an attempt whose process stopped before it recorded the outcome.
-NO_OUTCOME = "No outcome was recorded: the action may have stopped midway."
+NO_OUTCOME = "The server stopped during this action; the outcome of 1 number is unknown."
 
 
 def cst(day: int, hour: int, minute: int = 0, second: int = 0, month: int = 12) -> datetime:
