@@ -13,12 +13,11 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, ngettext_lazy
 
 from portal.alerts import ccc_words
-from portal.ccc_errors import own_error
+from portal.ccc_errors import own_error, stopped_midway
 from portal.tables import ResultTable
 from portal.text import grouped, listed, local_moment, moment_text
 
@@ -103,7 +102,7 @@ class AuditEventTable(ResultTable):
 
     @cached_property
     def _ccc_says(self) -> str:
-        return gettext_now("CCC says:")
+        return gettext("CCC says:")
 
     def _time(self, value: datetime) -> SafeString:
         """The local time with its zone, on two lines (day, then time): a narrow column."""
@@ -208,9 +207,9 @@ class AuditEventTable(ResultTable):
     def value_action(self, record: AuditEntry) -> str:
         if record.undoes_created_at is not None:
             if record.undoes_action == "unlink":
-                undo = gettext_now("Undo of the unlink of {time}")
+                undo = gettext("Undo of the unlink of {time}")
             else:
-                undo = gettext_now("Undo of the link of {time}")
+                undo = gettext("Undo of the link of {time}")
             return undo.format(time=moment_text(record.undoes_created_at))
         return self._action_labels.get(record.action, record.action)
 
@@ -240,13 +239,14 @@ def audit_outcome_details(
     record: AuditEntry, *, said: Callable[[str], str] = ccc_words
 ) -> list[str]:
     """What the outcome column says under an entry's outcome, in words: the table's lines and
-    the export's cell. `said` quotes CCC's own words (as HTML by default)."""
+    the export's cell. `said` quotes CCC's own words (as HTML by default). Each line is text in
+    the reader's language now, never a lazy translation: the export joins them as text."""
     lines = []
     if record.outcome in (AuditEvent.Outcome.PARTLY_DONE, AuditEvent.Outcome.UNKNOWN) and (
         record.outcome_recorded
     ):
         lines.append(
-            _("%(done)s done, %(not_done)s not done, %(unknown)s unknown")
+            gettext("%(done)s done, %(not_done)s not done, %(unknown)s unknown")
             % {
                 "done": grouped(len(record.done)),
                 "not_done": grouped(len(record.not_done)),
@@ -254,7 +254,7 @@ def audit_outcome_details(
             }
         )
     if record.outcome == AuditEvent.Outcome.UNKNOWN and not record.outcome_recorded:
-        lines.append(_("No outcome was recorded: the action may have stopped midway."))
+        lines.append(stopped_midway(len(record.numbers)))
     if record.outcome == AuditEvent.Outcome.REFUSED:
         if record.refusal or record.detail:
             lines.append(refusal_words(record.refusal, record.detail))

@@ -14,7 +14,7 @@ from audit import recording
 from audit.models import AuditEvent
 from audit.parts import Part, parts_of
 from audit.selectors import ActionRows
-from portal.ccc_errors import why_not_done
+from portal.ccc_errors import stopped_midway, why_not_done
 from portal.text import grouped, listed, local_moment
 
 Action = AuditEvent.Action
@@ -263,7 +263,10 @@ class ActionOutcome:
 
     def sentences(self) -> list[str]:
         """What happened, in whole sentences: a count that changed since the confirmation,
-        then each part's."""
+        then each part's; of an action without its outcome, that its process stopped."""
+        if not self.recorded:
+            # Nothing was refused or listed again: no part has a reason to give.
+            return [stopped_midway(len(self.unknown))]
         sentences = []
         if self.matched_count is not None and self.matched_count != self.expected_count:
             sentences.append(

@@ -1,6 +1,7 @@
 """What cccadmin says of a CCC error, by its code or kind: on the page a failed read stops, in
-an action's outcome (why numbers were not done), and in the audit trail. These words are
-written here only; CCC's own Message is quoted as its words (`portal.alerts.ccc_words`)."""
+an action's outcome (why numbers were not done), and in the audit trail; and of an action whose
+process stopped before it could say. These words are written here only; CCC's own Message is
+quoted as its words (`portal.alerts.ccc_words`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 import ccc
 
 from .alerts import ccc_words
-from .text import join_sentences
+from .text import grouped, join_sentences
 
 # What the client says itself when CCC gave no answer of its own: not CCC's words.
 _OWN_ERRORS = {
@@ -50,6 +51,16 @@ def why_not_done(code: str, message: str, instance_id: str) -> str:
     if code in ("ServiceUnavailable", "InternalError") or code.startswith("Service"):
         return _("CCC answered with a server error")
     return _("CCC refused the request (%(code)s)") % {"code": code or "?"}
+
+
+def stopped_midway(count: int) -> str:
+    """What is said of an action whose process stopped (a worker killed mid-action) before it
+    recorded the outcome of its `count` numbers: no answer of CCC's, nor a listing, says why."""
+    return ngettext(
+        "The server stopped during this action; the outcome of %(count)s number is unknown.",
+        "The server stopped during this action; the outcome of %(count)s numbers is unknown.",
+        count,
+    ) % {"count": grouped(count)}
 
 
 def error_page(error: ccc.CccError, ids: Mapping[str, str]) -> tuple[int, str, str]:

@@ -209,7 +209,7 @@ TWO_GROUPS_ACTION_ID = 9002
 SALES = ("sales@ccc-test", "Sales")
 
 
-def two_groups_action() -> None:
+def two_groups_action() -> AuditEvent:
     """One link to two skill groups (three numbers to Customer service, two to Sales), with
     its parts as the write API keeps them; Sales refused one of its numbers."""
     service, sales = numbers(3), numbers(2, first=4)
@@ -249,3 +249,218 @@ def two_groups_action() -> None:
         **parts_columns(done),
         **ALICE,
     )
+    return link
+
+
+# The errors an outcome can hold, by name: CCC's own code with its Message, and the client's own
+# codes with the words `ccc.client` records for them (an answer it never had or could not read,
+# a write budget spent); each with the outcome it leaves.
+ERRORS = {
+    "ccc_code": (
+        "Forbidden.NoPermission",
+        "The access key may not change skill groups.",
+        AuditEvent.Outcome.FAILED,
+    ),
+    "throttling": (
+        "Throttling.User",
+        "Request was denied due to user flow control.",
+        AuditEvent.Outcome.PARTLY_DONE,
+    ),
+    "timeout": (
+        "Timeout",
+        "CCC did not answer in time (ReadTimeout).",
+        AuditEvent.Outcome.UNKNOWN,
+    ),
+    "connection_error": (
+        "ConnectionError",
+        "CCC could not be reached (RemoteProtocolError).",
+        AuditEvent.Outcome.UNKNOWN,
+    ),
+    "invalid_response": (
+        "InvalidResponse",
+        "CCC answered with a body its Content-Encoding does not fit.",
+        AuditEvent.Outcome.UNKNOWN,
+    ),
+    "write_budget": (
+        "WriteBudgetExhausted",
+        "The action ran out of time before these were sent.",
+        AuditEvent.Outcome.PARTLY_DONE,
+    ),
+}
+# The one value a refusal names, for the codes that name one.
+REFUSAL_DETAILS = {
+    AuditEvent.Refusal.ALREADY_UNDONE: "41",
+    AuditEvent.Refusal.CONFIRMATION_REUSED: "40",
+    AuditEvent.Refusal.OUTSIDE_SCOPE: BULK_INSTANCE_ID,
+    AuditEvent.Refusal.TOO_LONG: "username",
+}
+
+
+def every_kind_trail() -> dict[str, AuditEvent]:
+    """An action or refusal of every outcome and every kind of error the trail holds, by name
+    (an error's as in ERRORS, a refusal by its code): done, an undo, each error's, a refusal of
+    each code and one recorded in English before codes, an action of two skill groups, an
+    attempt whose process stopped (no outcome, an hour old) and one still running."""
+    now = timezone.now().replace(microsecond=0)
+    minutes_ago = iter(range(180, 0, -1))
+
+    def next_time() -> datetime:
+        return now - timedelta(minutes=next(minutes_ago))
+
+    events = {"done": attempt(next_time(), asked=numbers(3))}
+    outcome(events["done"])
+    events["undo"] = attempt(
+        next_time(), action=AuditEvent.Action.UNLINK, asked=numbers(3), undoes=events["done"]
+    )
+    outcome(events["undo"])
+    for name, (code, message, result) in ERRORS.items():
+        events[name] = attempt(next_time(), asked=numbers(3))
+        first, *rest = events[name].numbers
+        outcome(
+            events[name],
+            result,
+            done=[] if result == AuditEvent.Outcome.FAILED else [first],
+            not_done={
+                AuditEvent.Outcome.FAILED: [first, *rest],
+                AuditEvent.Outcome.PARTLY_DONE: rest,
+            }.get(result, []),
+            unknown=rest if result == AuditEvent.Outcome.UNKNOWN else [],
+            error_code=code,
+            detail=message,
+        )
+    for code in AuditEvent.Refusal:
+        events[code] = refusal(
+            next_time(), error_code=code, detail=REFUSAL_DETAILS.get(code, ""), **BOB
+        )
+    events["legacy_refusal"] = refusal(next_time(), detail="not an editor", **BOB)
+    events["stopped"] = attempt(now - timedelta(hours=1), asked=numbers(2, first=50))
+    events["two_groups"] = two_groups_action()
+    events["running"] = attempt(now - timedelta(seconds=10), asked=numbers(4, first=60))
+    return events
+
+
+class CccWords(str):
+    """CCC's own Message, a line of its own that the page and an export each quote their way."""
+
+
+# What the trail says of each entry of `every_kind_trail`, in English and in Chinese: its
+# outcome, then the lines under it.
+EVERY_KIND_SAID = {
+    "en": {
+        "done": ("Done",),
+        "undo": ("Done",),
+        "ccc_code": ("Failed", CccWords("The access key may not change skill groups.")),
+        "throttling": (
+            "Partly done",
+            "1 done, 2 not done, 0 unknown",
+            CccWords("Request was denied due to user flow control."),
+        ),
+        "timeout": ("Unknown", "1 done, 0 not done, 2 unknown", "CCC did not answer in time."),
+        "connection_error": (
+            "Unknown",
+            "1 done, 0 not done, 2 unknown",
+            "CCC could not be reached.",
+        ),
+        "invalid_response": (
+            "Unknown",
+            "1 done, 0 not done, 2 unknown",
+            "CCC's answer could not be read.",
+        ),
+        "write_budget": (
+            "Partly done",
+            "1 done, 2 not done, 0 unknown",
+            "The action ran out of time before these were sent.",
+        ),
+        AuditEvent.Refusal.NOT_EDITOR: ("Refused", "The user is not an editor."),
+        AuditEvent.Refusal.TOO_LONG: (
+            "Refused",
+            "A value was longer than the trail can hold (username).",
+        ),
+        AuditEvent.Refusal.CONFIRMATION_EXPIRED: ("Refused", "The confirmation had expired."),
+        AuditEvent.Refusal.CONFIRMATION_FORGED: (
+            "Refused",
+            "The confirmation was not one this server made.",
+        ),
+        AuditEvent.Refusal.CONFIRMATION_FOREIGN: (
+            "Refused",
+            "The confirmation was made for another user or skill group.",
+        ),
+        AuditEvent.Refusal.ALREADY_UNDONE: (
+            "Refused",
+            "The action had already been undone (by action 41).",
+        ),
+        AuditEvent.Refusal.CONFIRMATION_REUSED: (
+            "Refused",
+            "The confirmation had been submitted before (action 40).",
+        ),
+        AuditEvent.Refusal.OUTSIDE_SCOPE: (
+            "Refused",
+            f"Instance {BULK_INSTANCE_ID} is not one the user may see.",
+        ),
+        "legacy_refusal": ("Refused", "The user is not an editor."),
+        "stopped": (
+            "Unknown",
+            "The server stopped during this action; the outcome of 2 numbers is unknown.",
+        ),
+        "two_groups": (
+            "Partly done",
+            "4 done, 1 not done, 0 unknown",
+            CccWords("The number does not exist."),
+        ),
+        "running": ("In progress",),
+    },
+    "zh-hans": {
+        "done": ("已完成",),
+        "undo": ("已完成",),
+        "ccc_code": ("失败", CccWords("The access key may not change skill groups.")),
+        "throttling": (
+            "部分完成",
+            "已完成 1 个，未完成 2 个，结果未知 0 个",
+            CccWords("Request was denied due to user flow control."),
+        ),
+        "timeout": ("未知", "已完成 1 个，未完成 0 个，结果未知 2 个", "云联络中心未及时响应。"),
+        "connection_error": (
+            "未知",
+            "已完成 1 个，未完成 0 个，结果未知 2 个",
+            "无法连接云联络中心。",
+        ),
+        "invalid_response": (
+            "未知",
+            "已完成 1 个，未完成 0 个，结果未知 2 个",
+            "无法解析云联络中心的响应。",
+        ),
+        "write_budget": (
+            "部分完成",
+            "已完成 1 个，未完成 2 个，结果未知 0 个",
+            "操作已超时，这些号码未能发送。",
+        ),
+        AuditEvent.Refusal.NOT_EDITOR: ("已拒绝", "该用户不是编辑者。"),
+        AuditEvent.Refusal.TOO_LONG: (
+            "已拒绝",
+            "请求中的值超出了审计记录可保存的长度（username）。",
+        ),
+        AuditEvent.Refusal.CONFIRMATION_EXPIRED: ("已拒绝", "确认信息已过期。"),
+        AuditEvent.Refusal.CONFIRMATION_FORGED: ("已拒绝", "该确认信息不是本服务器生成的。"),
+        AuditEvent.Refusal.CONFIRMATION_FOREIGN: ("已拒绝", "该确认信息属于其他用户或技能组。"),
+        AuditEvent.Refusal.ALREADY_UNDONE: ("已拒绝", "该操作此前已被操作 41 撤销。"),
+        AuditEvent.Refusal.CONFIRMATION_REUSED: ("已拒绝", "该确认信息此前已提交过（操作 40）。"),
+        AuditEvent.Refusal.OUTSIDE_SCOPE: ("已拒绝", f"该用户无权查看实例 {BULK_INSTANCE_ID}。"),
+        "legacy_refusal": ("已拒绝", "该用户不是编辑者。"),
+        "stopped": ("未知", "服务器在执行此操作期间停止运行，2 个号码的结果未知。"),
+        "two_groups": (
+            "部分完成",
+            "已完成 4 个，未完成 1 个，结果未知 0 个",
+            CccWords("The number does not exist."),
+        ),
+        "running": ("进行中",),
+    },
+}
+# What comes before CCC's own Message.
+CCC_SAYS = {"en": "CCC says:", "zh-hans": "云联络中心返回："}
+# What the reader's browser asks for, by the language the trail is said in.
+ACCEPT_LANGUAGE = {"en": "en", "zh-hans": "zh-CN,zh;q=0.9"}
+
+
+def newest_first(events: dict[str, AuditEvent]) -> list[str]:
+    """The names of `events` in the order the trail lists them."""
+    return sorted(events, key=lambda name: (events[name].created_at, events[name].pk), reverse=True)

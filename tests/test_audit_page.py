@@ -13,21 +13,29 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit.models import AuditEvent
+from audit.tables import AUDIT_OUTCOMES
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
+from portal.text import moment_text
 
 from .audit_trail import (
+    ACCEPT_LANGUAGE,
     BOB,
     BULK_GROUP,
+    CCC_SAYS,
+    EVERY_KIND_SAID,
+    CccWords,
     attempt,
+    every_kind_trail,
     four_actions,
+    newest_first,
     numbers,
     outcome,
     refusal,
@@ -42,7 +50,7 @@ NUMBERS = f"/instances/{EXAMPLE_INSTANCE_ID}/skill-groups/{EXAMPLE_SKILL_GROUP_I
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PROXY = "10.0.3.7"
 # What the page says of an attempt whose process stopped before it recorded the outcome.
-NO_OUTCOME = "No outcome was recorded: the action may have stopped midway."
+NO_OUTCOME = "The server stopped during this action; the outcome of 1 number is unknown."
 
 
 def cst(day: int, hour: int, minute: int = 0, second: int = 0, month: int = 12) -> datetime:
@@ -299,6 +307,37 @@ def test_an_attempt_is_in_progress_for_the_write_budget_then_unknown(client, set
     assert len(in_progress.rows) == 1
     _, unknown = get(client, f"{AUDIT}?outcome=unknown")
     assert [cells[7] for cells in unknown.rows] == [f"? Unknown {NO_OUTCOME}"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_every_outcome_and_error_is_said_in_either_language(client, language):
+    events = every_kind_trail()
+    said = EVERY_KIND_SAID[language]
+    with translation.override(language):
+        times = [moment_text(events[name].created_at) for name in newest_first(events)]
+        # The badge's symbol, by its words.
+        symbols = {str(label): symbol for symbol, label, _ in AUDIT_OUTCOMES.values()}
+    expected = [
+        [
+            time,
+            " ".join(
+                [
+                    symbols[said[name][0]],
+                    said[name][0],
+                    *(
+                        f"{CCC_SAYS[language]} {line}" if isinstance(line, CccWords) else line
+                        for line in said[name][1:]
+                    ),
+                ]
+            ),
+        ]
+        for time, name in zip(times, newest_first(events), strict=True)
+    ]
+
+    response, page = get(client, AUDIT, headers={"Accept-Language": ACCEPT_LANGUAGE[language]})
+
+    assert response.status_code == 200
+    assert [[cells[0], cells[7]] for cells in page.rows] == expected
 
 
 # -- filters -----------------------------------------------------------------------------------

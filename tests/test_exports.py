@@ -8,10 +8,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import subprocess
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote
@@ -20,7 +22,8 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 import stamina
-from django.utils import timezone
+from django.db import OperationalError
+from django.utils import timezone, translation
 
 from audit import exports as audit_exports
 from ccc.emulator.dataset import (
@@ -35,8 +38,20 @@ from ccc.emulator.dataset import (
 from ccc.emulator.gateway import Response
 from portal import exports as portal_exports
 from portal.lists import EXPORT_FORMATS
+from portal.text import moment_text
 
-from .audit_trail import four_actions, numbers, refusal, two_groups_action
+from .audit_trail import (
+    ACCEPT_LANGUAGE,
+    CCC_SAYS,
+    EVERY_KIND_SAID,
+    CccWords,
+    every_kind_trail,
+    four_actions,
+    newest_first,
+    numbers,
+    refusal,
+    two_groups_action,
+)
 from .emulator_data import listed_numbers
 from .pages import Html
 from .servers import require
@@ -665,6 +680,7 @@ def test_every_format_linked_is_written():
 # -- the audit trail ---------------------------------------------------------------------------
 
 DONE_AT = "2025-12-01 07:30:00 CST"
+OUTCOME, DETAILS = AUDIT_HEADERS.index("Outcome"), AUDIT_HEADERS.index("Details")
 
 
 @pytest.fixture
@@ -820,6 +836,87 @@ def test_an_audit_export_past_its_maximum_says_so_beside_its_rows(
                 "export the rest."
             ],
         )
+
+
+@pytest.fixture
+def trail_lost_after_two_events(trail, monkeypatch):
+    """The database is lost once the export has read its first chunk, of two events."""
+    monkeypatch.setattr(audit_exports, "AUDIT_ROWS_CHUNK", 2)
+    event_rows = audit_exports.selectors.audit_event_rows
+
+    def lost_midway(**arguments):
+        total, entries = event_rows(**arguments)
+
+        def read() -> Iterator[object]:
+            yield from itertools.islice(entries, 2)
+            raise OperationalError("server closed the connection unexpectedly")
+
+        return total, read()
+
+    monkeypatch.setattr(audit_exports.selectors, "audit_event_rows", lost_midway)
+
+
+AUDIT_INCOMPLETE = (
+    "The export is incomplete: reading the audit trail failed after 2 of 5 events. Export "
+    "again to get every event."
+)
+
+
+@pytest.mark.database
+def test_a_failure_midway_ends_the_audit_csv_saying_it_is_incomplete(
+    client, trail_lost_after_two_events
+):
+    _, chunks = download(client, AUDIT + "export.csv")
+    rows = csv_rows(b"".join(chunks))
+
+    assert [row[0] for row in rows[1:-1]] == [row[0] for row in AUDIT_ROWS[:2]]
+    assert rows[-1] == [AUDIT_INCOMPLETE]
+
+
+@pytest.mark.database
+def test_a_failure_midway_is_said_on_the_audit_xlsx_notes_sheet_in_the_readers_words(
+    client, trail_lost_after_two_events
+):
+    _, chunks = download(client, AUDIT + "export.xlsx", **{"Accept-Language": "zh-CN"})
+    body = b"".join(chunks)
+
+    assert len(xlsx_rows(body)) == 1 + 2
+    assert xlsx_notes(body) == (
+        ["审计记录", "说明"],
+        ["导出不完整：共 5 条记录，导出 2 条后读取审计记录出错。请重新导出以获取全部记录。"],
+    )
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_the_audit_export_says_every_outcome_and_error_in_either_language(
+    client, db, file_format, language
+):
+    events = every_kind_trail()
+    said = EVERY_KIND_SAID[language]
+    with translation.override(language):
+        times = [moment_text(events[name].created_at) for name in newest_first(events)]
+    expected = [
+        [
+            time,
+            said[name][0],
+            "\n".join(
+                f"{CCC_SAYS[language]} “{line}”" if isinstance(line, CccWords) else line
+                for line in said[name][1:]
+            ),
+        ]
+        for time, name in zip(times, newest_first(events), strict=True)
+    ]
+
+    _, chunks = download(
+        client, AUDIT + f"export.{file_format}", **{"Accept-Language": ACCEPT_LANGUAGE[language]}
+    )
+    _, *rows = rows_of(file_format, b"".join(chunks))
+
+    # A row per event, to the oldest: nothing cut the file short.
+    padded = [row + [""] * (len(AUDIT_HEADERS) - len(row)) for row in rows]
+    assert [[row[0], row[OUTCOME], row[DETAILS]] for row in padded] == expected
 
 
 # -- a real spreadsheet ------------------------------------------------------------------------

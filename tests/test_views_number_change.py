@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.recording import Actor
@@ -23,6 +25,8 @@ from ccc.emulator.dataset import (
 from phone_numbers import confirmations, services
 from portal.text import moment_text
 
+from .audit_trail import ACCEPT_LANGUAGE, attempt
+from .audit_trail import numbers as made_up_numbers
 from .emulator_data import listed_numbers
 from .pages import Html, template_syntax_in
 
@@ -496,6 +500,41 @@ def test_a_5xx_that_listing_cannot_settle_is_unknown(client: Client, app_emulato
     assert "Check the view before trying again." in text
     (outcome,) = events("outcome")
     assert (outcome.outcome, sorted(outcome.unknown)) == ("unknown", sorted(numbers))
+
+
+# What an action's page says when its process stopped before recording the outcome (a worker
+# killed mid-action), and what it must not say then: nothing was refused or listed again.
+STOPPED = {
+    "en": "The server stopped during this action; the outcome of 2 numbers is unknown.",
+    "zh-hans": "服务器在执行此操作期间停止运行，2 个号码的结果未知。",
+}
+NOT_SAID_WHEN_STOPPED = {
+    "en": ("CCC refused the request", "could not tell"),
+    "zh-hans": ("云联络中心拒绝了请求", "重新查询也未能确认"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_an_action_whose_server_stopped_says_so_in_words(client: Client, language):
+    stopped = attempt(timezone.now() - timedelta(hours=1), asked=made_up_numbers(2))
+
+    page = text_of(
+        client.get(
+            f"/audit/actions/{stopped.pk}/", headers={"Accept-Language": ACCEPT_LANGUAGE[language]}
+        )
+    )
+
+    assert STOPPED[language] in page
+    assert not [words for words in NOT_SAID_WHEN_STOPPED[language] if words in page]
+
+
+def test_an_action_still_within_its_write_budget_is_running(client: Client):
+    running = attempt(timezone.now() - timedelta(seconds=10), asked=made_up_numbers(2))
+
+    page = text_of(client.get(f"/audit/actions/{running.pk}/"))
+
+    assert "This action is still running; reload in a moment to see its outcome." in page
+    assert STOPPED["en"] not in page
 
 
 def test_a_ccc_error_listing_all_matching_changes_nothing(client: Client, app_emulator):
