@@ -7,7 +7,9 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.auth import access_denied
+        from portal.errors import csrf_refused
 
-        from .recording import refused_write_record
+        from .recording import csrf_refusal_record, refused_write_record
 
         access_denied.connect(refused_write_record, dispatch_uid="audit.refused_write")
+        csrf_refused.connect(csrf_refusal_record, dispatch_uid="audit.csrf_refusal")

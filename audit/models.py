@@ -4,9 +4,11 @@ Append-only. An action writes an **attempt** row before anything is sent to CCC 
 **outcome** row after, so an action whose process died in between is still on record (an
 attempt without an outcome: its result is unknown). A write refused before it could start
 (wrong role, outside the user's instances, a bad or replayed confirmation) is one **refusal**
-row. Rows are never changed or removed: the ORM refuses it here, and on PostgreSQL a trigger
-(phone_numbers' migration 0002, where the table was made) refuses UPDATE and DELETE from
-anyone. The table keeps the name it was made with: the model moved to this app, no row did.
+row; so is a form the CSRF check refused, though past the first of an address's minute such
+refusals are counted, not each recorded (`recording.csrf_refusal_record`). Rows are never
+changed or removed: the ORM refuses it here, and on PostgreSQL a trigger (phone_numbers'
+migration 0002, where the table was made) refuses UPDATE and DELETE from anyone. The table keeps
+the name it was made with: the model moved to this app, no row did.
 """
 
 from __future__ import annotations
@@ -85,6 +87,19 @@ class AuditEvent(models.Model):
         OUTSIDE_SCOPE = (
             "Refused.OutsideScope",
             _("Instance %(detail)s is not one the user may see."),
+        )
+        # A form the CSRF check refused (recording.csrf_refusal_record): the first of an
+        # address's minute names the path it was posted to, later ones how many there were.
+        CSRF_FAILED = (
+            "Refused.CsrfFailed",
+            _("The form posted to %(detail)s failed its CSRF check."),
+        )
+        CSRF_FAILURES_COUNTED = (
+            "Refused.CsrfFailuresCounted",
+            _(
+                "%(detail)s forms from this address have failed their CSRF check this minute; "
+                "the log has each one."
+            ),
         )
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -2,19 +2,25 @@
 
 An action records an **attempt** before anything is sent (its confirmation's one-time id is
 unique, so a second submit cannot record a second attempt) and an **outcome** after. A write
-refused before it could start is one **refusal**. Rows are never changed: each call appends one.
+refused before it could start is one **refusal**, and so is a form the CSRF check refused, unless
+it is only counted (`csrf_refusal_record`). Rows are never changed: each call appends one.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.encoding import escape_uri_path
 
 from portal.auth import client_address
 
@@ -22,6 +28,15 @@ from .models import AuditEvent
 from .parts import Part, skill_group_ids_text
 
 View = TypeVar("View", bound=Callable[..., Any])
+
+logger = logging.getLogger(__name__)
+
+# A flood of forged posts must not fill a table nobody may delete from, and a row is never
+# changed, so none can keep a running count. The cache counts an address's CSRF refusals in each
+# clock minute (one count for every worker where CACHE_URL names a shared cache); the trail
+# records the first (who, the address, the path) and the 10th, 100th, ... (how many so far): a
+# handful of rows per address and minute, the last saying how many there were at least.
+CSRF_REFUSALS_RECORDED = frozenset(10**power for power in range(19))
 
 
 @dataclass(frozen=True)
@@ -176,13 +191,17 @@ def too_long(**values: str) -> list[str]:
 
 
 def _row_create(**values: Any) -> AuditEvent:
-    """A row, every text cut to its column (PostgreSQL refuses what SQLite would keep), cuts
-    marked: a refusal of a value too long is still recorded."""
+    """A row, every text cut to its column and without NUL (PostgreSQL refuses both, which
+    SQLite would keep), cuts marked: a refusal of a hostile value is still recorded."""
     limits = _column_limits()
     for name, value in values.items():
+        if not isinstance(value, str):
+            continue
+        value = value.replace("\x00", "\ufffd")
         limit = limits.get(name)
-        if limit is not None and isinstance(value, str) and len(value) > limit:
-            values[name] = value[: limit - len(CUT_MARK)] + CUT_MARK
+        if limit is not None and len(value) > limit:
+            value = value[: limit - len(CUT_MARK)] + CUT_MARK
+        values[name] = value
     return AuditEvent.objects.create(**values)
 
 
@@ -223,3 +242,48 @@ def refused_write_record(
         refusal=AuditEvent.Refusal.OUTSIDE_SCOPE,
         detail=outside_instance,
     )
+
+
+def csrf_refusal_record(sender: object, *, request: HttpRequest, **_: object) -> None:
+    """Record a request the CSRF check refused, or only count it (`CSRF_REFUSALS_RECORDED`):
+    a receiver of `portal.errors.csrf_refused`. The log has every one."""
+    address = client_address(request)
+    count = _csrf_refusals_counted(address)
+    if count not in CSRF_REFUSALS_RECORDED:
+        return
+    identity = getattr(request, "identity", None)
+    refusal_record(
+        actor=Actor.of(request) if identity else Actor("", client_address=address),
+        instance_id=_named_in_url(request, "instance_id"),
+        skill_group_id=_named_in_url(request, "skill_group_id"),
+        refusal=(
+            AuditEvent.Refusal.CSRF_FAILED
+            if count == 1
+            else AuditEvent.Refusal.CSRF_FAILURES_COUNTED
+        ),
+        # Escaped as in a URL: a path is whatever the client sent, NUL included.
+        detail=escape_uri_path(request.path) if count == 1 else str(count),
+    )
+
+
+def _csrf_refusals_counted(address: str) -> int:
+    """This refusal's place among the address's this minute; 1 where the cache fails, so that
+    each is recorded while it cannot count."""
+    digest = hashlib.sha256(address.encode()).hexdigest()
+    key = f"audit:csrf-refusals:{timezone.now():%Y%m%d%H%M}:{digest}"
+    try:
+        # Kept past its minute: a replica whose clock is a little behind still counts into it.
+        cache.add(key, 0, timeout=120)
+        return cache.incr(key)
+    except Exception as error:  # any backend's failure: record, never fail the refusal
+        logger.warning("cache failed (%s): CSRF refusal recorded uncounted", type(error).__name__)
+        return 1
+
+
+def _named_in_url(request: HttpRequest, name: str) -> str:
+    """The instance or skill group id the URL names, where a row can hold it as it is: a
+    forged post's URL may name anything (the path, in the first row, keeps it)."""
+    match = request.resolver_match
+    value = str(match.kwargs.get(name, "")) if match else ""
+    fits = len(value) <= AuditEvent._meta.get_field(name).max_length and value.isprintable()
+    return value if fits else ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -59,6 +60,28 @@ def _header(request: HttpRequest, name: str) -> str:
     # request.headers maps "X-Forwarded-User" from HTTP_X_FORWARDED_USER; the WSGI server must
     # drop client headers spelt with underscores (runserver and our gunicorn config do).
     return request.headers.get(name, "").strip()
+
+
+def identity_headers() -> tuple[str, ...]:
+    """The headers the mode takes identity from."""
+    if settings.CCCADMIN_AUTH_MODE == "header":
+        return (
+            settings.CCCADMIN_AUTH_USER_HEADER,
+            settings.CCCADMIN_AUTH_EMAIL_HEADER,
+            settings.CCCADMIN_AUTH_GROUPS_HEADER,
+        )
+    if settings.CCCADMIN_AUTH_MODE == "jwt":
+        return (settings.CCCADMIN_JWT_HEADER,)
+    return ()
+
+
+def identity_headers_repeated(names: Iterable[str]) -> list[str]:
+    """The identity headers that come more than once among a request's header `names` (one per
+    header line, in any case). A WSGI server joins a repeated header's values with commas, so
+    "cc-support" and a second "cc-admins" would read as both groups: the server refuses such a
+    request while the lines are still apart (gunicorn.conf.py's `pre_request`)."""
+    sent = Counter(name.lower() for name in names)
+    return [name for name in identity_headers() if sent[name.lower()] > 1]
 
 
 def _peer(request: HttpRequest) -> str:

@@ -6,13 +6,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .alerts import render_alert
+from .auth import client_address
 
 logger = logging.getLogger(__name__)
+
+# Sent for every request the CSRF check refused, with `request` and `reason` (Django's, for the
+# log): the audit trail records them.
+csrf_refused = Signal()
 
 
 def _home() -> str:
@@ -66,7 +72,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    logger.warning("CSRF check failed: %s", reason)
+    identity = getattr(request, "identity", None)
+    # %r: the path may carry what a client sent, newlines included.
+    logger.warning(
+        "CSRF check failed: user=%r reason=%r address=%s path=%r",
+        identity.username if identity else "",
+        reason,
+        client_address(request),
+        request.path,
+    )
+    csrf_refused.send(csrf_failure, request=request, reason=reason)
     return render_alert(
         request,
         status=403,

@@ -44,7 +44,7 @@ from ccc.emulator.dataset import (
     InstanceRecord,
 )
 from phone_numbers.emulator_server import QuietRequestHandler
-from portal.auth import Denied, JwtAuthenticator
+from portal.auth import Denied, JwtAuthenticator, identity_headers_repeated
 
 from .pages import Html
 from .servers import free_port
@@ -458,6 +458,110 @@ def test_gunicorn_access_log_carries_no_headers(gunicorn_port):
     assert '"GET /healthz HTTP/1.1" 200' in log
     assert assertion not in log
     assert "not-for-the-log" not in log
+
+
+# -- an identity header sent twice, through gunicorn ------------------------------------------
+
+
+def log_once_it_says(output: Path, text: str) -> str:
+    """gunicorn's log once it holds `text` (it writes after answering), or as it is after 5 s."""
+    deadline = time.monotonic() + 5
+    while text not in output.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return output.read_text()
+
+
+REPEATED_CASES = [
+    pytest.param(
+        [
+            ("X-Forwarded-User", "alice"),
+            ("X-Forwarded-Groups", "cc-support"),
+            ("X-Forwarded-Groups", "cc-admins"),
+        ],
+        "X-Forwarded-Groups",
+        id="groups",
+    ),
+    pytest.param(
+        [
+            ("X-Forwarded-User", "alice"),
+            ("x-forwarded-user", "mallory"),
+            ("X-Forwarded-Groups", "cc-support"),
+        ],
+        "X-Forwarded-User",
+        id="user-in-another-case",
+    ),
+    pytest.param(
+        [
+            ("X-Forwarded-Email", "alice@example.com"),
+            ("X-Forwarded-Groups", "cc-support"),
+            ("X-Forwarded-Email", "mallory@example.com"),
+        ],
+        "X-Forwarded-Email",
+        id="email",
+    ),
+]
+
+
+@pytest.mark.parametrize(("headers", "repeated"), REPEATED_CASES)
+def test_gunicorn_refuses_an_identity_header_sent_twice(gunicorn_port, headers, repeated):
+    """WSGI joins a repeated header with commas: "cc-support" and a second "cc-admins" would
+    read as both groups, an editor's."""
+    port, output = gunicorn_port
+    status, body = raw_get(port, INSTANCES, headers)
+    assert status == 400
+    said = f"identity header sent more than once: {repeated}"
+    assert said in body
+    log = log_once_it_says(output, said)
+    assert f"Invalid request from ip=127.0.0.1: {said}" in log
+    # The names are said, never the values: in jwt mode a value is an assertion.
+    for _, value in headers:
+        assert value not in body
+        assert value not in log
+
+
+@pytest.mark.parametrize(
+    ("mode", "names", "repeated"),
+    [
+        ("header", ["X-Forwarded-Groups", "Accept", "X-FORWARDED-GROUPS"], ["X-Forwarded-Groups"]),
+        (
+            "header",
+            ["X-Forwarded-User", "X-Forwarded-Email", "X-Forwarded-For"] * 2,
+            [
+                "X-Forwarded-User",
+                "X-Forwarded-Email",
+            ],
+        ),
+        ("jwt", [JWT_HEADER, JWT_HEADER.lower(), "X-Forwarded-Groups"], [JWT_HEADER]),
+        ("jwt", ["X-Forwarded-Groups"] * 2, []),
+        ("dev", ["X-Forwarded-Groups"] * 2, []),
+    ],
+)
+def test_the_identity_headers_checked_are_the_modes(settings, mode, names, repeated):
+    settings.CCCADMIN_AUTH_MODE = mode
+    assert identity_headers_repeated(names) == repeated
+
+
+def test_renamed_identity_headers_are_the_ones_checked(settings):
+    settings.CCCADMIN_AUTH_MODE = "header"
+    settings.CCCADMIN_AUTH_GROUPS_HEADER = "X-Authentik-Groups"
+    assert identity_headers_repeated(["X-Authentik-Groups"] * 2) == ["X-Authentik-Groups"]
+    assert identity_headers_repeated(["X-Forwarded-Groups"] * 2) == []
+
+
+def test_gunicorn_passes_other_headers_sent_twice(gunicorn_port):
+    port, _ = gunicorn_port
+    status, body = raw_get(
+        port,
+        INSTANCES,
+        [
+            ("X-Forwarded-User", "alice"),
+            ("X-Forwarded-Groups", "cc-support"),
+            ("Accept", "text/html"),
+            ("Accept", "*/*"),
+        ],
+    )
+    assert status == 200
+    assert "alice · viewer</span>" in body
 
 
 # -- roles and instance scoping ----------------------------------------------------------------

@@ -195,6 +195,7 @@ def test_error_pages_in_chinese(client: Client, app_emulator, method, path, stat
     assert english_on(response, app_emulator, path=path) == []
 
 
+@pytest.mark.django_db  # the refusal is recorded in the audit trail
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "swap"])
 def test_a_failed_csrf_check_in_chinese(app_emulator, htmx):
     client = Client(enforce_csrf_checks=True)
@@ -273,6 +274,16 @@ def test_refusals_recorded_in_english_are_said_in_chinese(recorded, said):
         (AuditEvent.Refusal.NOT_EDITOR, "", "该用户不是编辑者。"),
         (AuditEvent.Refusal.CONFIRMATION_REUSED, "12", "该确认信息此前已提交过（操作 12）。"),
         (AuditEvent.Refusal.OUTSIDE_SCOPE, EXAMPLE_INSTANCE_ID, "该用户无权查看实例 ccc-test。"),
+        (
+            AuditEvent.Refusal.CSRF_FAILED,
+            "/i18n/setlang/",
+            "提交到 /i18n/setlang/ 的表单未通过 CSRF 校验。",
+        ),
+        (
+            AuditEvent.Refusal.CSRF_FAILURES_COUNTED,
+            "100",
+            "本分钟内来自该地址的表单已有 100 个未通过 CSRF 校验，每一个都记录在日志中。",
+        ),
         ("Refused.OfALaterVersion", "", "Refused.OfALaterVersion"),
     ],
 )

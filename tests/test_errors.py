@@ -31,6 +31,7 @@ def test_a_method_a_view_does_not_take_is_our_405(client: Client, app_emulator):
     assert "This address does not take that kind of request." in text_of(response)
 
 
+@pytest.mark.django_db  # the refusal is recorded in the audit trail
 def test_a_failed_csrf_check_is_our_403(app_emulator):
     client = Client(enforce_csrf_checks=True)
     response = client.post(NUMBERS + "change/", {"token": "x"})
@@ -39,6 +40,7 @@ def test_a_failed_csrf_check_is_our_403(app_emulator):
     assert "Forbidden" not in text_of(response)
 
 
+@pytest.mark.django_db  # the refusal is recorded in the audit trail
 def test_a_failed_csrf_check_in_a_swap_is_an_alert(app_emulator):
     client = Client(enforce_csrf_checks=True)
     response = client.post(NUMBERS + "change/", {"token": "x"}, headers={"HX-Request": "true"})

@@ -333,7 +333,8 @@ def csrf_token_from(response) -> str:
 
 
 @pytest.fixture
-def csrf_client() -> Client:
+def csrf_client(db) -> Client:
+    """A client whose posts are CSRF-checked; a refusal is recorded in the audit trail."""
     return Client(enforce_csrf_checks=True)
 
 

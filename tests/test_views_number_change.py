@@ -29,6 +29,7 @@ from .audit_trail import ACCEPT_LANGUAGE, attempt
 from .audit_trail import numbers as made_up_numbers
 from .emulator_data import listed_numbers
 from .pages import Html, template_syntax_in
+from .servers import free_port
 
 pytestmark = [pytest.mark.django_db, pytest.mark.database]
 
@@ -393,11 +394,100 @@ def test_numbers_cannot_be_linked_to_a_chat_group_even_by_a_made_up_link(
     assert 'name="token"' not in response.content.decode()
 
 
-def test_the_write_needs_csrf(app_emulator):
+def test_the_write_needs_csrf_and_its_refusal_is_recorded(header_mode):
     client = Client(enforce_csrf_checks=True)
-    response = client.post(CHANGE, {"token": "x"})
+    forwarded = {"X-Forwarded-For": "203.0.113.9, 10.0.3.7"}
+    response = client.post(CHANGE, {"token": "x"}, **as_user("cc-admins", **forwarded))
     assert response.status_code == 403
-    assert events("refusal") == [] and events("attempt") == []
+    assert "The form could not be checked." in text_of(response)
+    assert events("attempt") == []
+    (refusal,) = events("refusal")
+    assert (refusal.username, refusal.email, refusal.client_address) == (
+        "alice",
+        "alice@example.com",
+        "203.0.113.9",
+    )
+    assert (refusal.instance_id, refusal.skill_group_id, refusal.outcome) == (
+        EXAMPLE_INSTANCE_ID,
+        EXAMPLE_SKILL_GROUP_ID,
+        "refused",
+    )
+    assert (refusal.error_code, refusal.detail) == (AuditEvent.Refusal.CSRF_FAILED, CHANGE)
+    trail = text_of(client.get("/audit/", **as_user("cc-support", "bob")))
+    assert f"⊘ Refused The form posted to {CHANGE} failed its CSRF check." in trail
+
+
+def forged_posts(client: Client, count: int, address: str, path: str = CHANGE) -> None:
+    for _ in range(count):
+        response = client.post(
+            path, **as_user("cc-admins", **{"X-Forwarded-For": f"{address}, 10.0.3.7"})
+        )
+        assert response.status_code == 403
+
+
+def test_a_flood_of_forged_posts_is_counted_not_recorded_one_by_one(header_mode, monkeypatch):
+    """The trail cannot be emptied: an address's CSRF refusals add a row for the first in each
+    minute and one at the 10th, 100th, ..., saying how many."""
+    client = Client(enforce_csrf_checks=True)
+    forged_posts(client, 9, "203.0.113.9")
+    forged_posts(client, 1, "198.51.100.4", path="/i18n/setlang/")
+    forged_posts(client, 111, "203.0.113.9")
+    recorded = [
+        (e.client_address, e.error_code, e.detail, e.instance_id) for e in events("refusal")
+    ]
+    assert recorded == [
+        ("203.0.113.9", AuditEvent.Refusal.CSRF_FAILED, CHANGE, EXAMPLE_INSTANCE_ID),
+        ("198.51.100.4", AuditEvent.Refusal.CSRF_FAILED, "/i18n/setlang/", ""),
+        ("203.0.113.9", AuditEvent.Refusal.CSRF_FAILURES_COUNTED, "10", EXAMPLE_INSTANCE_ID),
+        ("203.0.113.9", AuditEvent.Refusal.CSRF_FAILURES_COUNTED, "100", EXAMPLE_INSTANCE_ID),
+    ]
+    trail = text_of(client.get("/audit/", **as_user("cc-support", "bob")))
+    assert (
+        "⊘ Refused 100 forms from this address have failed their CSRF check this minute; "
+        "the log has each one."
+    ) in trail
+
+    # The next minute counts afresh.
+    a_minute_on = timezone.now() + timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: a_minute_on)
+    forged_posts(client, 2, "203.0.113.9")
+    assert len(events("refusal")) == 5
+    assert events("refusal")[-1].error_code == AuditEvent.Refusal.CSRF_FAILED
+
+
+@pytest.mark.parametrize(
+    ("instance_id", "recorded_instance", "recorded_path"),
+    [
+        ("ccc-\x00", "", "/instances/ccc-%00/skill-groups/g/numbers/change/"),
+        ("c" * 129, "", f"/instances/{'c' * 129}/skill-groups/g/numbers/change/"),
+        ("ccc-other", "ccc-other", "/instances/ccc-other/skill-groups/g/numbers/change/"),
+    ],
+    ids=["nul", "too-long", "another-instance"],
+)
+def test_a_forged_post_is_recorded_whatever_its_path_names(
+    header_mode, instance_id, recorded_instance, recorded_path
+):
+    """The path is the client's: the row keeps what a column can hold, the detail the rest."""
+    path = f"/instances/{instance_id}/skill-groups/g/numbers/change/"
+    forged_posts(Client(enforce_csrf_checks=True), 1, "203.0.113.9", path=path)
+    (refusal,) = events("refusal")
+    assert (refusal.instance_id, refusal.skill_group_id, refusal.detail) == (
+        recorded_instance,
+        "g",
+        recorded_path,
+    )
+
+
+def test_while_the_cache_fails_each_forged_post_is_recorded(header_mode, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens
+            "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
+        }
+    }
+    forged_posts(Client(enforce_csrf_checks=True), 3, "203.0.113.9")
+    assert [event.error_code for event in events("refusal")] == [AuditEvent.Refusal.CSRF_FAILED] * 3
 
 
 def test_the_write_is_a_post(client: Client, app_emulator):
@@ -682,6 +772,22 @@ def test_a_scoped_editor_of_a_long_instance_id_is_refused_and_recorded(
     assert response.status_code == 400
     (refusal,) = events("refusal")
     assert refusal.error_code == AuditEvent.Refusal.TOO_LONG
+
+
+def test_an_instance_id_with_a_nul_outside_the_scope_is_refused_and_recorded(
+    client: Client, header_mode
+):
+    response = client.post(
+        f"/instances/ccc%00test/skill-groups/{EXAMPLE_SKILL_GROUP_ID}/numbers/change/",
+        {"token": "x"},
+        **as_user("cc-leads", "lena"),
+    )
+    assert response.status_code == 403
+    (refusal,) = events("refusal")
+    assert (refusal.error_code, refusal.instance_id) == (
+        AuditEvent.Refusal.OUTSIDE_SCOPE,
+        "ccc\ufffdtest",
+    )
 
 
 def test_a_long_instance_id_outside_the_scope_is_refused_and_recorded_cut(
