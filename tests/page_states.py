@@ -241,7 +241,7 @@ STATES: tuple[PageState, ...] = (
         "audit-filtered",
         f"{AUDIT}?instance={EXAMPLE_INSTANCE_ID}&outcome=unknown",
         database=demo_trail,
-        shows="No outcome was recorded",
+        shows="The server stopped during this action",
         swap_from=AUDIT,
     ),
     *_page_and_swap(
