@@ -293,6 +293,8 @@ REFUSAL_DETAILS = {
     AuditEvent.Refusal.CONFIRMATION_REUSED: "40",
     AuditEvent.Refusal.OUTSIDE_SCOPE: BULK_INSTANCE_ID,
     AuditEvent.Refusal.TOO_LONG: "username",
+    AuditEvent.Refusal.CSRF_FAILED: "/i18n/setlang/",
+    AuditEvent.Refusal.CSRF_FAILURES_COUNTED: "10",
 }
 
 
@@ -376,6 +378,15 @@ EVERY_KIND_SAID = {
             "Refused",
             "A value was longer than the trail can hold (username).",
         ),
+        AuditEvent.Refusal.CSRF_FAILED: (
+            "Refused",
+            "The form posted to /i18n/setlang/ failed its CSRF check.",
+        ),
+        AuditEvent.Refusal.CSRF_FAILURES_COUNTED: (
+            "Refused",
+            "10 forms from this address have failed their CSRF check this minute; the log has "
+            "each one.",
+        ),
         AuditEvent.Refusal.CONFIRMATION_EXPIRED: ("Refused", "The confirmation had expired."),
         AuditEvent.Refusal.CONFIRMATION_FORGED: (
             "Refused",
@@ -438,6 +449,14 @@ EVERY_KIND_SAID = {
         AuditEvent.Refusal.TOO_LONG: (
             "已拒绝",
             "请求中的值超出了审计记录可保存的长度（username）。",
+        ),
+        AuditEvent.Refusal.CSRF_FAILED: (
+            "已拒绝",
+            "提交到 /i18n/setlang/ 的表单未通过 CSRF 校验。",
+        ),
+        AuditEvent.Refusal.CSRF_FAILURES_COUNTED: (
+            "已拒绝",
+            "本分钟内来自该地址的表单已有 10 个未通过 CSRF 校验，每一个都记录在日志中。",
         ),
         AuditEvent.Refusal.CONFIRMATION_EXPIRED: ("已拒绝", "确认信息已过期。"),
         AuditEvent.Refusal.CONFIRMATION_FORGED: ("已拒绝", "该确认信息不是本服务器生成的。"),
