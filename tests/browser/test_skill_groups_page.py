@@ -81,6 +81,10 @@ def test_the_media_filter_swaps_in_another_medium_s_groups_and_back(page: Page) 
     expect(page).to_have_url(at(f"{SKILL_GROUPS}?q=video&media=chat"))
     expect(summary(page)).to_have_text("No skill groups match.")
     page.go_back()
+    # Each Back restores its page from the server: wait for it before the next, whose answer
+    # could otherwise arrive first and be overwritten.
+    expect(page).to_have_url(at(f"{SKILL_GROUPS}?media=chat"))
+    expect(summary(page)).to_have_text("Showing 1–1 of 1 skill group")
     page.go_back()
     expect(page).to_have_url(at(SKILL_GROUPS))
     expect(media).to_have_value("audio")
