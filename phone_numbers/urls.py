@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import change_views, views
 
 app_name = "phone_numbers"
 
@@ -24,15 +24,15 @@ urlpatterns = [
     ),
     path(
         "instances/<str:instance_id>/skill-groups/<str:skill_group_id>/numbers/confirm/",
-        views.number_change_confirm,
+        change_views.number_change_confirm,
         name="number_change_confirm",
     ),
     path(
         "instances/<str:instance_id>/skill-groups/<str:skill_group_id>/numbers/change/",
-        views.number_change,
+        change_views.number_change,
         name="number_change",
     ),
     # An action's page belongs to the trail's address space, but shows this feature's outcome
     # and offers its Undo: see the architecture note in docs/development.md.
-    path("audit/actions/<int:attempt_id>/", views.action_detail, name="action_detail"),
+    path("audit/actions/<int:attempt_id>/", change_views.action_detail, name="action_detail"),
 ]
