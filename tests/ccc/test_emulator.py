@@ -46,6 +46,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
+    EXAMPLE_USER_ID,
     OVERFLOW_SKILL_GROUP_ID,
     VIDEO_SKILL_GROUP_ID,
     InstanceRecord,
@@ -1591,6 +1592,88 @@ def test_the_bulk_instance_has_the_big_skill_groups():
     ]
     assert len(eligible) > 10_000
     assert len(bulk.skill_groups[OVERFLOW_SKILL_GROUP_ID].linked) > 10_000
+
+
+def test_every_personal_outbound_number_is_one_agents_of_its_instance():
+    for instance in build_demo_instances().values():
+        personal = [record for record in instance.numbers.values() if record.personal_outbound]
+        assert personal
+        assert {record.user_id for record in personal} <= set(instance.users)
+        assert all(
+            record.user_id == "" for record in instance.numbers.values() if record not in personal
+        )
+
+
+def test_a_few_agents_own_the_example_instances_personal_numbers():
+    test = build_demo_instances()[EXAMPLE_INSTANCE_ID]
+    owned = Counter(record.user_id for record in test.numbers.values() if record.user_id)
+    assert 3 <= len(owned) <= 10 < len(test.users)
+    assert max(owned.values()) > 1  # an agent may own several
+    assert owned[EXAMPLE_USER_ID] >= 1
+
+
+def test_the_example_agent_is_the_api_pages():
+    agent = build_demo_instances()[EXAMPLE_INSTANCE_ID].users[EXAMPLE_USER_ID]
+    assert (agent.login_name, agent.display_name, agent.email, agent.role_name) == (
+        "agent",
+        "坐席小王",
+        "username@example.com",
+        "Admin",
+    )
+    assert agent.skill_levels[EXAMPLE_SKILL_GROUP_ID] == 5
+
+
+@pytest.mark.parametrize("instance_id", [EXAMPLE_INSTANCE_ID, BULK_INSTANCE_ID])
+def test_agents_have_chinese_and_english_names_and_logins_of_their_own(instance_id):
+    users = list(build_demo_instances()[instance_id].users.values())
+    names = [user.display_name for user in users]
+    assert any(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", name) for name in names)
+    assert any(re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+", name) for name in names)
+    # Employee numbers in the order hired: no agent was replaced by a namesake.
+    assert [user.display_id for user in users] == [str(1001 + n) for n in range(len(users))]
+    for user in users:
+        assert user.user_id == f"{user.login_name}@{instance_id}"
+        assert user.email.endswith("@example.com")  # a domain reserved for examples
+        assert re.fullmatch(r"[a-z.]+[0-9]*", user.login_name)
+    assert [user.role_name for user in users].count("Admin") == 1
+
+
+def test_namesakes_login_with_a_number():
+    logins = {user.login_name for user in build_demo_instances()[BULK_INSTANCE_ID].users.values()}
+    namesakes = [login for login in logins if re.fullmatch(r"[a-z.]+[2-9]", login)]
+    assert namesakes
+    assert all(login[:-1] in logins for login in namesakes)
+
+
+@pytest.mark.parametrize("instance_id", [EXAMPLE_INSTANCE_ID, BULK_INSTANCE_ID])
+def test_each_skill_group_has_as_many_agents_as_its_user_count(instance_id):
+    instance = build_demo_instances()[instance_id]
+    for group in instance.skill_groups.values():
+        levels = [
+            user.skill_levels[group.skill_group_id]
+            for user in instance.users.values()
+            if group.skill_group_id in user.skill_levels
+        ]
+        assert len(levels) == group.user_count
+        assert all(1 <= level <= 10 for level in levels)
+
+
+def test_the_agents_leave_the_numbers_and_groups_as_they_were():
+    """Agents, providers and times draw from sequences of their own: the numbers, which of
+    them are personal and the groups' links stay what other tests count on."""
+    instances = build_demo_instances()
+    counts = {
+        instance_id: (
+            len(instance.numbers),
+            sum(record.personal_outbound for record in instance.numbers.values()),
+            [len(group.linked) for group in instance.skill_groups.values()],
+        )
+        for instance_id, instance in instances.items()
+    }
+    assert counts == {
+        EXAMPLE_INSTANCE_ID: (480, 18, [61, 35, 48, 12, 0, 0, 0]),
+        BULK_INSTANCE_ID: (12_000, 532, [150, 10_400]),
+    }
 
 
 # == 3. fault knobs ==========================================================================
