@@ -29,6 +29,9 @@ class CccError(Exception):
         # False only when the request certainly never left (no connection, no time left): a
         # write that failed so was not applied. Any answer, or silence after sending, is True.
         self.sent = True
+        # The one skill group of a write's SkillGroupIdList that CCC's answer names (the client
+        # sets it), so a caller can leave that group out and send the others again.
+        self.skill_group_id: str | None = None
 
     def __repr__(self) -> str:
         return (
