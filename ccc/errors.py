@@ -41,7 +41,7 @@ class CccError(Exception):
 
 
 class NotFoundError(CccError):
-    """The instance, skill group or number does not exist (`NotExists.*`)."""
+    """The instance, skill group, number or agent does not exist (`NotExists.*`)."""
 
 
 class InvalidParameterError(CccError):
@@ -160,6 +160,7 @@ _API_MESSAGES = {
         "The skill group ID {skill_group_id} does not exist in instance {instance_id}."
     ),
     "NotExists.Number": "The number {number} does not exist in instance {instance_id}.",
+    "NotExists.UserId": "The user {user_id} does not exist in instance {instance_id}.",
 }
 
 
@@ -207,6 +208,10 @@ def skill_group_not_found(skill_group_id: str, instance_id: str) -> NotFoundErro
 
 def number_not_found(number: str, instance_id: str) -> NotFoundError:
     return _api_error("NotExists.Number", number=number, instance_id=instance_id)
+
+
+def user_not_found(user_id: str, instance_id: str) -> NotFoundError:
+    return _api_error("NotExists.UserId", user_id=user_id, instance_id=instance_id)
 
 
 def check_text(name: str, value: str | None) -> str:

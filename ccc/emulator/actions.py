@@ -22,9 +22,10 @@ from ..errors import (
     parameter_maximum,
     parameter_null,
     skill_group_not_found,
+    user_not_found,
 )
-from ..types import ContactFlowType, MediaType
-from .dataset import InstanceRecord, SkillGroupRecord, build_demo_instances
+from ..types import ContactFlowType, MediaType, NumberUsage
+from .dataset import InstanceRecord, NumberRecord, SkillGroupRecord, build_demo_instances
 
 # Entries of NumberList one Add or Remove takes. Alibaba documents no maximum (other CCC
 # actions cap their JSON arrays at 20); the emulator enforces one so batching is exercised.
@@ -66,6 +67,9 @@ class Actions:
             "GetSkillGroup": self.get_skill_group,
             "ListPhoneNumbersOfSkillGroup": self.list_phone_numbers_of_skill_group,
             "ListContactFlows": self.list_contact_flows,
+            "ListPhoneNumbers": self.list_phone_numbers,
+            "ListUsers": self.list_users,
+            "GetUser": self.get_user,
             "AddNumbersToSkillGroup": self.add_numbers_to_skill_group,
             "RemovePhoneNumbersFromSkillGroup": self.remove_phone_numbers_from_skill_group,
         }
@@ -136,20 +140,24 @@ class Actions:
         with self._lock:
             instance = self._instance(instance_id)
             group = self._skill_group(instance, skill_group_id)
-            key = (instance_id, skill_group_id, is_member, pattern, active)
-            written, rows = self._listings.get(key, (-1, []))
-            if written != self._writes:
-                rows = [
+            rows = self._listing(
+                (
+                    "ListPhoneNumbersOfSkillGroup",
+                    instance_id,
+                    skill_group_id,
+                    is_member,
+                    pattern,
+                    active,
+                ),
+                lambda: [
                     record
                     for record in instance.numbers.values()
                     if (record.number in group.linked) == is_member
                     and (is_member or not record.personal_outbound)
                     and pattern in record.number
                     and active in (None, record.active)
-                ]
-                if len(self._listings) > 1000:
-                    self._listings.clear()
-                self._listings[key] = (self._writes, rows)
+                ],
+            )
             return _page(rows, page_number, page_size)
 
     def list_contact_flows(self, params: Mapping[str, str]) -> dict:
@@ -186,6 +194,93 @@ class Actions:
                 page_size,
                 lambda flow: flow.to_api(bound.get(flow.contact_flow_id, [])),
             )
+
+    def list_phone_numbers(self, params: Mapping[str, str]) -> dict:
+        """The instance's numbers in number order, each with the skill groups whose linked
+        listing holds it (what ListPhoneNumbersOfSkillGroup and the writes see) and, for an
+        agent's personal outbound number, the agent's UserId. SearchPattern matches anywhere in
+        the number; Usage is one of NumberUsage (`Parameter.Invalid` otherwise)."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        page_number, page_size = _paging(params)
+        pattern = params.get("SearchPattern", "")
+        usage = _usage(params)
+        active = _boolean(params, "Active", required=False)
+        with self._lock:
+            instance = self._instance(instance_id)
+            rows = self._listing(
+                ("ListPhoneNumbers", instance_id, pattern, usage, active),
+                lambda: [
+                    record
+                    for record in instance.numbers.values()
+                    if pattern in record.number
+                    and usage in ("", record.usage)
+                    and active in (None, record.active)
+                ],
+            )
+            return _page(
+                rows, page_number, page_size, lambda record: _instance_number(instance, record)
+            )
+
+    def list_users(self, params: Mapping[str, str]) -> dict:
+        """The instance's agents in the order they joined, each with its personal outbound
+        numbers (the instance's numbers that name it) and skill levels. SearchPattern matches
+        login and display names, whatever their case; SkillGroupId keeps the group's agents
+        (404 `NotExists.SkillGroupId` for a group not in the instance)."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        page_number, page_size = _paging(params)
+        pattern = params.get("SearchPattern", "").lower()
+        skill_group_id = params.get("SkillGroupId", "")
+        with self._lock:
+            instance = self._instance(instance_id)
+            if skill_group_id:
+                self._skill_group(instance, skill_group_id)
+            users = [
+                user
+                for user in instance.users.values()
+                if (pattern in user.login_name.lower() or pattern in user.display_name.lower())
+                and (not skill_group_id or skill_group_id in user.skill_levels)
+            ]
+            personal = self._listing(
+                ("PersonalOutboundNumbers", instance_id),
+                lambda: [
+                    record for record in instance.numbers.values() if record.personal_outbound
+                ],
+            )
+            return _page(
+                users,
+                page_number,
+                page_size,
+                lambda user: {
+                    **user.to_api(),
+                    "PersonalOutboundNumberList": [
+                        record.to_personal_api()
+                        for record in personal
+                        if record.user_id == user.user_id
+                    ],
+                    "SkillLevelList": [
+                        {
+                            "SkillGroupId": group.skill_group_id,
+                            "SkillGroupName": group.name,
+                            "SkillLevel": user.skill_levels[group.skill_group_id],
+                        }
+                        for group in instance.skill_groups.values()
+                        if group.skill_group_id in user.skill_levels
+                    ],
+                },
+            )
+
+    def get_user(self, params: Mapping[str, str]) -> dict:
+        """One agent by UserId, 404 `NotExists.UserId` for one not in the instance. The API
+        also finds an agent by Extension instead; the emulator does not, and wants UserId."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        user_id = check_text("UserId", params.get("UserId"))
+        with self._lock:
+            instance = self._instance(instance_id)
+            try:
+                user = instance.users[user_id]
+            except KeyError:
+                raise user_not_found(user_id, instance_id) from None
+            return {**user.to_api(), "InstanceId": user.instance_id}
 
     def add_numbers_to_skill_group(self, params: Mapping[str, str]) -> None:
         """Link NumberList's numbers to the skill group, all of them or none.
@@ -249,6 +344,16 @@ class Actions:
         return instance, group, numbers
 
     # -- lookups and parameter parsing ---------------------------------------------------
+
+    def _listing(self, key: tuple, build: Callable[[], list]) -> list:
+        """`build()`'s records, kept under `key` (the action and its filters) until a write."""
+        written, rows = self._listings.get(key, (-1, []))
+        if written != self._writes:
+            rows = build()
+            if len(self._listings) > 1000:
+                self._listings.clear()
+            self._listings[key] = (self._writes, rows)
+        return rows
 
     def _instance(self, instance_id: str) -> InstanceRecord:
         try:
@@ -320,6 +425,26 @@ def _boolean(params: Mapping[str, str], name: str, *, required: bool) -> bool | 
     if value.lower() not in ("true", "false"):
         raise parameter_invalid(name, f"{value!r} is not a boolean (true or false).")
     return value.lower() == "true"
+
+
+def _usage(params: Mapping[str, str]) -> str:
+    value = params.get("Usage", "")
+    if value and value not in {usage.value for usage in NumberUsage}:
+        raise parameter_invalid("Usage", f"{value!r} is not one of {', '.join(NumberUsage)}.")
+    return value
+
+
+def _instance_number(instance: InstanceRecord, record: NumberRecord) -> dict:
+    """A ListPhoneNumbers row: the number with its flow's name and the groups linking it."""
+    flow = instance.contact_flows.get(record.contact_flow_id)
+    return record.to_instance_api(
+        contact_flow_name=flow.name if flow else "",
+        skill_groups=[
+            group.to_link_api()
+            for group in instance.skill_groups.values()
+            if record.number in group.linked
+        ],
+    )
 
 
 def _media_type(params: Mapping[str, str]) -> MediaType:

@@ -1133,6 +1133,346 @@ def test_a_contact_flow_type_that_is_not_one_is_named_with_the_types(emulator):
     assert "MAIN_FLOW, SUB_FLOW, SURVEY_FLOW" in body["Message"]
 
 
+# -- ListPhoneNumbers, ListUsers and GetUser -------------------------------------------------
+
+INSTANCE_NUMBER_FIELDS = {
+    "Number",
+    "InstanceId",
+    "Active",
+    "Usage",
+    "Province",
+    "City",
+    "ContactFlowId",
+    "ContactFlowName",
+    "Provider",
+    "CreateTime",
+    "Tags",
+    "UserId",
+    "SkillGroups",
+}
+
+
+def all_rows(emulator: Emulator, action: str, **params: str) -> list[dict]:
+    """Every row of a paged action over all its pages, checking TotalCount on each."""
+    rows: list[dict] = []
+    for page_number in range(1, 101):
+        page = {"PageNumber": str(page_number), "PageSize": "100", **params}
+        data = assert_ok(call(emulator, action, page))["Data"]
+        rows.extend(data["List"])
+        if not data["List"]:
+            assert data["TotalCount"] == len(rows)
+            return rows
+    raise AssertionError("more than 10,000 rows")
+
+
+def instance_numbers(emulator: Emulator, **filters: str) -> list[dict]:
+    return all_rows(emulator, "ListPhoneNumbers", InstanceId=EXAMPLE_INSTANCE_ID, **filters)
+
+
+def agents(emulator: Emulator, instance_id: str = EXAMPLE_INSTANCE_ID, **filters: str):
+    return all_rows(emulator, "ListUsers", InstanceId=instance_id, **filters)
+
+
+def test_list_phone_numbers_lists_every_number_of_the_instance_in_number_order(emulator):
+    rows = instance_numbers(emulator)
+    assert [row["Number"] for row in rows] == list(example_instance(emulator).numbers)
+    assert all(set(row) == INSTANCE_NUMBER_FIELDS for row in rows)
+    assert {row["InstanceId"] for row in rows} == {EXAMPLE_INSTANCE_ID}
+
+
+def test_the_example_number_is_listed_with_its_flow_and_its_group(emulator):
+    (row,) = instance_numbers(emulator, SearchPattern=EXAMPLE_NUMBER)
+    assert row == {
+        "Number": EXAMPLE_NUMBER,
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+        "Active": True,
+        "Usage": "Bidirection",
+        "Province": "四川",
+        "City": "乐山",
+        "ContactFlowId": EXAMPLE_CONTACT_FLOW_ID,
+        "ContactFlowName": "售后服务流程",
+        "Provider": row["Provider"],
+        "CreateTime": row["CreateTime"],
+        "Tags": "",
+        "UserId": "",
+        "SkillGroups": [
+            {
+                "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+                "Name": "skillgroup",
+                "DisplayName": "Customer service",
+                "InstanceId": EXAMPLE_INSTANCE_ID,
+            }
+        ],
+    }
+    assert row["Provider"]
+    # Milliseconds, in a string, after the instance was created.
+    assert int(row["CreateTime"]) >= example_instance(emulator).create_time
+
+
+def test_a_numbers_skill_groups_are_the_groups_whose_listing_holds_it(emulator, ccc):
+    groups_of = {
+        row["Number"]: [group["SkillGroupId"] for group in row["SkillGroups"]]
+        for row in instance_numbers(emulator)
+    }
+    for group_id in [*VOICE_SKILL_GROUP_IDS, CHAT_SKILL_GROUP_ID]:
+        listed, _ = all_numbers(ccc, skill_group_id=group_id, is_member=True)
+        holding = {number for number, groups in groups_of.items() if group_id in groups}
+        assert holding == {row.number for row in listed}
+    assert max(len(groups) for groups in groups_of.values()) > 1  # a number in several groups
+
+
+def test_a_personal_outbound_number_names_its_agent_and_is_in_no_group(emulator):
+    rows = instance_numbers(emulator)
+    personal = [row for row in rows if row["UserId"]]
+    assert {row["Number"] for row in personal} == set(personal_outbound_numbers(emulator))
+    assert {row["UserId"] for row in personal} <= set(example_instance(emulator).users)
+    assert all(row["SkillGroups"] == [] for row in personal)
+    assert all(row["UserId"] == "" for row in rows if row not in personal)
+
+
+def test_a_number_linked_shows_in_its_skill_groups_at_once(emulator, ccc):
+    number = min(eligible_numbers(emulator))
+    assert instance_numbers(emulator, SearchPattern=number)[0]["SkillGroups"] == []
+    ccc.add_numbers_to_skill_group(**EXAMPLE_GROUP, numbers=[number])
+    (row,) = instance_numbers(emulator, SearchPattern=number)
+    assert [group["SkillGroupId"] for group in row["SkillGroups"]] == [EXAMPLE_SKILL_GROUP_ID]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"SearchPattern": "0833"},
+        {"SearchPattern": "99"},
+        {"Usage": "Inbound"},
+        {"Usage": "Outbound", "Active": "false"},
+        {"Active": "True"},
+        {"SearchPattern": "13", "Usage": "Bidirection", "Active": "true"},
+        {"SearchPattern": "no such number"},
+    ],
+)
+def test_list_phone_numbers_filters_by_pattern_usage_and_active(emulator, filters):
+    pattern = filters.get("SearchPattern", "")
+    active = filters.get("Active", "").lower()
+    expected = [
+        record.number
+        for record in example_instance(emulator).numbers.values()
+        if pattern in record.number
+        and filters.get("Usage") in (None, record.usage)
+        and active in ("", str(record.active).lower())
+    ]
+    assert [row["Number"] for row in instance_numbers(emulator, **filters)] == expected
+    assert expected or pattern == "no such number"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "code", "message"),
+    [
+        ({"InstanceId": None}, 400, "Parameter.Empty", EMPTY_INSTANCE_ID),
+        ({"PageSize": None}, 400, "Parameter.Null", "The parameter PageSize may not be null."),
+        (
+            {"PageNumber": "101"},
+            400,
+            "Parameter.Maximum",
+            "The parameter PageNumber must be less than or equal to 100.",
+        ),
+        (
+            {"Usage": "inbound"},
+            400,
+            "Parameter.Invalid",
+            "The parameter Usage is invalid: 'inbound' is not one of Inbound, Outbound, "
+            "Bidirection.",
+        ),
+        ({"Active": "maybe"}, 400, "Parameter.Invalid", None),
+        (
+            {"InstanceId": "ccc-nope"},
+            404,
+            "NotExists.InstanceId",
+            "The specified instance ccc-nope does not exist.",
+        ),
+    ],
+)
+def test_list_phone_numbers_checks_its_parameters(emulator, overrides, status, code, message):
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "PageNumber": "1", "PageSize": "10", **overrides}
+    response = call(
+        emulator,
+        "ListPhoneNumbers",
+        {name: value for name, value in params.items() if value is not None},
+    )
+    assert_product_error(response, status, code, message)
+
+
+def test_the_example_agent_is_listed_as_the_api_page_shows_it(emulator):
+    (row,) = agents(emulator, SearchPattern="坐席小王")
+    assert row == {
+        "UserId": EXAMPLE_USER_ID,
+        "LoginName": "agent",
+        "DisplayName": "坐席小王",
+        "Email": "username@example.com",
+        "DisplayId": "1001",
+        "RoleId": "Admin@ccc-test",
+        "RoleName": "Admin",
+        "WorkMode": "ON_SITE",
+        "PersonalOutboundNumberList": row["PersonalOutboundNumberList"],
+        "SkillLevelList": row["SkillLevelList"],
+    }
+    assert row["SkillLevelList"][0] == {
+        "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+        "SkillGroupName": "skillgroup",
+        "SkillLevel": 5,
+    }
+    number = row["PersonalOutboundNumberList"][0]
+    record = example_instance(emulator).numbers[number["Number"]]
+    assert number == {
+        "Number": record.number,
+        "Active": record.active,
+        "Usage": record.usage,
+        "Province": record.province,
+        "City": record.city,
+    }
+    assert record.user_id == EXAMPLE_USER_ID
+
+
+@pytest.mark.parametrize("instance_id", [EXAMPLE_INSTANCE_ID, BULK_INSTANCE_ID])
+def test_an_agents_personal_numbers_are_those_listed_with_its_user_id(emulator, instance_id):
+    owners: dict[str, set[str]] = {}
+    # Inbound numbers are never personal; each other usage fits in one query's 10,000 rows.
+    for usage in ("Outbound", "Bidirection"):
+        for row in all_rows(emulator, "ListPhoneNumbers", InstanceId=instance_id, Usage=usage):
+            owners.setdefault(row["UserId"], set()).add(row["Number"])
+    owners.pop("")
+    listed = {
+        row["UserId"]: {number["Number"] for number in row["PersonalOutboundNumberList"]}
+        for row in agents(emulator, instance_id)
+    }
+    assert {user: numbers for user, numbers in listed.items() if numbers} == owners
+    assert len(listed) == len(emulator.instances[instance_id].users)
+
+
+def test_an_agents_skill_levels_name_the_groups_it_serves(emulator):
+    for row in agents(emulator):
+        user = example_instance(emulator).users[row["UserId"]]
+        assert {level["SkillGroupId"]: level["SkillLevel"] for level in row["SkillLevelList"]} == (
+            user.skill_levels
+        )
+        groups = example_instance(emulator).skill_groups
+        assert all(
+            level["SkillGroupName"] == groups[level["SkillGroupId"]].name
+            for level in row["SkillLevelList"]
+        )
+
+
+@pytest.mark.parametrize("pattern", ["坐席", "AGENT", "Walker", "陈", "li", "no such agent"])
+def test_list_users_searches_login_and_display_names_whatever_their_case(emulator, pattern):
+    expected = [
+        user.user_id
+        for user in example_instance(emulator).users.values()
+        if pattern.lower() in user.login_name.lower() + "\n" + user.display_name.lower()
+    ]
+    assert [row["UserId"] for row in agents(emulator, SearchPattern=pattern)] == expected
+    assert (EXAMPLE_USER_ID in expected) == (pattern in ("坐席", "AGENT"))
+    assert expected or pattern == "no such agent"
+
+
+def test_a_skill_groups_agents_are_as_many_as_its_user_count(emulator, ccc):
+    for media_type in ("AUDIO", "CHAT", "VIDEO"):
+        for group in ccc.list_skill_groups(
+            instance_id=EXAMPLE_INSTANCE_ID, media_type=media_type, page_size=100
+        ).items:
+            rows = agents(emulator, SkillGroupId=group.skill_group_id)
+            assert len(rows) == group.user_count > 0
+            assert all(
+                group.skill_group_id in {level["SkillGroupId"] for level in row["SkillLevelList"]}
+                for row in rows
+            )
+
+
+def test_list_users_pages_the_bulk_instances_agents(emulator):
+    rows = agents(emulator, BULK_INSTANCE_ID)
+    assert len(rows) == len({row["UserId"] for row in rows}) > 100
+    hotline = agents(emulator, BULK_INSTANCE_ID, SkillGroupId=BULK_SKILL_GROUP_ID)
+    assert len(hotline) == 310
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "code", "message"),
+    [
+        ({"InstanceId": None}, 400, "Parameter.Empty", EMPTY_INSTANCE_ID),
+        ({"PageNumber": "0"}, 400, "Parameter.Minimum", None),
+        (
+            {"SkillGroupId": BULK_SKILL_GROUP_ID},
+            404,
+            "NotExists.SkillGroupId",
+            f"The skill group ID {BULK_SKILL_GROUP_ID} does not exist in instance ccc-test.",
+        ),
+        ({"InstanceId": "ccc-nope"}, 404, "NotExists.InstanceId", None),
+    ],
+)
+def test_list_users_checks_its_parameters(emulator, overrides, status, code, message):
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "PageNumber": "1", "PageSize": "10", **overrides}
+    response = call(
+        emulator, "ListUsers", {name: value for name, value in params.items() if value is not None}
+    )
+    assert_product_error(response, status, code, message)
+
+
+def test_get_user_answers_the_agent_and_its_instance(emulator):
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "UserId": EXAMPLE_USER_ID}
+    assert assert_ok(call(emulator, "GetUser", params))["Data"] == {
+        "UserId": EXAMPLE_USER_ID,
+        "LoginName": "agent",
+        "DisplayName": "坐席小王",
+        "Email": "username@example.com",
+        "DisplayId": "1001",
+        "RoleId": "Admin@ccc-test",
+        "RoleName": "Admin",
+        "WorkMode": "ON_SITE",
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+    }
+
+
+def test_get_user_names_every_agent_listed(emulator, ccc):
+    listed = ccc.list_users(instance_id=EXAMPLE_INSTANCE_ID, page_size=100).items
+    for user in listed:
+        got = ccc.get_user(instance_id=EXAMPLE_INSTANCE_ID, user_id=user.user_id)
+        assert (got.user_id, got.display_name, got.login_name, got.email, got.instance_id) == (
+            user.user_id,
+            user.display_name,
+            user.login_name,
+            user.email,
+            EXAMPLE_INSTANCE_ID,
+        )
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code", "message"),
+    [
+        ({"InstanceId": EXAMPLE_INSTANCE_ID}, 400, "Parameter.Empty", None),
+        ({"UserId": EXAMPLE_USER_ID}, 400, "Parameter.Empty", EMPTY_INSTANCE_ID),
+        (
+            {"InstanceId": EXAMPLE_INSTANCE_ID, "UserId": "nobody@ccc-test"},
+            404,
+            "NotExists.UserId",
+            "The user nobody@ccc-test does not exist in instance ccc-test.",
+        ),
+        (
+            {"InstanceId": BULK_INSTANCE_ID, "UserId": EXAMPLE_USER_ID},
+            404,
+            "NotExists.UserId",
+            "The user agent@ccc-test does not exist in instance ccc-bulk.",
+        ),
+        ({"InstanceId": "ccc-nope", "UserId": EXAMPLE_USER_ID}, 404, "NotExists.InstanceId", None),
+    ],
+)
+def test_get_user_checks_its_parameters(emulator, params, status, code, message):
+    assert_product_error(call(emulator, "GetUser", params), status, code, message)
+
+
+def test_our_client_maps_an_unknown_agent_to_not_found(ccc):
+    with pytest.raises(NotFoundError) as raised:
+        ccc.get_user(instance_id=EXAMPLE_INSTANCE_ID, user_id="nobody@ccc-test")
+    assert (raised.value.code, raised.value.http_status) == ("NotExists.UserId", 404)
+
+
 # -- Add and Remove --------------------------------------------------------------------------
 
 
