@@ -3,28 +3,20 @@ codes, over the in-memory dataset of `dataset.py`."""
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import orjson
-
-from ..client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from ..errors import (
-    check_range,
     check_text,
     instance_not_found,
     number_not_found,
-    parameter_empty,
-    parameter_format,
     parameter_invalid,
-    parameter_maximum,
-    parameter_null,
     skill_group_not_found,
     user_not_found,
 )
-from ..types import ContactFlowType, MediaType, NumberUsage
+from ..types import ContactFlowType
+from . import parameters
 from .dataset import InstanceRecord, NumberRecord, SkillGroupRecord, build_demo_instances
 
 # Entries of NumberList one Add or Remove takes. Alibaba documents no maximum (other CCC
@@ -92,7 +84,7 @@ class Actions:
     # -- the actions ---------------------------------------------------------------------
 
     def list_instances(self, params: Mapping[str, str]) -> dict:
-        page_number, page_size = _paging(params)
+        page_number, page_size = parameters.paging(params)
         with self._lock:
             return _page(list(self.instances.values()), page_number, page_size)
 
@@ -101,9 +93,9 @@ class Actions:
         for one that is not a MediaType), AUDIO where it is left out, as the API documents.
         SearchPattern matches names and display names, whatever their case."""
         instance_id = check_text("InstanceId", params.get("InstanceId"))
-        page_number, page_size = _paging(params)
+        page_number, page_size = parameters.paging(params)
         pattern = params.get("SearchPattern", "").lower()
-        media_type = _media_type(params)
+        media_type = parameters.media_type(params)
         with self._lock:
             instance = self._instance(instance_id)
             rows = [
@@ -133,9 +125,9 @@ class Actions:
     def list_phone_numbers_of_skill_group(self, params: Mapping[str, str]) -> dict:
         instance_id = check_text("InstanceId", params.get("InstanceId"))
         skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
-        page_number, page_size = _paging(params)
-        is_member = _boolean(params, "IsMember", required=True)
-        active = _boolean(params, "Active", required=False)
+        page_number, page_size = parameters.paging(params)
+        is_member = parameters.boolean(params, "IsMember", required=True)
+        active = parameters.boolean(params, "Active", required=False)
         pattern = params.get("SearchPattern", "")
         with self._lock:
             instance = self._instance(instance_id)
@@ -166,7 +158,7 @@ class Actions:
         SearchPattern matches names and descriptions, whatever their case; Type is one of
         ContactFlowType (`Parameter.Invalid` otherwise)."""
         instance_id = check_text("InstanceId", params.get("InstanceId"))
-        page_number, page_size = _paging(params)
+        page_number, page_size = parameters.paging(params)
         pattern = params.get("SearchPattern", "").lower()
         flow_type = params.get("Type", "")
         if flow_type and flow_type not in {kind.value for kind in ContactFlowType}:
@@ -201,10 +193,10 @@ class Actions:
         agent's personal outbound number, the agent's UserId. SearchPattern matches anywhere in
         the number; Usage is one of NumberUsage (`Parameter.Invalid` otherwise)."""
         instance_id = check_text("InstanceId", params.get("InstanceId"))
-        page_number, page_size = _paging(params)
+        page_number, page_size = parameters.paging(params)
         pattern = params.get("SearchPattern", "")
-        usage = _usage(params)
-        active = _boolean(params, "Active", required=False)
+        usage = parameters.usage(params)
+        active = parameters.boolean(params, "Active", required=False)
         with self._lock:
             instance = self._instance(instance_id)
             rows = self._listing(
@@ -227,7 +219,7 @@ class Actions:
         login and display names, whatever their case; SkillGroupId keeps the group's agents
         (404 `NotExists.SkillGroupId` for a group not in the instance)."""
         instance_id = check_text("InstanceId", params.get("InstanceId"))
-        page_number, page_size = _paging(params)
+        page_number, page_size = parameters.paging(params)
         pattern = params.get("SearchPattern", "").lower()
         skill_group_id = params.get("SkillGroupId", "")
         with self._lock:
@@ -335,7 +327,13 @@ class Actions:
         before lookups: the instance, the skill group and NumberList without duplicates."""
         instance_id = check_text("InstanceId", params.get("InstanceId"))
         skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
-        numbers = self._number_list(params)
+        numbers = parameters.json_list(
+            params,
+            "NumberList",
+            noun="number",
+            example='["0833001","0833002"]',
+            maximum=self.max_numbers_per_write,
+        )
         instance = self._instance(instance_id)
         group = self._skill_group(instance, skill_group_id)
         for number in numbers:
@@ -373,66 +371,6 @@ class Actions:
         instance = self._instance(instance_id)
         return instance, self._skill_group(instance, skill_group_id)
 
-    def _number_list(self, params: Mapping[str, str]) -> list[str]:
-        """NumberList's numbers in the order given, each once; see `add_numbers_to_skill_group`
-        for the rules."""
-        raw = check_text("NumberList", params.get("NumberList"))
-        try:
-            numbers = orjson.loads(raw)
-        except orjson.JSONDecodeError:  # a ValueError; also for nesting deeper than 1024
-            numbers = None
-        if not isinstance(numbers, list):
-            raise parameter_format(
-                "NumberList", 'It must be a JSON array of numbers, e.g. ["0833001","0833002"].'
-            )
-        for position, entry in enumerate(numbers, 1):
-            if not isinstance(entry, str) or not entry.strip():
-                # Named by position: the entry itself may be anything, of any size.
-                raise parameter_format(
-                    "NumberList",
-                    f"Every entry must be a number in a non-blank string; entry {position} is not.",
-                )
-        if not numbers:
-            raise parameter_empty("NumberList")
-        if len(numbers) > self.max_numbers_per_write:
-            raise parameter_maximum("NumberList", self.max_numbers_per_write)
-        return list(dict.fromkeys(numbers))
-
-
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_MAX_DIGITS = 18
-
-
-def _integer(params: Mapping[str, str], name: str) -> int | None:
-    value = params.get(name, "")
-    if value == "":
-        return None
-    # Plain ASCII digits only: int() would also take "1_0", " 5" and full-width digits.
-    if not _INTEGER.fullmatch(value):
-        raise parameter_invalid(name, f"{value!r} is not an integer.")
-    digits = value.lstrip("+-").lstrip("0") or "0"
-    # Over 18 digits is out of every range here, and int() refuses strings over 4,300 digits.
-    number = 10**_MAX_DIGITS if len(digits) > _MAX_DIGITS else int(digits)
-    return -number if value.startswith("-") else number
-
-
-def _boolean(params: Mapping[str, str], name: str, *, required: bool) -> bool | None:
-    value = params.get(name, "")
-    if value == "":
-        if required:
-            raise parameter_null(name)
-        return None
-    if value.lower() not in ("true", "false"):
-        raise parameter_invalid(name, f"{value!r} is not a boolean (true or false).")
-    return value.lower() == "true"
-
-
-def _usage(params: Mapping[str, str]) -> str:
-    value = params.get("Usage", "")
-    if value and value not in {usage.value for usage in NumberUsage}:
-        raise parameter_invalid("Usage", f"{value!r} is not one of {', '.join(NumberUsage)}.")
-    return value
-
 
 def _instance_number(instance: InstanceRecord, record: NumberRecord) -> dict:
     """A ListPhoneNumbers row: the number with its flow's name and the groups linking it."""
@@ -444,25 +382,6 @@ def _instance_number(instance: InstanceRecord, record: NumberRecord) -> dict:
             for group in instance.skill_groups.values()
             if record.number in group.linked
         ],
-    )
-
-
-def _media_type(params: Mapping[str, str]) -> MediaType:
-    value = params.get("MediaType", "")
-    if value == "":
-        return MediaType.AUDIO
-    try:
-        return MediaType(value.upper())
-    except ValueError:
-        raise parameter_invalid(
-            "MediaType", f"{value!r} is not one of {', '.join(MediaType)}."
-        ) from None
-
-
-def _paging(params: Mapping[str, str]) -> tuple[int, int]:
-    return (
-        check_range("PageNumber", _integer(params, "PageNumber"), 1, MAX_PAGE_NUMBER),
-        check_range("PageSize", _integer(params, "PageSize"), 1, MAX_PAGE_SIZE),
     )
 
 
