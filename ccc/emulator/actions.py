@@ -22,6 +22,9 @@ from .dataset import InstanceRecord, NumberRecord, SkillGroupRecord, build_demo_
 # Entries of NumberList one Add or Remove takes. Alibaba documents no maximum (other CCC
 # actions cap their JSON arrays at 20); the emulator enforces one so batching is exercised.
 DEFAULT_MAX_NUMBERS_PER_WRITE = 100
+# Entries of SkillGroupIdList one AddPhoneNumberToSkillGroups or RemovePhoneNumberFromSkillGroups
+# takes: Alibaba documents none either; 20, as other CCC actions cap their JSON arrays.
+DEFAULT_MAX_SKILL_GROUPS_PER_WRITE = 20
 
 # An action: the request's query parameters in, its Data out (None for none).
 Handler = Callable[[Mapping[str, str]], Any]
@@ -36,17 +39,14 @@ class Actions:
         instances: dict[str, InstanceRecord] | None = None,
         *,
         max_numbers_per_write: int = DEFAULT_MAX_NUMBERS_PER_WRITE,
+        max_skill_groups_per_write: int = DEFAULT_MAX_SKILL_GROUPS_PER_WRITE,
     ) -> None:
-        if (
-            isinstance(max_numbers_per_write, bool)
-            or not isinstance(max_numbers_per_write, int)
-            or max_numbers_per_write < 1
-        ):
-            raise ValueError(
-                f"max_numbers_per_write is a positive integer, not {max_numbers_per_write!r}."
-            )
         # Over this many NumberList entries, Add and Remove answer Parameter.Maximum.
-        self.max_numbers_per_write = max_numbers_per_write
+        self.max_numbers_per_write = _positive("max_numbers_per_write", max_numbers_per_write)
+        # Over this many SkillGroupIdList entries, a number's writes answer Parameter.Maximum.
+        self.max_skill_groups_per_write = _positive(
+            "max_skill_groups_per_write", max_skill_groups_per_write
+        )
         self._lock = threading.RLock()
         # Filtered listings, reused until the next write, so paging a big group stays cheap.
         self._listings: dict[tuple, tuple[int, list]] = {}
@@ -64,6 +64,8 @@ class Actions:
             "GetUser": self.get_user,
             "AddNumbersToSkillGroup": self.add_numbers_to_skill_group,
             "RemovePhoneNumbersFromSkillGroup": self.remove_phone_numbers_from_skill_group,
+            "AddPhoneNumberToSkillGroups": self.add_phone_number_to_skill_groups,
+            "RemovePhoneNumberFromSkillGroups": self.remove_phone_number_from_skill_groups,
         }
 
     @property
@@ -320,6 +322,81 @@ class Actions:
                 group.linked.difference_update(removed)
                 self._writes += 1
 
+    def add_phone_number_to_skill_groups(self, params: Mapping[str, str]) -> None:
+        """Link Number to SkillGroupIdList's groups, all of them or none.
+
+        A number's writes check, in this order, and change nothing unless every check passes:
+
+        1. InstanceId, Number and SkillGroupIdList are given and not blank (`Parameter.Empty`).
+        2. SkillGroupIdList is a JSON array of non-blank strings (`Parameter.Format`), not empty
+           (`Parameter.Empty`) and of at most `max_skill_groups_per_write` entries, counted as
+           sent (`Parameter.Maximum`).
+        3. The instance exists (404 `NotExists.InstanceId`), the number belongs to it (404
+           `NotExists.Number`), and so does every group (404 `NotExists.SkillGroupId`, naming
+           the first unknown one in list order).
+        4. Add: the number is not an agent's personal outbound number (`Parameter.Invalid` on
+           Number). Remove: see `remove_phone_number_from_skill_groups`.
+
+        Assumed where the API's documentation is silent: a group listed twice counts once;
+        linking the number to a group it is already linked to is a success that changes
+        nothing, as AddNumbersToSkillGroup does.
+        """
+        with self._lock:
+            record, groups = self._skill_groups_write_request(params)
+            if record.personal_outbound:
+                raise parameter_invalid(
+                    "Number",
+                    f"{record.number} is an agent's personal outbound number; "
+                    "it cannot be linked to a skill group.",
+                )
+            joining = [group for group in groups if record.number not in group.linked]
+            for group in joining:
+                group.linked.add(record.number)
+            if joining:
+                self._writes += 1
+
+    def remove_phone_number_from_skill_groups(self, params: Mapping[str, str]) -> None:
+        """Unlink Number from SkillGroupIdList's groups, all of them or none, after the checks
+        of `add_phone_number_to_skill_groups` but the personal outbound one.
+
+        The API asks that every group listed be linked to the number. A group it is not linked
+        to is refused (`Parameter.Invalid` on SkillGroupIdList, naming the number and the first
+        such group in list order, so a caller can leave that group out and send the others);
+        unlike RemovePhoneNumbersFromSkillGroup, where unlinking a number that is not linked is
+        a success that changes nothing.
+        """
+        with self._lock:
+            record, groups = self._skill_groups_write_request(params)
+            for group in groups:
+                if record.number not in group.linked:
+                    raise parameter_invalid(
+                        "SkillGroupIdList",
+                        f"{record.number} is not linked to skill group {group.skill_group_id}.",
+                    )
+            for group in groups:
+                group.linked.discard(record.number)
+            self._writes += 1
+
+    def _skill_groups_write_request(
+        self, params: Mapping[str, str]
+    ) -> tuple[NumberRecord, list[SkillGroupRecord]]:
+        """The checks a number's writes share (see `add_phone_number_to_skill_groups`): the
+        number and its SkillGroupIdList's groups, each once."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        number = check_text("Number", params.get("Number"))
+        skill_group_ids = parameters.json_list(
+            params,
+            "SkillGroupIdList",
+            noun="skill group ID",
+            example='["skillgroup1@ccc-test","skillgroup2@ccc-test"]',
+            maximum=self.max_skill_groups_per_write,
+        )
+        instance = self._instance(instance_id)
+        if number not in instance.numbers:
+            raise number_not_found(number, instance_id)
+        groups = [self._skill_group(instance, group_id) for group_id in skill_group_ids]
+        return instance.numbers[number], groups
+
     def _write_request(
         self, params: Mapping[str, str]
     ) -> tuple[InstanceRecord, SkillGroupRecord, list[str]]:
@@ -399,3 +476,9 @@ def _page(
         "TotalCount": len(records),
         "List": [row(record) for record in records[start : start + page_size]],
     }
+
+
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} is a positive integer, not {value!r}.")
+    return value

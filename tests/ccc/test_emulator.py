@@ -31,6 +31,7 @@ from ccc import (
 from ccc.client import API_VERSION
 from ccc.emulator import (
     DEFAULT_MAX_NUMBERS_PER_WRITE,
+    DEFAULT_MAX_SKILL_GROUPS_PER_WRITE,
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
     Emulator,
@@ -1878,6 +1879,311 @@ def test_request_count_counts_every_request(emulator):
     call(emulator, "ListInstances", {"PageNumber": "1", "PageSize": "1"})
     call(emulator, "ListInstances", {"PageNumber": "1", "PageSize": "1"}, secret="wrong")
     assert emulator.request_count == 2
+
+
+# -- a number's skill groups: AddPhoneNumberToSkillGroups, RemovePhoneNumberFromSkillGroups ----
+
+NUMBER_WRITES = ["AddPhoneNumberToSkillGroups", "RemovePhoneNumberFromSkillGroups"]
+
+
+def groups_of(emulator: Emulator, number: str) -> list[str]:
+    """The example instance's groups linked to `number`, in the instance's order."""
+    return [
+        group.skill_group_id
+        for group in example_instance(emulator).skill_groups.values()
+        if number in group.linked
+    ]
+
+
+def every_link(emulator: Emulator) -> dict[str, set[str]]:
+    """Every group's linked numbers, across every instance."""
+    return {
+        group.skill_group_id: set(group.linked)
+        for instance in emulator.instances.values()
+        for group in instance.skill_groups.values()
+    }
+
+
+def number_write(client: CccClient, action: str, number: str, groups: list[str]) -> None:
+    method = (
+        client.add_phone_number_to_skill_groups
+        if action == "AddPhoneNumberToSkillGroups"
+        else client.remove_phone_number_from_skill_groups
+    )
+    method(instance_id=EXAMPLE_INSTANCE_ID, number=number, skill_group_ids=groups)
+
+
+def number_write_params(**overrides: str | None) -> dict[str, str]:
+    params = {
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+        "Number": EXAMPLE_NUMBER,
+        "SkillGroupIdList": json.dumps([EXAMPLE_SKILL_GROUP_ID]),
+        **overrides,
+    }
+    return {name: value for name, value in params.items() if value is not None}
+
+
+def test_a_number_joins_several_groups_at_once_and_leaves_them_again(emulator, ccc):
+    number = min(eligible_numbers(emulator))
+    counts_before = {group: linked_count(ccc, group) for group in VOICE_SKILL_GROUP_IDS}
+    ccc.add_phone_number_to_skill_groups(
+        instance_id=EXAMPLE_INSTANCE_ID,
+        number=number,
+        skill_group_ids=["vip@ccc-test", "sales@ccc-test", "night-shift@ccc-test"],
+    )
+    assert groups_of(emulator, number) == ["sales@ccc-test", "vip@ccc-test", "night-shift@ccc-test"]
+    (row,) = ccc.list_phone_numbers(instance_id=EXAMPLE_INSTANCE_ID, search_pattern=number).items
+    assert [group.skill_group_id for group in row.skill_groups] == groups_of(emulator, number)
+    for group in ("sales@ccc-test", "vip@ccc-test", "night-shift@ccc-test"):
+        assert linked_count(ccc, group) == counts_before[group] + 1
+        listed, _ = all_numbers(ccc, skill_group_id=group, is_member=True, search_pattern=number)
+        assert [listed_row.number for listed_row in listed] == [number]
+
+    ccc.remove_phone_number_from_skill_groups(
+        instance_id=EXAMPLE_INSTANCE_ID, number=number, skill_group_ids=["sales@ccc-test"]
+    )
+    # The group's own write sees the same links.
+    ccc.remove_phone_numbers_from_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID, skill_group_id="vip@ccc-test", numbers=[number]
+    )
+    (row,) = ccc.list_phone_numbers(instance_id=EXAMPLE_INSTANCE_ID, search_pattern=number).items
+    assert [group.skill_group_id for group in row.skill_groups] == ["night-shift@ccc-test"]
+    assert linked_count(ccc, "sales@ccc-test") == counts_before["sales@ccc-test"]
+
+
+def test_linking_a_number_to_a_group_it_is_in_changes_nothing_there(emulator, ccc):
+    before = groups_of(emulator, EXAMPLE_NUMBER)
+    assert before == [EXAMPLE_SKILL_GROUP_ID]
+    number_write(
+        ccc, "AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, [EXAMPLE_SKILL_GROUP_ID, "vip@ccc-test"]
+    )
+    assert groups_of(emulator, EXAMPLE_NUMBER) == [EXAMPLE_SKILL_GROUP_ID, "vip@ccc-test"]
+    # Retried: the very same call again succeeds.
+    number_write(
+        ccc, "AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, [EXAMPLE_SKILL_GROUP_ID, "vip@ccc-test"]
+    )
+    assert linked_count(ccc) == len(linked_numbers(emulator))
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+def test_a_group_listed_twice_counts_once(emulator, ccc, action):
+    number = EXAMPLE_NUMBER
+    if action == "RemovePhoneNumberFromSkillGroups":
+        number_write(ccc, "AddPhoneNumberToSkillGroups", number, ["vip@ccc-test"])
+    number_write(ccc, action, number, ["vip@ccc-test", "vip@ccc-test"])
+    linked = "vip@ccc-test" in groups_of(emulator, number)
+    assert linked is (action == "AddPhoneNumberToSkillGroups")
+
+
+def test_unlinking_a_number_from_a_group_it_is_not_in_is_refused_naming_the_group(emulator, ccc):
+    error = refused(
+        emulator,
+        lambda: number_write(
+            ccc,
+            "RemovePhoneNumberFromSkillGroups",
+            EXAMPLE_NUMBER,
+            [EXAMPLE_SKILL_GROUP_ID, "sales@ccc-test", "vip@ccc-test"],
+        ),
+        InvalidParameterError,
+        400,
+        "Parameter.Invalid",
+    )
+    assert error.message == (
+        "The parameter SkillGroupIdList is invalid: "
+        f"{EXAMPLE_NUMBER} is not linked to skill group sales@ccc-test."
+    )
+    assert error.skill_group_id == "sales@ccc-test"
+    # So the caller leaves that group out and sends the others: the next one it is not in.
+    error = refused(
+        emulator,
+        lambda: number_write(
+            ccc,
+            "RemovePhoneNumberFromSkillGroups",
+            EXAMPLE_NUMBER,
+            [EXAMPLE_SKILL_GROUP_ID, "vip@ccc-test"],
+        ),
+        InvalidParameterError,
+        400,
+        "Parameter.Invalid",
+    )
+    assert error.skill_group_id == "vip@ccc-test"
+    number_write(ccc, "RemovePhoneNumberFromSkillGroups", EXAMPLE_NUMBER, [EXAMPLE_SKILL_GROUP_ID])
+    assert groups_of(emulator, EXAMPLE_NUMBER) == []
+
+
+def test_a_personal_outbound_number_joins_no_group(emulator, ccc):
+    personal = personal_outbound_numbers(emulator)[0]
+    error = refused(
+        emulator,
+        lambda: number_write(ccc, "AddPhoneNumberToSkillGroups", personal, ["sales@ccc-test"]),
+        InvalidParameterError,
+        400,
+        "Parameter.Invalid",
+    )
+    assert error.message == (
+        f"The parameter Number is invalid: {personal} is an agent's personal outbound number; "
+        "it cannot be linked to a skill group."
+    )
+    assert error.skill_group_id is None
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+@pytest.mark.parametrize("unknown", ["nope@ccc-test", BULK_SKILL_GROUP_ID])
+def test_an_unknown_group_refuses_the_whole_write_naming_it(emulator, ccc, action, unknown):
+    error = refused(
+        emulator,
+        lambda: number_write(
+            ccc, action, EXAMPLE_NUMBER, [EXAMPLE_SKILL_GROUP_ID, unknown, "vip@ccc-test"]
+        ),
+        NotFoundError,
+        404,
+        "NotExists.SkillGroupId",
+    )
+    assert error.message == f"The skill group ID {unknown} does not exist in instance ccc-test."
+    assert error.skill_group_id == unknown
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+@pytest.mark.parametrize(
+    ("overrides", "status", "code", "message"),
+    [
+        (
+            {"Number": "099999999999", "SkillGroupIdList": '["nope@ccc-test"]'},
+            404,
+            "NotExists.Number",
+            "The number 099999999999 does not exist in instance ccc-test.",
+        ),
+        (
+            {"Number": min(build_demo_instances()[BULK_INSTANCE_ID].numbers)},
+            404,
+            "NotExists.Number",
+            None,
+        ),
+        (
+            {"InstanceId": "ccc-nope"},
+            404,
+            "NotExists.InstanceId",
+            "The specified instance ccc-nope does not exist.",
+        ),
+        (
+            {"InstanceId": "ccc-nope", "SkillGroupIdList": "[1]"},
+            400,
+            "Parameter.Format",
+            None,
+        ),
+        (
+            {"Number": None},
+            400,
+            "Parameter.Empty",
+            "The parameter Number may not be null or empty.",
+        ),
+        ({"Number": " "}, 400, "Parameter.Empty", None),
+        (
+            {"SkillGroupIdList": None},
+            400,
+            "Parameter.Empty",
+            "The parameter SkillGroupIdList may not be null or empty.",
+        ),
+        ({"InstanceId": None}, 400, "Parameter.Empty", EMPTY_INSTANCE_ID),
+    ],
+)
+def test_a_numbers_writes_check_their_parameters_and_change_nothing(
+    emulator, action, overrides, status, code, message
+):
+    before = every_link(emulator)
+    response = call(emulator, action, number_write_params(**overrides))
+    assert_product_error(response, status, code, message)
+    assert every_link(emulator) == before
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+@pytest.mark.parametrize(
+    ("skill_group_id_list", "code"),
+    [
+        ("[]", "Parameter.Empty"),
+        ("sales@ccc-test", "Parameter.Format"),
+        ('"sales@ccc-test"', "Parameter.Format"),
+        ('{"SkillGroupId": "sales@ccc-test"}', "Parameter.Format"),
+        ('["sales@ccc-test", 7]', "Parameter.Format"),
+        ('["sales@ccc-test", " "]', "Parameter.Format"),
+        ('["sales@ccc-test", null]', "Parameter.Format"),
+        ("[" * 2000 + "]" * 2000, "Parameter.Format"),
+    ],
+)
+def test_a_malformed_skill_group_id_list_is_refused(emulator, action, skill_group_id_list, code):
+    response = call(emulator, action, number_write_params(SkillGroupIdList=skill_group_id_list))
+    body = assert_product_error(response, 400, code)
+    assert "SkillGroupIdList" in body["Message"]
+    assert groups_of(emulator, EXAMPLE_NUMBER) == [EXAMPLE_SKILL_GROUP_ID]
+
+
+def test_a_malformed_skill_group_id_list_answers_the_documented_format_message(emulator):
+    response = call(
+        emulator,
+        "AddPhoneNumberToSkillGroups",
+        number_write_params(SkillGroupIdList="sales@ccc-test"),
+    )
+    body = assert_product_error(response, 400, "Parameter.Format")
+    assert body["Message"] == (
+        "The format of parameter SkillGroupIdList is invalid. It must be a JSON array of skill "
+        'group IDs, e.g. ["skillgroup1@ccc-test","skillgroup2@ccc-test"].'
+    )
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+def test_more_skill_groups_than_the_maximum_are_refused_counted_as_sent(emulator, ccc, action):
+    # Each group linked, so each would be accepted alone by either write.
+    groups = VOICE_SKILL_GROUP_IDS
+    number_write(ccc, "AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, groups)
+    over = (groups * 5)[: DEFAULT_MAX_SKILL_GROUPS_PER_WRITE + 1]
+    error = refused(
+        emulator,
+        lambda: number_write(ccc, action, EXAMPLE_NUMBER, over),
+        InvalidParameterError,
+        400,
+        "Parameter.Maximum",
+    )
+    assert error.message == "The parameter SkillGroupIdList must be less than or equal to 20."
+    number_write(ccc, action, EXAMPLE_NUMBER, over[:-1])
+    assert groups_of(emulator, EXAMPLE_NUMBER) == (groups if "Add" in action else [])
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+def test_the_skill_group_maximum_is_a_setting(make_client, action):
+    emulator = Emulator(max_skill_groups_per_write=2)
+    ccc = make_client(emulator=emulator, retry=NO_RETRY)
+    groups = ["sales@ccc-test", "vip@ccc-test", "night-shift@ccc-test"]
+    number_write(ccc, "AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, groups[:2])
+    number_write(ccc, "AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, groups[2:])
+    error = refused(
+        emulator,
+        lambda: number_write(ccc, action, EXAMPLE_NUMBER, groups),
+        InvalidParameterError,
+        400,
+        "Parameter.Maximum",
+    )
+    assert error.message == "The parameter SkillGroupIdList must be less than or equal to 2."
+    assert emulator.max_skill_groups_per_write == 2
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "20", None])
+def test_the_skill_group_maximum_is_a_positive_integer(value):
+    with pytest.raises(ValueError, match="max_skill_groups_per_write"):
+        Emulator(max_skill_groups_per_write=value)
+
+
+def test_the_default_skill_group_maximum_is_20():
+    assert DEFAULT_MAX_SKILL_GROUPS_PER_WRITE == 20
+    assert Emulator().max_skill_groups_per_write == 20
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+def test_a_numbers_writes_answer_no_data(emulator, action):
+    if action == "RemovePhoneNumberFromSkillGroups":
+        params = number_write_params()
+    else:
+        params = number_write_params(SkillGroupIdList='["vip@ccc-test"]')
+    assert "Data" not in assert_ok(call(emulator, action, params))
 
 
 # -- the dataset -----------------------------------------------------------------------------
