@@ -24,7 +24,7 @@ from .errors import (
     check_text,
     error_from_response,
 )
-from .types import ContactFlow, Instance, Page, PhoneNumber, SkillGroup
+from .types import ContactFlow, Instance, InstancePhoneNumber, Page, PhoneNumber, SkillGroup, User
 
 T = TypeVar("T")
 
@@ -41,6 +41,9 @@ READ_ACTIONS = frozenset(
         "GetSkillGroup",
         "ListPhoneNumbersOfSkillGroup",
         "ListContactFlows",
+        "ListPhoneNumbers",
+        "ListUsers",
+        "GetUser",
     }
 )
 
@@ -196,6 +199,58 @@ class CccClient:
         }
         return self._request("ListContactFlows", params, _data(Page.parser(ContactFlow.from_api)))
 
+    def list_phone_numbers(
+        self,
+        *,
+        instance_id: str,
+        page_number: int = 1,
+        page_size: int = 20,
+        search_pattern: str | None = None,
+        usage: str | None = None,
+        active: bool | None = None,
+    ) -> Page[InstancePhoneNumber]:
+        """The instance's numbers, each with the skill groups it is linked to and the agent
+        whose personal outbound number it is. `search_pattern` is a fuzzy match: a caller after
+        one number keeps the row that is exactly it. `usage` is a NumberUsage."""
+        params = {
+            "InstanceId": check_text("InstanceId", instance_id),
+            **_paging(page_number, page_size),
+            **_optional(
+                SearchPattern=search_pattern,
+                Usage=usage,
+                Active=None if active is None else _api_bool(active),
+            ),
+        }
+        return self._request(
+            "ListPhoneNumbers", params, _data(Page.parser(InstancePhoneNumber.from_api))
+        )
+
+    def list_users(
+        self,
+        *,
+        instance_id: str,
+        page_number: int = 1,
+        page_size: int = 20,
+        search_pattern: str | None = None,
+        skill_group_id: str | None = None,
+    ) -> Page[User]:
+        """The instance's agents with their personal outbound numbers and skill levels, or
+        one group's; `search_pattern` matches login and display names. CCC cannot list agents
+        by id: `get_user` names one."""
+        params = {
+            "InstanceId": check_text("InstanceId", instance_id),
+            **_paging(page_number, page_size),
+            **_optional(SearchPattern=search_pattern, SkillGroupId=skill_group_id),
+        }
+        return self._request("ListUsers", params, _data(Page.parser(User.from_api)))
+
+    def get_user(self, *, instance_id: str, user_id: str) -> User:
+        params = {
+            "InstanceId": check_text("InstanceId", instance_id),
+            "UserId": check_text("UserId", user_id),
+        }
+        return self._request("GetUser", params, _data(User.from_api))
+
     def add_numbers_to_skill_group(
         self, *, instance_id: str, skill_group_id: str, numbers: Iterable[str]
     ) -> str:
@@ -215,6 +270,41 @@ class CccClient:
             _numbers_params(instance_id, skill_group_id, numbers),
             _request_id,
         )
+
+    def add_phone_number_to_skill_groups(
+        self, *, instance_id: str, number: str, skill_group_ids: Iterable[str]
+    ) -> str:
+        """Link one number to the skill groups (all or none of them); returns CCC's RequestId.
+        A refusal that names one of the groups says which in its `skill_group_id`."""
+        return self._skill_groups_write(
+            "AddPhoneNumberToSkillGroups", instance_id, number, skill_group_ids
+        )
+
+    def remove_phone_number_from_skill_groups(
+        self, *, instance_id: str, number: str, skill_group_ids: Iterable[str]
+    ) -> str:
+        """Unlink one number from skill groups it is linked to (all or none of them); returns
+        CCC's RequestId. A refusal that names one of the groups says which in its
+        `skill_group_id`."""
+        return self._skill_groups_write(
+            "RemovePhoneNumberFromSkillGroups", instance_id, number, skill_group_ids
+        )
+
+    def _skill_groups_write(
+        self, action: str, instance_id: str, number: str, skill_group_ids: Iterable[str]
+    ) -> str:
+        group_ids = [check_text("SkillGroupIdList", group_id) for group_id in skill_group_ids]
+        group_id_list = _json_list("SkillGroupIdList", group_ids)
+        params = {
+            "InstanceId": check_text("InstanceId", instance_id),
+            "Number": check_text("Number", number),
+            "SkillGroupIdList": group_id_list,
+        }
+        try:
+            return self._request(action, params, _request_id)
+        except CccError as error:
+            error.skill_group_id = _skill_group_named(error.message, group_ids)
+            raise
 
     # -- transport -----------------------------------------------------------------------
 
@@ -395,13 +485,24 @@ def _group_params(instance_id: str, skill_group_id: str) -> dict[str, str]:
 def _numbers_params(
     instance_id: str, skill_group_id: str, numbers: Iterable[str]
 ) -> dict[str, str]:
-    number_list = [check_text("NumberList", number) for number in numbers]
-    if not number_list:
-        check_text("NumberList", "")
-    return {
-        **_group_params(instance_id, skill_group_id),
-        "NumberList": json.dumps(number_list, separators=(",", ":")),
-    }
+    number_list = _json_list("NumberList", [check_text("NumberList", n) for n in numbers])
+    return {**_group_params(instance_id, skill_group_id), "NumberList": number_list}
+
+
+def _json_list(name: str, values: list[str]) -> str:
+    """A list parameter as CCC takes it, a JSON array in a string; never an empty one."""
+    if not values:
+        check_text(name, "")
+    return json.dumps(values, separators=(",", ":"))
+
+
+def _skill_group_named(message: str, skill_group_ids: list[str]) -> str | None:
+    """The one group of `skill_group_ids` an error's message names, if exactly one: CCC's
+    answers carry no field for it, and its messages name the group they refuse ("The skill
+    group ID %s does not exist in instance %s.")."""
+    words = {word.strip(".,;:!?'\"()[]") for word in message.split()}
+    named = words.intersection(skill_group_ids)
+    return named.pop() if len(named) == 1 else None
 
 
 def _optional(**params: str | None) -> dict[str, str]:

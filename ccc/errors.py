@@ -29,6 +29,9 @@ class CccError(Exception):
         # False only when the request certainly never left (no connection, no time left): a
         # write that failed so was not applied. Any answer, or silence after sending, is True.
         self.sent = True
+        # The one skill group of a write's SkillGroupIdList that CCC's answer names (the client
+        # sets it), so a caller can leave that group out and send the others again.
+        self.skill_group_id: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -38,7 +41,7 @@ class CccError(Exception):
 
 
 class NotFoundError(CccError):
-    """The instance, skill group or number does not exist (`NotExists.*`)."""
+    """The instance, skill group, number or agent does not exist (`NotExists.*`)."""
 
 
 class InvalidParameterError(CccError):
@@ -157,6 +160,7 @@ _API_MESSAGES = {
         "The skill group ID {skill_group_id} does not exist in instance {instance_id}."
     ),
     "NotExists.Number": "The number {number} does not exist in instance {instance_id}.",
+    "NotExists.UserId": "The user {user_id} does not exist in instance {instance_id}.",
 }
 
 
@@ -204,6 +208,10 @@ def skill_group_not_found(skill_group_id: str, instance_id: str) -> NotFoundErro
 
 def number_not_found(number: str, instance_id: str) -> NotFoundError:
     return _api_error("NotExists.Number", number=number, instance_id=instance_id)
+
+
+def user_not_found(user_id: str, instance_id: str) -> NotFoundError:
+    return _api_error("NotExists.UserId", user_id=user_id, instance_id=instance_id)
 
 
 def check_text(name: str, value: str | None) -> str:

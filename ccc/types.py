@@ -104,6 +104,141 @@ class PhoneNumber:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class LinkedSkillGroup:
+    """A skill group a number is linked to, as ListPhoneNumbers names it."""
+
+    skill_group_id: str
+    instance_id: str
+    name: str
+    display_name: str
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> LinkedSkillGroup:
+        return cls(
+            skill_group_id=data["SkillGroupId"],
+            instance_id=data.get("InstanceId") or "",
+            name=data.get("Name") or "",
+            display_name=data.get("DisplayName") or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InstancePhoneNumber:
+    """A number of an instance as ListPhoneNumbers lists it: with the skill groups it is
+    linked to and, when it is an agent's personal outbound number, that agent's `user_id`
+    (empty otherwise). `create_time` is as CCC writes it: epoch milliseconds in a string."""
+
+    number: str
+    instance_id: str
+    active: bool
+    usage: str
+    province: str
+    city: str
+    contact_flow_id: str
+    contact_flow_name: str
+    provider: str
+    create_time: str
+    tags: str
+    user_id: str
+    skill_groups: tuple[LinkedSkillGroup, ...]
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> InstancePhoneNumber:
+        return cls(
+            number=data["Number"],
+            instance_id=data.get("InstanceId") or "",
+            active=data.get("Active") is True,
+            usage=data.get("Usage") or "",
+            province=data.get("Province") or "",
+            city=data.get("City") or "",
+            contact_flow_id=data.get("ContactFlowId") or "",
+            contact_flow_name=data.get("ContactFlowName") or "",
+            provider=data.get("Provider") or "",
+            create_time=str(data.get("CreateTime") or ""),
+            tags=data.get("Tags") or "",
+            user_id=data.get("UserId") or "",
+            skill_groups=tuple(
+                LinkedSkillGroup.from_api(group) for group in data.get("SkillGroups") or ()
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalOutboundNumber:
+    """A number in an agent's PersonalOutboundNumberList (ListUsers)."""
+
+    number: str
+    active: bool
+    usage: str
+    province: str
+    city: str
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> PersonalOutboundNumber:
+        return cls(
+            number=data["Number"],
+            active=data.get("Active") is True,
+            usage=data.get("Usage") or "",
+            province=data.get("Province") or "",
+            city=data.get("City") or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SkillLevel:
+    """A skill group an agent serves, at its level there (1-10; 0 when CCC leaves it out),
+    as ListUsers lists it."""
+
+    skill_group_id: str
+    skill_group_name: str
+    level: int
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> SkillLevel:
+        return cls(
+            skill_group_id=data["SkillGroupId"],
+            skill_group_name=data.get("SkillGroupName") or "",
+            level=int(data.get("SkillLevel") or 0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An agent of an instance. ListUsers gives its personal outbound numbers and skill
+    levels and no InstanceId; GetUser gives the InstanceId and neither list, left None."""
+
+    user_id: str
+    instance_id: str
+    login_name: str
+    display_name: str
+    email: str
+    display_id: str
+    role_name: str
+    personal_outbound_numbers: tuple[PersonalOutboundNumber, ...] | None = None
+    skill_levels: tuple[SkillLevel, ...] | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> User:
+        numbers = data.get("PersonalOutboundNumberList")
+        levels = data.get("SkillLevelList")
+        return cls(
+            user_id=data["UserId"],
+            instance_id=data.get("InstanceId") or "",
+            login_name=data.get("LoginName") or "",
+            display_name=data.get("DisplayName") or "",
+            email=data.get("Email") or "",
+            display_id=data.get("DisplayId") or "",
+            role_name=data.get("RoleName") or "",
+            personal_outbound_numbers=None
+            if numbers is None
+            else tuple(PersonalOutboundNumber.from_api(number) for number in numbers),
+            skill_levels=None
+            if levels is None
+            else tuple(SkillLevel.from_api(level) for level in levels),
+        )
+
+
 class ContactFlowType(StrEnum):
     MAIN_FLOW = "MAIN_FLOW"
     SUB_FLOW = "SUB_FLOW"

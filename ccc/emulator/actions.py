@@ -3,32 +3,28 @@ codes, over the in-memory dataset of `dataset.py`."""
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import orjson
-
-from ..client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from ..errors import (
-    check_range,
     check_text,
     instance_not_found,
     number_not_found,
-    parameter_empty,
-    parameter_format,
     parameter_invalid,
-    parameter_maximum,
-    parameter_null,
     skill_group_not_found,
+    user_not_found,
 )
-from ..types import ContactFlowType, MediaType
-from .dataset import InstanceRecord, SkillGroupRecord, build_demo_instances
+from ..types import ContactFlowType
+from . import parameters
+from .dataset import InstanceRecord, NumberRecord, SkillGroupRecord, build_demo_instances
 
 # Entries of NumberList one Add or Remove takes. Alibaba documents no maximum (other CCC
 # actions cap their JSON arrays at 20); the emulator enforces one so batching is exercised.
 DEFAULT_MAX_NUMBERS_PER_WRITE = 100
+# Entries of SkillGroupIdList one AddPhoneNumberToSkillGroups or RemovePhoneNumberFromSkillGroups
+# takes: Alibaba documents none either; 20, as other CCC actions cap their JSON arrays.
+DEFAULT_MAX_SKILL_GROUPS_PER_WRITE = 20
 
 # An action: the request's query parameters in, its Data out (None for none).
 Handler = Callable[[Mapping[str, str]], Any]
@@ -43,17 +39,14 @@ class Actions:
         instances: dict[str, InstanceRecord] | None = None,
         *,
         max_numbers_per_write: int = DEFAULT_MAX_NUMBERS_PER_WRITE,
+        max_skill_groups_per_write: int = DEFAULT_MAX_SKILL_GROUPS_PER_WRITE,
     ) -> None:
-        if (
-            isinstance(max_numbers_per_write, bool)
-            or not isinstance(max_numbers_per_write, int)
-            or max_numbers_per_write < 1
-        ):
-            raise ValueError(
-                f"max_numbers_per_write is a positive integer, not {max_numbers_per_write!r}."
-            )
         # Over this many NumberList entries, Add and Remove answer Parameter.Maximum.
-        self.max_numbers_per_write = max_numbers_per_write
+        self.max_numbers_per_write = _positive("max_numbers_per_write", max_numbers_per_write)
+        # Over this many SkillGroupIdList entries, a number's writes answer Parameter.Maximum.
+        self.max_skill_groups_per_write = _positive(
+            "max_skill_groups_per_write", max_skill_groups_per_write
+        )
         self._lock = threading.RLock()
         # Filtered listings, reused until the next write, so paging a big group stays cheap.
         self._listings: dict[tuple, tuple[int, list]] = {}
@@ -66,8 +59,13 @@ class Actions:
             "GetSkillGroup": self.get_skill_group,
             "ListPhoneNumbersOfSkillGroup": self.list_phone_numbers_of_skill_group,
             "ListContactFlows": self.list_contact_flows,
+            "ListPhoneNumbers": self.list_phone_numbers,
+            "ListUsers": self.list_users,
+            "GetUser": self.get_user,
             "AddNumbersToSkillGroup": self.add_numbers_to_skill_group,
             "RemovePhoneNumbersFromSkillGroup": self.remove_phone_numbers_from_skill_group,
+            "AddPhoneNumberToSkillGroups": self.add_phone_number_to_skill_groups,
+            "RemovePhoneNumberFromSkillGroups": self.remove_phone_number_from_skill_groups,
         }
 
     @property
@@ -88,7 +86,7 @@ class Actions:
     # -- the actions ---------------------------------------------------------------------
 
     def list_instances(self, params: Mapping[str, str]) -> dict:
-        page_number, page_size = _paging(params)
+        page_number, page_size = parameters.paging(params)
         with self._lock:
             return _page(list(self.instances.values()), page_number, page_size)
 
@@ -97,9 +95,9 @@ class Actions:
         for one that is not a MediaType), AUDIO where it is left out, as the API documents.
         SearchPattern matches names and display names, whatever their case."""
         instance_id = check_text("InstanceId", params.get("InstanceId"))
-        page_number, page_size = _paging(params)
+        page_number, page_size = parameters.paging(params)
         pattern = params.get("SearchPattern", "").lower()
-        media_type = _media_type(params)
+        media_type = parameters.media_type(params)
         with self._lock:
             instance = self._instance(instance_id)
             rows = [
@@ -129,27 +127,31 @@ class Actions:
     def list_phone_numbers_of_skill_group(self, params: Mapping[str, str]) -> dict:
         instance_id = check_text("InstanceId", params.get("InstanceId"))
         skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
-        page_number, page_size = _paging(params)
-        is_member = _boolean(params, "IsMember", required=True)
-        active = _boolean(params, "Active", required=False)
+        page_number, page_size = parameters.paging(params)
+        is_member = parameters.boolean(params, "IsMember", required=True)
+        active = parameters.boolean(params, "Active", required=False)
         pattern = params.get("SearchPattern", "")
         with self._lock:
             instance = self._instance(instance_id)
             group = self._skill_group(instance, skill_group_id)
-            key = (instance_id, skill_group_id, is_member, pattern, active)
-            written, rows = self._listings.get(key, (-1, []))
-            if written != self._writes:
-                rows = [
+            rows = self._listing(
+                (
+                    "ListPhoneNumbersOfSkillGroup",
+                    instance_id,
+                    skill_group_id,
+                    is_member,
+                    pattern,
+                    active,
+                ),
+                lambda: [
                     record
                     for record in instance.numbers.values()
                     if (record.number in group.linked) == is_member
                     and (is_member or not record.personal_outbound)
                     and pattern in record.number
                     and active in (None, record.active)
-                ]
-                if len(self._listings) > 1000:
-                    self._listings.clear()
-                self._listings[key] = (self._writes, rows)
+                ],
+            )
             return _page(rows, page_number, page_size)
 
     def list_contact_flows(self, params: Mapping[str, str]) -> dict:
@@ -158,7 +160,7 @@ class Actions:
         SearchPattern matches names and descriptions, whatever their case; Type is one of
         ContactFlowType (`Parameter.Invalid` otherwise)."""
         instance_id = check_text("InstanceId", params.get("InstanceId"))
-        page_number, page_size = _paging(params)
+        page_number, page_size = parameters.paging(params)
         pattern = params.get("SearchPattern", "").lower()
         flow_type = params.get("Type", "")
         if flow_type and flow_type not in {kind.value for kind in ContactFlowType}:
@@ -186,6 +188,93 @@ class Actions:
                 page_size,
                 lambda flow: flow.to_api(bound.get(flow.contact_flow_id, [])),
             )
+
+    def list_phone_numbers(self, params: Mapping[str, str]) -> dict:
+        """The instance's numbers in number order, each with the skill groups whose linked
+        listing holds it (what ListPhoneNumbersOfSkillGroup and the writes see) and, for an
+        agent's personal outbound number, the agent's UserId. SearchPattern matches anywhere in
+        the number; Usage is one of NumberUsage (`Parameter.Invalid` otherwise)."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        page_number, page_size = parameters.paging(params)
+        pattern = params.get("SearchPattern", "")
+        usage = parameters.usage(params)
+        active = parameters.boolean(params, "Active", required=False)
+        with self._lock:
+            instance = self._instance(instance_id)
+            rows = self._listing(
+                ("ListPhoneNumbers", instance_id, pattern, usage, active),
+                lambda: [
+                    record
+                    for record in instance.numbers.values()
+                    if pattern in record.number
+                    and usage in ("", record.usage)
+                    and active in (None, record.active)
+                ],
+            )
+            return _page(
+                rows, page_number, page_size, lambda record: _instance_number(instance, record)
+            )
+
+    def list_users(self, params: Mapping[str, str]) -> dict:
+        """The instance's agents in the order they joined, each with its personal outbound
+        numbers (the instance's numbers that name it) and skill levels. SearchPattern matches
+        login and display names, whatever their case; SkillGroupId keeps the group's agents
+        (404 `NotExists.SkillGroupId` for a group not in the instance)."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        page_number, page_size = parameters.paging(params)
+        pattern = params.get("SearchPattern", "").lower()
+        skill_group_id = params.get("SkillGroupId", "")
+        with self._lock:
+            instance = self._instance(instance_id)
+            if skill_group_id:
+                self._skill_group(instance, skill_group_id)
+            users = [
+                user
+                for user in instance.users.values()
+                if (pattern in user.login_name.lower() or pattern in user.display_name.lower())
+                and (not skill_group_id or skill_group_id in user.skill_levels)
+            ]
+            personal = self._listing(
+                ("PersonalOutboundNumbers", instance_id),
+                lambda: [
+                    record for record in instance.numbers.values() if record.personal_outbound
+                ],
+            )
+            return _page(
+                users,
+                page_number,
+                page_size,
+                lambda user: {
+                    **user.to_api(),
+                    "PersonalOutboundNumberList": [
+                        record.to_personal_api()
+                        for record in personal
+                        if record.user_id == user.user_id
+                    ],
+                    "SkillLevelList": [
+                        {
+                            "SkillGroupId": group.skill_group_id,
+                            "SkillGroupName": group.name,
+                            "SkillLevel": user.skill_levels[group.skill_group_id],
+                        }
+                        for group in instance.skill_groups.values()
+                        if group.skill_group_id in user.skill_levels
+                    ],
+                },
+            )
+
+    def get_user(self, params: Mapping[str, str]) -> dict:
+        """One agent by UserId, 404 `NotExists.UserId` for one not in the instance. The API
+        also finds an agent by Extension instead; the emulator does not, and wants UserId."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        user_id = check_text("UserId", params.get("UserId"))
+        with self._lock:
+            instance = self._instance(instance_id)
+            try:
+                user = instance.users[user_id]
+            except KeyError:
+                raise user_not_found(user_id, instance_id) from None
+            return {**user.to_api(), "InstanceId": user.instance_id}
 
     def add_numbers_to_skill_group(self, params: Mapping[str, str]) -> None:
         """Link NumberList's numbers to the skill group, all of them or none.
@@ -233,6 +322,81 @@ class Actions:
                 group.linked.difference_update(removed)
                 self._writes += 1
 
+    def add_phone_number_to_skill_groups(self, params: Mapping[str, str]) -> None:
+        """Link Number to SkillGroupIdList's groups, all of them or none.
+
+        A number's writes check, in this order, and change nothing unless every check passes:
+
+        1. InstanceId, Number and SkillGroupIdList are given and not blank (`Parameter.Empty`).
+        2. SkillGroupIdList is a JSON array of non-blank strings (`Parameter.Format`), not empty
+           (`Parameter.Empty`) and of at most `max_skill_groups_per_write` entries, counted as
+           sent (`Parameter.Maximum`).
+        3. The instance exists (404 `NotExists.InstanceId`), the number belongs to it (404
+           `NotExists.Number`), and so does every group (404 `NotExists.SkillGroupId`, naming
+           the first unknown one in list order).
+        4. Add: the number is not an agent's personal outbound number (`Parameter.Invalid` on
+           Number). Remove: see `remove_phone_number_from_skill_groups`.
+
+        Assumed where the API's documentation is silent: a group listed twice counts once;
+        linking the number to a group it is already linked to is a success that changes
+        nothing, as AddNumbersToSkillGroup does.
+        """
+        with self._lock:
+            record, groups = self._skill_groups_write_request(params)
+            if record.personal_outbound:
+                raise parameter_invalid(
+                    "Number",
+                    f"{record.number} is an agent's personal outbound number; "
+                    "it cannot be linked to a skill group.",
+                )
+            joining = [group for group in groups if record.number not in group.linked]
+            for group in joining:
+                group.linked.add(record.number)
+            if joining:
+                self._writes += 1
+
+    def remove_phone_number_from_skill_groups(self, params: Mapping[str, str]) -> None:
+        """Unlink Number from SkillGroupIdList's groups, all of them or none, after the checks
+        of `add_phone_number_to_skill_groups` but the personal outbound one.
+
+        The API asks that every group listed be linked to the number. A group it is not linked
+        to is refused (`Parameter.Invalid` on SkillGroupIdList, naming the number and the first
+        such group in list order, so a caller can leave that group out and send the others);
+        unlike RemovePhoneNumbersFromSkillGroup, where unlinking a number that is not linked is
+        a success that changes nothing.
+        """
+        with self._lock:
+            record, groups = self._skill_groups_write_request(params)
+            for group in groups:
+                if record.number not in group.linked:
+                    raise parameter_invalid(
+                        "SkillGroupIdList",
+                        f"{record.number} is not linked to skill group {group.skill_group_id}.",
+                    )
+            for group in groups:
+                group.linked.discard(record.number)
+            self._writes += 1
+
+    def _skill_groups_write_request(
+        self, params: Mapping[str, str]
+    ) -> tuple[NumberRecord, list[SkillGroupRecord]]:
+        """The checks a number's writes share (see `add_phone_number_to_skill_groups`): the
+        number and its SkillGroupIdList's groups, each once."""
+        instance_id = check_text("InstanceId", params.get("InstanceId"))
+        number = check_text("Number", params.get("Number"))
+        skill_group_ids = parameters.json_list(
+            params,
+            "SkillGroupIdList",
+            noun="skill group ID",
+            example='["skillgroup1@ccc-test","skillgroup2@ccc-test"]',
+            maximum=self.max_skill_groups_per_write,
+        )
+        instance = self._instance(instance_id)
+        if number not in instance.numbers:
+            raise number_not_found(number, instance_id)
+        groups = [self._skill_group(instance, group_id) for group_id in skill_group_ids]
+        return instance.numbers[number], groups
+
     def _write_request(
         self, params: Mapping[str, str]
     ) -> tuple[InstanceRecord, SkillGroupRecord, list[str]]:
@@ -240,7 +404,13 @@ class Actions:
         before lookups: the instance, the skill group and NumberList without duplicates."""
         instance_id = check_text("InstanceId", params.get("InstanceId"))
         skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
-        numbers = self._number_list(params)
+        numbers = parameters.json_list(
+            params,
+            "NumberList",
+            noun="number",
+            example='["0833001","0833002"]',
+            maximum=self.max_numbers_per_write,
+        )
         instance = self._instance(instance_id)
         group = self._skill_group(instance, skill_group_id)
         for number in numbers:
@@ -249,6 +419,16 @@ class Actions:
         return instance, group, numbers
 
     # -- lookups and parameter parsing ---------------------------------------------------
+
+    def _listing(self, key: tuple, build: Callable[[], list]) -> list:
+        """`build()`'s records, kept under `key` (the action and its filters) until a write."""
+        written, rows = self._listings.get(key, (-1, []))
+        if written != self._writes:
+            rows = build()
+            if len(self._listings) > 1000:
+                self._listings.clear()
+            self._listings[key] = (self._writes, rows)
+        return rows
 
     def _instance(self, instance_id: str) -> InstanceRecord:
         try:
@@ -268,76 +448,17 @@ class Actions:
         instance = self._instance(instance_id)
         return instance, self._skill_group(instance, skill_group_id)
 
-    def _number_list(self, params: Mapping[str, str]) -> list[str]:
-        """NumberList's numbers in the order given, each once; see `add_numbers_to_skill_group`
-        for the rules."""
-        raw = check_text("NumberList", params.get("NumberList"))
-        try:
-            numbers = orjson.loads(raw)
-        except orjson.JSONDecodeError:  # a ValueError; also for nesting deeper than 1024
-            numbers = None
-        if not isinstance(numbers, list):
-            raise parameter_format(
-                "NumberList", 'It must be a JSON array of numbers, e.g. ["0833001","0833002"].'
-            )
-        for position, entry in enumerate(numbers, 1):
-            if not isinstance(entry, str) or not entry.strip():
-                # Named by position: the entry itself may be anything, of any size.
-                raise parameter_format(
-                    "NumberList",
-                    f"Every entry must be a number in a non-blank string; entry {position} is not.",
-                )
-        if not numbers:
-            raise parameter_empty("NumberList")
-        if len(numbers) > self.max_numbers_per_write:
-            raise parameter_maximum("NumberList", self.max_numbers_per_write)
-        return list(dict.fromkeys(numbers))
 
-
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_MAX_DIGITS = 18
-
-
-def _integer(params: Mapping[str, str], name: str) -> int | None:
-    value = params.get(name, "")
-    if value == "":
-        return None
-    # Plain ASCII digits only: int() would also take "1_0", " 5" and full-width digits.
-    if not _INTEGER.fullmatch(value):
-        raise parameter_invalid(name, f"{value!r} is not an integer.")
-    digits = value.lstrip("+-").lstrip("0") or "0"
-    # Over 18 digits is out of every range here, and int() refuses strings over 4,300 digits.
-    number = 10**_MAX_DIGITS if len(digits) > _MAX_DIGITS else int(digits)
-    return -number if value.startswith("-") else number
-
-
-def _boolean(params: Mapping[str, str], name: str, *, required: bool) -> bool | None:
-    value = params.get(name, "")
-    if value == "":
-        if required:
-            raise parameter_null(name)
-        return None
-    if value.lower() not in ("true", "false"):
-        raise parameter_invalid(name, f"{value!r} is not a boolean (true or false).")
-    return value.lower() == "true"
-
-
-def _media_type(params: Mapping[str, str]) -> MediaType:
-    value = params.get("MediaType", "")
-    if value == "":
-        return MediaType.AUDIO
-    try:
-        return MediaType(value.upper())
-    except ValueError:
-        raise parameter_invalid(
-            "MediaType", f"{value!r} is not one of {', '.join(MediaType)}."
-        ) from None
-
-
-def _paging(params: Mapping[str, str]) -> tuple[int, int]:
-    return (
-        check_range("PageNumber", _integer(params, "PageNumber"), 1, MAX_PAGE_NUMBER),
-        check_range("PageSize", _integer(params, "PageSize"), 1, MAX_PAGE_SIZE),
+def _instance_number(instance: InstanceRecord, record: NumberRecord) -> dict:
+    """A ListPhoneNumbers row: the number with its flow's name and the groups linking it."""
+    flow = instance.contact_flows.get(record.contact_flow_id)
+    return record.to_instance_api(
+        contact_flow_name=flow.name if flow else "",
+        skill_groups=[
+            group.to_link_api()
+            for group in instance.skill_groups.values()
+            if record.number in group.linked
+        ],
     )
 
 
@@ -355,3 +476,9 @@ def _page(
         "TotalCount": len(records),
         "List": [row(record) for record in records[start : start + page_size]],
     }
+
+
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} is a positive integer, not {value!r}.")
+    return value

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import CccError
-from .actions import DEFAULT_MAX_NUMBERS_PER_WRITE, Actions
+from .actions import DEFAULT_MAX_NUMBERS_PER_WRITE, DEFAULT_MAX_SKILL_GROUPS_PER_WRITE, Actions
 from .dataset import InstanceRecord
 from .faults import Faults
 from .gateway import (
@@ -36,8 +36,13 @@ class Emulator:
         instances: dict[str, InstanceRecord] | None = None,
         clock: Callable[[], float] = time.time,
         max_numbers_per_write: int = DEFAULT_MAX_NUMBERS_PER_WRITE,
+        max_skill_groups_per_write: int = DEFAULT_MAX_SKILL_GROUPS_PER_WRITE,
     ) -> None:
-        self.product = Actions(instances, max_numbers_per_write=max_numbers_per_write)
+        self.product = Actions(
+            instances,
+            max_numbers_per_write=max_numbers_per_write,
+            max_skill_groups_per_write=max_skill_groups_per_write,
+        )
         self.gateway = Gateway(
             credentials=credentials, security_tokens=security_tokens, clock=clock
         )
@@ -70,6 +75,10 @@ class Emulator:
     @max_numbers_per_write.setter
     def max_numbers_per_write(self, maximum: int) -> None:
         self.product.max_numbers_per_write = maximum
+
+    @property
+    def max_skill_groups_per_write(self) -> int:
+        return self.product.max_skill_groups_per_write
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         try:

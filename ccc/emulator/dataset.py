@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from ..types import ContactFlowType, MediaType, NumberUsage
+from .names import agent_name
 
 EXAMPLE_INSTANCE_ID = "ccc-test"
 EXAMPLE_SKILL_GROUP_ID = "skillgroup@ccc-test"
@@ -17,6 +18,9 @@ BULK_SKILL_GROUP_ID = "hotline@ccc-bulk"
 OVERFLOW_SKILL_GROUP_ID = "overflow@ccc-bulk"
 CHAT_SKILL_GROUP_ID = "chat@ccc-test"
 VIDEO_SKILL_GROUP_ID = "video@ccc-test"
+# ListUsers' example agent, in the example group at its example skill level.
+EXAMPLE_USER_ID = "agent@ccc-test"
+EXAMPLE_SKILL_LEVEL = 5
 
 # (province, city, area code) as the API names them.
 REGIONS = (
@@ -44,6 +48,7 @@ REGIONS = (
     ("黑龙江", "哈尔滨", "0451"),
 )
 USAGES = (NumberUsage.BIDIRECTION, NumberUsage.INBOUND, NumberUsage.OUTBOUND)
+PROVIDERS = ("ali", "中国电信", "中国联通", "中国移动")
 
 MAIN, SUB, SURVEY = ContactFlowType.MAIN_FLOW, ContactFlowType.SUB_FLOW, ContactFlowType.SURVEY_FLOW
 # Each instance's IVR flows as (name, type, version description, published): first those its
@@ -82,10 +87,18 @@ class NumberRecord:
     usage: str
     active: bool
     contact_flow_id: str
-    # An agent's personal outbound number is never eligible for a skill group.
-    personal_outbound: bool = False
+    # The agent whose personal outbound number it is; empty for the others.
+    user_id: str = ""
+    provider: str = ""
+    create_time: int = 0  # when the number joined the instance, in epoch milliseconds
+
+    @property
+    def personal_outbound(self) -> bool:
+        """An agent's personal outbound number is never eligible for a skill group."""
+        return bool(self.user_id)
 
     def to_api(self) -> dict:
+        """The number as ListPhoneNumbersOfSkillGroup lists it."""
         return {
             "Number": self.number,
             "InstanceId": self.instance_id,
@@ -94,6 +107,30 @@ class NumberRecord:
             "Province": self.province,
             "City": self.city,
             "ContactFlowId": self.contact_flow_id,
+        }
+
+    def to_instance_api(self, contact_flow_name: str, skill_groups: list[dict]) -> dict:
+        """The number as ListPhoneNumbers lists it: with its flow's name, the groups it is
+        linked to (`SkillGroupRecord.to_link_api`) and its agent (CreateTime: the SDK reads a
+        string)."""
+        return {
+            **self.to_api(),
+            "ContactFlowName": contact_flow_name,
+            "Provider": self.provider,
+            "CreateTime": str(self.create_time),
+            "Tags": "",
+            "UserId": self.user_id,
+            "SkillGroups": skill_groups,
+        }
+
+    def to_personal_api(self) -> dict:
+        """The number in its agent's PersonalOutboundNumberList (ListUsers)."""
+        return {
+            "Number": self.number,
+            "Active": self.active,
+            "Usage": self.usage,
+            "Province": self.province,
+            "City": self.city,
         }
 
 
@@ -119,6 +156,44 @@ class SkillGroupRecord:
             "InstanceId": self.instance_id,
             "PhoneNumberCount": len(self.linked),
             "UserCount": self.user_count,
+        }
+
+    def to_link_api(self) -> dict:
+        """The group in the SkillGroups of a number linked to it (ListPhoneNumbers)."""
+        return {
+            "SkillGroupId": self.skill_group_id,
+            "Name": self.name,
+            "DisplayName": self.display_name,
+            "InstanceId": self.instance_id,
+        }
+
+
+@dataclass
+class UserRecord:
+    """An agent of an instance. Its personal outbound numbers are the instance's numbers
+    that name it (`NumberRecord.user_id`)."""
+
+    user_id: str
+    instance_id: str
+    login_name: str
+    display_name: str
+    email: str
+    display_id: str  # the agent's employee number
+    role_name: str  # Admin, Manager or Agent
+    # The skill groups the agent serves, by id, with its skill level in each (1-10).
+    skill_levels: dict[str, int] = field(default_factory=dict)
+
+    def to_api(self) -> dict:
+        """The fields ListUsers and GetUser share."""
+        return {
+            "UserId": self.user_id,
+            "LoginName": self.login_name,
+            "DisplayName": self.display_name,
+            "Email": self.email,
+            "DisplayId": self.display_id,
+            "RoleId": f"{self.role_name}@{self.instance_id}",
+            "RoleName": self.role_name,
+            "WorkMode": "ON_SITE",
         }
 
 
@@ -157,6 +232,7 @@ class InstanceRecord:
     numbers: dict[str, NumberRecord] = field(default_factory=dict)
     skill_groups: dict[str, SkillGroupRecord] = field(default_factory=dict)
     contact_flows: dict[str, ContactFlowRecord] = field(default_factory=dict)
+    users: dict[str, UserRecord] = field(default_factory=dict)
 
     def to_api(self) -> dict:
         return {
@@ -217,7 +293,10 @@ class InstanceRecord:
 
 def _generate_numbers(
     instance: InstanceRecord, count: int, rng: random.Random, contact_flows: list[str]
-) -> None:
+) -> list[str]:
+    """Add numbers up to `count`; return those drawn to be agents' personal outbound numbers,
+    for `_give_personal_numbers` to hand out."""
+    personal: list[str] = []
     while len(instance.numbers) < count:
         province, city, area_code = rng.choice(REGIONS)
         kind = rng.random()
@@ -238,8 +317,58 @@ def _generate_numbers(
             usage=usage,
             active=rng.random() > 0.12,
             contact_flow_id=rng.choice(contact_flows) if usage != NumberUsage.OUTBOUND else "",
-            personal_outbound=usage != NumberUsage.INBOUND and rng.random() < 0.06,
         )
+        if usage != NumberUsage.INBOUND and rng.random() < 0.06:
+            personal.append(number)
+    return personal
+
+
+def _describe_numbers(instance: InstanceRecord, rng: random.Random) -> None:
+    """Each number's provider and the time it joined the instance, up to three years after."""
+    for record in instance.numbers.values():
+        record.provider = rng.choice(PROVIDERS)
+        record.create_time = instance.create_time + rng.randrange(3 * 365 * 86_400) * 1000
+
+
+def _hire_agents(instance: InstanceRecord, count: int, rng: random.Random) -> list[UserRecord]:
+    """Add agents up to `count`, Chinese and English; the first is the instance's Admin, one
+    in fifteen a Manager. Namesakes' login names are told apart by a number: wangfang2."""
+    taken = {user.login_name for user in instance.users.values()}
+    while len(instance.users) < count:
+        index = len(instance.users)
+        display_name, login = agent_name(rng)
+        login_name, namesakes = login, 1
+        while login_name in taken:
+            namesakes += 1
+            login_name = f"{login}{namesakes}"
+        taken.add(login_name)
+        user = UserRecord(
+            user_id=f"{login_name}@{instance.instance_id}",
+            instance_id=instance.instance_id,
+            login_name=login_name,
+            display_name=display_name,
+            email=f"{login_name}@example.com",
+            display_id=str(1001 + index),
+            role_name="Admin" if index == 0 else "Manager" if index % 15 == 0 else "Agent",
+        )
+        instance.users[user.user_id] = user
+    return list(instance.users.values())
+
+
+def _give_personal_numbers(
+    instance: InstanceRecord, numbers: list[str], owners: list[UserRecord], rng: random.Random
+) -> None:
+    """Each of `numbers` becomes the personal outbound number of one of `owners`."""
+    for number in numbers:
+        instance.numbers[number].user_id = rng.choice(owners).user_id
+
+
+def _staff(
+    group: SkillGroupRecord, agents: list[UserRecord], count: int, rng: random.Random
+) -> None:
+    """`count` of `agents` serve the group, each at a skill level of 1-10."""
+    for agent in rng.sample(agents, count):
+        agent.skill_levels[group.skill_group_id] = rng.randint(1, 10)
 
 
 def _link(
@@ -272,8 +401,11 @@ def build_demo_instances(seed: int = 20200701) -> dict[str, InstanceRecord]:
     """Always the same data for the same seed: tests and screenshots rely on it."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     flows = [_flow_id(rng) for _ in range(TEST_FLOWS_IN_USE - 1)]
-    # The other flows' ids come from a sequence of their own: the numbers stay as they were.
+    # What came after the numbers and groups draws from sequences of its own, so they stay
+    # as they were: the other flows' ids, the agents, the numbers' providers and times.
     flow_rng = random.Random(f"{seed}:contact-flows")  # noqa: S311 - demo data
+    agent_rng = random.Random(f"{seed}:agents")  # noqa: S311 - demo data
+    detail_rng = random.Random(f"{seed}:number-details")  # noqa: S311 - demo data
 
     test = InstanceRecord(EXAMPLE_INSTANCE_ID, "CCC test", "Demo contact center", 1593561600000)
     test.numbers[EXAMPLE_NUMBER] = NumberRecord(
@@ -285,7 +417,22 @@ def build_demo_instances(seed: int = 20200701) -> dict[str, InstanceRecord]:
         active=True,
         contact_flow_id=EXAMPLE_CONTACT_FLOW_ID,
     )
-    _generate_numbers(test, 480, rng, [EXAMPLE_CONTACT_FLOW_ID, *flows])
+    personal = _generate_numbers(test, 480, rng, [EXAMPLE_CONTACT_FLOW_ID, *flows])
+    example_agent = UserRecord(
+        user_id=EXAMPLE_USER_ID,
+        instance_id=EXAMPLE_INSTANCE_ID,
+        login_name="agent",
+        display_name="坐席小王",
+        email="username@example.com",
+        display_id="1001",
+        role_name="Admin",
+    )
+    test.users[EXAMPLE_USER_ID] = example_agent
+    agents = _hire_agents(test, 60, agent_rng)
+    # A few agents own the personal outbound numbers, the example agent at least one.
+    test.numbers[min(personal)].user_id = EXAMPLE_USER_ID
+    owners = [example_agent, *agent_rng.sample(agents[1:], 7)]
+    _give_personal_numbers(test, sorted(personal)[1:], owners, agent_rng)
     example = test.add_group(EXAMPLE_SKILL_GROUP_ID, "Customer service", user_count=42)
     example.linked.add(EXAMPLE_NUMBER)
     _link(example, test, 60, rng)
@@ -299,15 +446,24 @@ def build_demo_instances(seed: int = 20200701) -> dict[str, InstanceRecord]:
     # Groups of the other media, which phone numbers do not serve: none linked.
     test.add_group(CHAT_SKILL_GROUP_ID, "Online chat", 14, media_type=MediaType.CHAT)
     test.add_group(VIDEO_SKILL_GROUP_ID, "Video support", 4, media_type=MediaType.VIDEO)
+    example_agent.skill_levels[EXAMPLE_SKILL_GROUP_ID] = EXAMPLE_SKILL_LEVEL
+    _staff(example, agents[1:], example.user_count - 1, agent_rng)
+    for group in list(test.skill_groups.values())[1:]:
+        _staff(group, agents, group.user_count, agent_rng)
     _add_contact_flows(test, TEST_CONTACT_FLOWS, [EXAMPLE_CONTACT_FLOW_ID, *flows], flow_rng)
 
     bulk = InstanceRecord(BULK_INSTANCE_ID, "CCC nationwide", "Nationwide hotline", 1609459200000)
     bulk_flows = [_flow_id(flow_rng) for _ in range(BULK_FLOWS_IN_USE)]
-    _generate_numbers(bulk, 12_000, rng, bulk_flows)
+    bulk_personal = _generate_numbers(bulk, 12_000, rng, bulk_flows)
+    bulk_agents = _hire_agents(bulk, 400, agent_rng)
+    _give_personal_numbers(bulk, bulk_personal, agent_rng.sample(bulk_agents, 300), agent_rng)
     _link(bulk.add_group(BULK_SKILL_GROUP_ID, "Nationwide hotline", 310), bulk, 150, rng)
     _link(bulk.add_group(OVERFLOW_SKILL_GROUP_ID, "Overflow", 120), bulk, 10_400, rng)
+    for group in bulk.skill_groups.values():
+        _staff(group, bulk_agents, group.user_count, agent_rng)
     _add_contact_flows(bulk, BULK_CONTACT_FLOWS, bulk_flows, flow_rng)
     for instance in (test, bulk):
+        _describe_numbers(instance, detail_rng)
         # Listed in number order, as an admin scanning a page expects.
         instance.numbers = dict(sorted(instance.numbers.items()))
     return {instance.instance_id: instance for instance in (test, bulk)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -19,14 +20,20 @@ from ccc import (
     ContactFlow,
     ContactFlowType,
     Instance,
+    InstancePhoneNumber,
     InvalidParameterError,
+    LinkedSkillGroup,
     NotFoundError,
+    NumberUsage,
     Page,
+    PersonalOutboundNumber,
     PhoneNumber,
     RetryPolicy,
     SkillGroup,
+    SkillLevel,
     ThrottlingError,
     UnavailableError,
+    User,
     budget,
     signing,
 )
@@ -41,7 +48,7 @@ from ccc.emulator.dataset import (
 )
 from phone_numbers.emulator_server import running_emulator
 
-from .conftest import RecordingTransport
+from .conftest import FAST_RETRY, RecordingTransport
 
 GROUP = {"instance_id": EXAMPLE_INSTANCE_ID, "skill_group_id": EXAMPLE_SKILL_GROUP_ID}
 NO_RETRY = RetryPolicy(attempts=1, wait_initial=0, wait_max=0, wait_jitter=0)
@@ -1171,3 +1178,302 @@ def test_an_answered_error_was_sent(client):
     with pytest.raises(NotFoundError) as caught:
         client.add_numbers_to_skill_group(**GROUP, numbers=["0999999999"])
     assert caught.value.sent is True
+
+
+# -- a number's skill groups, and the agents ------------------------------------------------
+
+NUMBER_ROW = {
+    "Number": "083300110001",
+    "InstanceId": "ccc-test",
+    "Active": True,
+    "Usage": "Bidirection",
+    "Province": "四川",
+    "City": "乐山",
+    "ContactFlowId": "flow-1",
+    "ContactFlowName": "售后服务流程",
+    "Provider": "ali",
+    "CreateTime": "1617958538000",
+    "Tags": "M1",
+    "UserId": "agent@ccc-test",
+    "SkillGroups": [
+        {
+            "SkillGroupId": "sales@ccc-test",
+            "Name": "sales",
+            "DisplayName": "Sales",
+            "InstanceId": "ccc-test",
+        },
+        {"SkillGroupId": "vip@ccc-test"},
+    ],
+}
+USER_ROW = {
+    "UserId": "agent@ccc-test",
+    "LoginName": "agent",
+    "DisplayName": "坐席小王",
+    "Email": "username@example.com",
+    "DisplayId": "1001",
+    "RoleName": "Admin",
+    "Mobile": "1382114****",  # documented, not read
+}
+
+
+def _answering(data: object) -> Capture:
+    return Capture(httpx.Response(200, json=ok_body(data)))
+
+
+def test_list_phone_numbers_sends_its_parameters():
+    capture = Capture()
+    with _mock_client(capture) as client:
+        client.list_phone_numbers(instance_id="ccc-test")
+        client.list_phone_numbers(
+            instance_id="ccc-test",
+            page_number=2,
+            page_size=100,
+            search_pattern="0833",
+            usage=NumberUsage.OUTBOUND,
+            active=False,
+        )
+    first, second = capture.requests
+    assert first.headers["x-acs-action"] == "ListPhoneNumbers"
+    assert dict(first.url.params) == {"InstanceId": "ccc-test", "PageNumber": "1", "PageSize": "20"}
+    assert dict(second.url.params) == {
+        "InstanceId": "ccc-test",
+        "PageNumber": "2",
+        "PageSize": "100",
+        "SearchPattern": "0833",
+        "Usage": "Outbound",
+        "Active": "false",
+    }
+
+
+def test_an_instance_number_is_read_from_the_api_fields():
+    data = {"PageNumber": 1, "PageSize": 20, "TotalCount": 2, "List": [NUMBER_ROW, {"Number": "1"}]}
+    with _mock_client(_answering(data)) as client:
+        page = client.list_phone_numbers(instance_id="ccc-test")
+    assert page.items == (
+        InstancePhoneNumber(
+            number="083300110001",
+            instance_id="ccc-test",
+            active=True,
+            usage="Bidirection",
+            province="四川",
+            city="乐山",
+            contact_flow_id="flow-1",
+            contact_flow_name="售后服务流程",
+            provider="ali",
+            create_time="1617958538000",
+            tags="M1",
+            user_id="agent@ccc-test",
+            skill_groups=(
+                LinkedSkillGroup("sales@ccc-test", "ccc-test", "sales", "Sales"),
+                LinkedSkillGroup("vip@ccc-test", "", "", ""),
+            ),
+        ),
+        # Only the number is certain: whatever else is missing reads as empty.
+        InstancePhoneNumber("1", "", False, "", "", "", "", "", "", "", "", "", ()),
+    )
+    assert page.total_count == 2
+
+
+def test_list_users_and_get_user_send_their_parameters():
+    capture = Capture()
+    with _mock_client(capture) as client:
+        client.list_users(instance_id="ccc-test")
+        client.list_users(
+            instance_id="ccc-test",
+            page_number=3,
+            page_size=50,
+            search_pattern="小王",
+            skill_group_id="sales@ccc-test",
+        )
+        capture.response = httpx.Response(200, json=ok_body(USER_ROW))
+        client.get_user(instance_id="ccc-test", user_id="agent@ccc-test")
+    listed, filtered, got = capture.requests
+    assert listed.headers["x-acs-action"] == filtered.headers["x-acs-action"] == "ListUsers"
+    assert dict(listed.url.params) == {
+        "InstanceId": "ccc-test",
+        "PageNumber": "1",
+        "PageSize": "20",
+    }
+    assert dict(filtered.url.params) == {
+        "InstanceId": "ccc-test",
+        "PageNumber": "3",
+        "PageSize": "50",
+        "SearchPattern": "小王",
+        "SkillGroupId": "sales@ccc-test",
+    }
+    assert got.headers["x-acs-action"] == "GetUser"
+    assert dict(got.url.params) == {"InstanceId": "ccc-test", "UserId": "agent@ccc-test"}
+
+
+def test_a_user_is_read_from_list_users_and_get_user_fields():
+    listed_row = {
+        **USER_ROW,
+        "PersonalOutboundNumberList": [
+            {
+                "Number": "0830011****",
+                "Active": True,
+                "City": "乐山",
+                "Usage": "Bidirection",
+                "Province": "四川",
+            }
+        ],
+        "SkillLevelList": [
+            {"SkillLevel": 5, "SkillGroupId": "skillgroup@ccc-test", "SkillGroupName": "skillgroup"}
+        ],
+    }
+    data = {
+        "PageNumber": 1,
+        "PageSize": 20,
+        "TotalCount": 2,
+        "List": [listed_row, {"UserId": "x@ccc-test", "PersonalOutboundNumberList": []}],
+    }
+    with _mock_client(_answering(data)) as client:
+        listed = client.list_users(instance_id="ccc-test").items
+    with _mock_client(_answering({**USER_ROW, "InstanceId": "ccc-test"})) as client:
+        got = client.get_user(instance_id="ccc-test", user_id="agent@ccc-test")
+
+    agent = User(
+        user_id="agent@ccc-test",
+        instance_id="",  # ListUsers' rows do not say
+        login_name="agent",
+        display_name="坐席小王",
+        email="username@example.com",
+        display_id="1001",
+        role_name="Admin",
+        personal_outbound_numbers=(
+            PersonalOutboundNumber("0830011****", True, "Bidirection", "四川", "乐山"),
+        ),
+        skill_levels=(SkillLevel("skillgroup@ccc-test", "skillgroup", 5),),
+    )
+    assert listed == (agent, User("x@ccc-test", "", "", "", "", "", "", (), None))
+    # GetUser says which instance, and gives neither list: unknown, not empty.
+    assert got == dataclasses.replace(
+        agent, instance_id="ccc-test", personal_outbound_numbers=None, skill_levels=None
+    )
+
+
+SKILL_GROUP_WRITES = [
+    pytest.param(
+        CccClient.add_phone_number_to_skill_groups, "AddPhoneNumberToSkillGroups", id="add"
+    ),
+    pytest.param(
+        CccClient.remove_phone_number_from_skill_groups,
+        "RemovePhoneNumberFromSkillGroups",
+        id="remove",
+    ),
+]
+
+
+@pytest.mark.parametrize(("write", "action"), SKILL_GROUP_WRITES)
+def test_a_number_goes_to_its_skill_groups_in_a_json_array(write, action):
+    capture = Capture(httpx.Response(200, json=ok_body(request_id="RID-WRITE")))
+    with _mock_client(capture) as client:
+        request_id = write(
+            client,
+            instance_id="ccc-test",
+            number="083300110001",
+            skill_group_ids=(group for group in ("sales@ccc-test", "vip@ccc-test")),
+        )
+    assert request_id == "RID-WRITE"
+    assert capture.requests[-1].headers["x-acs-action"] == action
+    assert capture.params == {
+        "InstanceId": "ccc-test",
+        "Number": "083300110001",
+        "SkillGroupIdList": '["sales@ccc-test","vip@ccc-test"]',
+    }
+
+
+@pytest.mark.parametrize(("write", "action"), SKILL_GROUP_WRITES)
+@pytest.mark.parametrize(
+    ("arguments", "name"),
+    [
+        ({"skill_group_ids": []}, "SkillGroupIdList"),
+        ({"skill_group_ids": ["sales@ccc-test", " "]}, "SkillGroupIdList"),
+        ({"number": ""}, "Number"),
+        ({"instance_id": " "}, "InstanceId"),
+    ],
+)
+def test_skill_group_writes_check_parameters_before_sending(write, action, arguments, name):
+    capture = Capture()
+    call = {
+        "instance_id": "ccc-test",
+        "number": "083300110001",
+        "skill_group_ids": ["sales@ccc-test"],
+        **arguments,
+    }
+    with _mock_client(capture) as client, pytest.raises(InvalidParameterError) as caught:
+        write(client, **call)
+    assert (caught.value.code, caught.value.message) == ("Parameter.Empty", EMPTY.format(name))
+    assert capture.requests == []
+
+
+@pytest.mark.parametrize(("write", "action"), SKILL_GROUP_WRITES)
+@pytest.mark.parametrize(
+    ("code", "message", "named"),
+    [
+        (
+            "NotExists.SkillGroupId",
+            "The skill group ID sales@ccc-test does not exist in instance ccc-test.",
+            "sales@ccc-test",
+        ),
+        (
+            "Parameter.Invalid",
+            "The parameter SkillGroupIdList is invalid: 0833001 is not linked to skill group "
+            "aftersales@ccc-test.",
+            "aftersales@ccc-test",  # not sales@ccc-test, which it ends with
+        ),
+        ("NotExists.InstanceId", "The specified instance ccc-test does not exist.", None),
+        (
+            "Parameter.Invalid",
+            "The parameter SkillGroupIdList is invalid: sales@ccc-test and vip@ccc-test clash.",
+            None,  # two groups: which one is CCC's to say
+        ),
+        ("Parameter.Maximum", "The parameter SkillGroupIdList must be less than...", None),
+    ],
+)
+def test_a_refused_skill_group_write_names_the_one_group_cccs_answer_names(
+    write, action, code, message, named
+):
+    status = 404 if code.startswith("NotExists") else 400
+    body = {"Code": code, "HttpStatusCode": status, "Message": message, "RequestId": "RID"}
+    capture = Capture(httpx.Response(status, json=body))
+    with _mock_client(capture) as client, pytest.raises(CccError) as caught:
+        write(
+            client,
+            instance_id="ccc-test",
+            number="0833001",
+            skill_group_ids=["sales@ccc-test", "aftersales@ccc-test", "vip@ccc-test"],
+        )
+    assert (caught.value.code, caught.value.skill_group_id) == (code, named)
+
+
+def test_other_errors_name_no_skill_group():
+    body = {"Code": "NotExists.SkillGroupId", "HttpStatusCode": 404, "Message": "x@ccc-test"}
+    capture = Capture(httpx.Response(404, json=body))
+    with _mock_client(capture) as client, pytest.raises(NotFoundError) as caught:
+        client.get_skill_group(instance_id="ccc-test", skill_group_id="x@ccc-test")
+    assert caught.value.skill_group_id is None
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda c: c.list_phone_numbers(instance_id="ccc-test"),
+        lambda c: c.list_users(instance_id="ccc-test"),
+        lambda c: c.get_user(instance_id="ccc-test", user_id="agent@ccc-test"),
+    ],
+    ids=["ListPhoneNumbers", "ListUsers", "GetUser"],
+)
+def test_the_number_and_agent_reads_are_retried(read):
+    capture = Capture(httpx.Response(503, json=_gateway("ServiceUnavailable")))
+    with _mock_client(capture, retry=FAST_RETRY) as client, pytest.raises(UnavailableError):
+        read(client)
+    assert len(capture.requests) == FAST_RETRY.attempts
+
+
+@pytest.mark.parametrize(("write", "action"), SKILL_GROUP_WRITES)
+def test_the_skill_group_writes_are_sent_once(write, action):
+    capture = Capture(httpx.Response(503, json=_gateway("ServiceUnavailable")))
+    with _mock_client(capture, retry=FAST_RETRY) as client, pytest.raises(UnavailableError):
+        write(client, instance_id="ccc-test", number="0833001", skill_group_ids=["a@ccc-test"])
+    assert len(capture.requests) == 1

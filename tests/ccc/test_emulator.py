@@ -31,6 +31,7 @@ from ccc import (
 from ccc.client import API_VERSION
 from ccc.emulator import (
     DEFAULT_MAX_NUMBERS_PER_WRITE,
+    DEFAULT_MAX_SKILL_GROUPS_PER_WRITE,
     DEMO_ACCESS_KEY_ID,
     DEMO_ACCESS_KEY_SECRET,
     Emulator,
@@ -46,6 +47,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
+    EXAMPLE_USER_ID,
     OVERFLOW_SKILL_GROUP_ID,
     VIDEO_SKILL_GROUP_ID,
     InstanceRecord,
@@ -1132,6 +1134,346 @@ def test_a_contact_flow_type_that_is_not_one_is_named_with_the_types(emulator):
     assert "MAIN_FLOW, SUB_FLOW, SURVEY_FLOW" in body["Message"]
 
 
+# -- ListPhoneNumbers, ListUsers and GetUser -------------------------------------------------
+
+INSTANCE_NUMBER_FIELDS = {
+    "Number",
+    "InstanceId",
+    "Active",
+    "Usage",
+    "Province",
+    "City",
+    "ContactFlowId",
+    "ContactFlowName",
+    "Provider",
+    "CreateTime",
+    "Tags",
+    "UserId",
+    "SkillGroups",
+}
+
+
+def all_rows(emulator: Emulator, action: str, **params: str) -> list[dict]:
+    """Every row of a paged action over all its pages, checking TotalCount on each."""
+    rows: list[dict] = []
+    for page_number in range(1, 101):
+        page = {"PageNumber": str(page_number), "PageSize": "100", **params}
+        data = assert_ok(call(emulator, action, page))["Data"]
+        rows.extend(data["List"])
+        if not data["List"]:
+            assert data["TotalCount"] == len(rows)
+            return rows
+    raise AssertionError("more than 10,000 rows")
+
+
+def instance_numbers(emulator: Emulator, **filters: str) -> list[dict]:
+    return all_rows(emulator, "ListPhoneNumbers", InstanceId=EXAMPLE_INSTANCE_ID, **filters)
+
+
+def agents(emulator: Emulator, instance_id: str = EXAMPLE_INSTANCE_ID, **filters: str):
+    return all_rows(emulator, "ListUsers", InstanceId=instance_id, **filters)
+
+
+def test_list_phone_numbers_lists_every_number_of_the_instance_in_number_order(emulator):
+    rows = instance_numbers(emulator)
+    assert [row["Number"] for row in rows] == list(example_instance(emulator).numbers)
+    assert all(set(row) == INSTANCE_NUMBER_FIELDS for row in rows)
+    assert {row["InstanceId"] for row in rows} == {EXAMPLE_INSTANCE_ID}
+
+
+def test_the_example_number_is_listed_with_its_flow_and_its_group(emulator):
+    (row,) = instance_numbers(emulator, SearchPattern=EXAMPLE_NUMBER)
+    assert row == {
+        "Number": EXAMPLE_NUMBER,
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+        "Active": True,
+        "Usage": "Bidirection",
+        "Province": "四川",
+        "City": "乐山",
+        "ContactFlowId": EXAMPLE_CONTACT_FLOW_ID,
+        "ContactFlowName": "售后服务流程",
+        "Provider": row["Provider"],
+        "CreateTime": row["CreateTime"],
+        "Tags": "",
+        "UserId": "",
+        "SkillGroups": [
+            {
+                "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+                "Name": "skillgroup",
+                "DisplayName": "Customer service",
+                "InstanceId": EXAMPLE_INSTANCE_ID,
+            }
+        ],
+    }
+    assert row["Provider"]
+    # Milliseconds, in a string, after the instance was created.
+    assert int(row["CreateTime"]) >= example_instance(emulator).create_time
+
+
+def test_a_numbers_skill_groups_are_the_groups_whose_listing_holds_it(emulator, ccc):
+    groups_of = {
+        row["Number"]: [group["SkillGroupId"] for group in row["SkillGroups"]]
+        for row in instance_numbers(emulator)
+    }
+    for group_id in [*VOICE_SKILL_GROUP_IDS, CHAT_SKILL_GROUP_ID]:
+        listed, _ = all_numbers(ccc, skill_group_id=group_id, is_member=True)
+        holding = {number for number, groups in groups_of.items() if group_id in groups}
+        assert holding == {row.number for row in listed}
+    assert max(len(groups) for groups in groups_of.values()) > 1  # a number in several groups
+
+
+def test_a_personal_outbound_number_names_its_agent_and_is_in_no_group(emulator):
+    rows = instance_numbers(emulator)
+    personal = [row for row in rows if row["UserId"]]
+    assert {row["Number"] for row in personal} == set(personal_outbound_numbers(emulator))
+    assert {row["UserId"] for row in personal} <= set(example_instance(emulator).users)
+    assert all(row["SkillGroups"] == [] for row in personal)
+    assert all(row["UserId"] == "" for row in rows if row not in personal)
+
+
+def test_a_number_linked_shows_in_its_skill_groups_at_once(emulator, ccc):
+    number = min(eligible_numbers(emulator))
+    assert instance_numbers(emulator, SearchPattern=number)[0]["SkillGroups"] == []
+    ccc.add_numbers_to_skill_group(**EXAMPLE_GROUP, numbers=[number])
+    (row,) = instance_numbers(emulator, SearchPattern=number)
+    assert [group["SkillGroupId"] for group in row["SkillGroups"]] == [EXAMPLE_SKILL_GROUP_ID]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"SearchPattern": "0833"},
+        {"SearchPattern": "99"},
+        {"Usage": "Inbound"},
+        {"Usage": "Outbound", "Active": "false"},
+        {"Active": "True"},
+        {"SearchPattern": "13", "Usage": "Bidirection", "Active": "true"},
+        {"SearchPattern": "no such number"},
+    ],
+)
+def test_list_phone_numbers_filters_by_pattern_usage_and_active(emulator, filters):
+    pattern = filters.get("SearchPattern", "")
+    active = filters.get("Active", "").lower()
+    expected = [
+        record.number
+        for record in example_instance(emulator).numbers.values()
+        if pattern in record.number
+        and filters.get("Usage") in (None, record.usage)
+        and active in ("", str(record.active).lower())
+    ]
+    assert [row["Number"] for row in instance_numbers(emulator, **filters)] == expected
+    assert expected or pattern == "no such number"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "code", "message"),
+    [
+        ({"InstanceId": None}, 400, "Parameter.Empty", EMPTY_INSTANCE_ID),
+        ({"PageSize": None}, 400, "Parameter.Null", "The parameter PageSize may not be null."),
+        (
+            {"PageNumber": "101"},
+            400,
+            "Parameter.Maximum",
+            "The parameter PageNumber must be less than or equal to 100.",
+        ),
+        (
+            {"Usage": "inbound"},
+            400,
+            "Parameter.Invalid",
+            "The parameter Usage is invalid: 'inbound' is not one of Inbound, Outbound, "
+            "Bidirection.",
+        ),
+        ({"Active": "maybe"}, 400, "Parameter.Invalid", None),
+        (
+            {"InstanceId": "ccc-nope"},
+            404,
+            "NotExists.InstanceId",
+            "The specified instance ccc-nope does not exist.",
+        ),
+    ],
+)
+def test_list_phone_numbers_checks_its_parameters(emulator, overrides, status, code, message):
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "PageNumber": "1", "PageSize": "10", **overrides}
+    response = call(
+        emulator,
+        "ListPhoneNumbers",
+        {name: value for name, value in params.items() if value is not None},
+    )
+    assert_product_error(response, status, code, message)
+
+
+def test_the_example_agent_is_listed_as_the_api_page_shows_it(emulator):
+    (row,) = agents(emulator, SearchPattern="坐席小王")
+    assert row == {
+        "UserId": EXAMPLE_USER_ID,
+        "LoginName": "agent",
+        "DisplayName": "坐席小王",
+        "Email": "username@example.com",
+        "DisplayId": "1001",
+        "RoleId": "Admin@ccc-test",
+        "RoleName": "Admin",
+        "WorkMode": "ON_SITE",
+        "PersonalOutboundNumberList": row["PersonalOutboundNumberList"],
+        "SkillLevelList": row["SkillLevelList"],
+    }
+    assert row["SkillLevelList"][0] == {
+        "SkillGroupId": EXAMPLE_SKILL_GROUP_ID,
+        "SkillGroupName": "skillgroup",
+        "SkillLevel": 5,
+    }
+    number = row["PersonalOutboundNumberList"][0]
+    record = example_instance(emulator).numbers[number["Number"]]
+    assert number == {
+        "Number": record.number,
+        "Active": record.active,
+        "Usage": record.usage,
+        "Province": record.province,
+        "City": record.city,
+    }
+    assert record.user_id == EXAMPLE_USER_ID
+
+
+@pytest.mark.parametrize("instance_id", [EXAMPLE_INSTANCE_ID, BULK_INSTANCE_ID])
+def test_an_agents_personal_numbers_are_those_listed_with_its_user_id(emulator, instance_id):
+    owners: dict[str, set[str]] = {}
+    # Inbound numbers are never personal; each other usage fits in one query's 10,000 rows.
+    for usage in ("Outbound", "Bidirection"):
+        for row in all_rows(emulator, "ListPhoneNumbers", InstanceId=instance_id, Usage=usage):
+            owners.setdefault(row["UserId"], set()).add(row["Number"])
+    owners.pop("")
+    listed = {
+        row["UserId"]: {number["Number"] for number in row["PersonalOutboundNumberList"]}
+        for row in agents(emulator, instance_id)
+    }
+    assert {user: numbers for user, numbers in listed.items() if numbers} == owners
+    assert len(listed) == len(emulator.instances[instance_id].users)
+
+
+def test_an_agents_skill_levels_name_the_groups_it_serves(emulator):
+    for row in agents(emulator):
+        user = example_instance(emulator).users[row["UserId"]]
+        assert {level["SkillGroupId"]: level["SkillLevel"] for level in row["SkillLevelList"]} == (
+            user.skill_levels
+        )
+        groups = example_instance(emulator).skill_groups
+        assert all(
+            level["SkillGroupName"] == groups[level["SkillGroupId"]].name
+            for level in row["SkillLevelList"]
+        )
+
+
+@pytest.mark.parametrize("pattern", ["坐席", "AGENT", "Walker", "陈", "li", "no such agent"])
+def test_list_users_searches_login_and_display_names_whatever_their_case(emulator, pattern):
+    expected = [
+        user.user_id
+        for user in example_instance(emulator).users.values()
+        if pattern.lower() in user.login_name.lower() + "\n" + user.display_name.lower()
+    ]
+    assert [row["UserId"] for row in agents(emulator, SearchPattern=pattern)] == expected
+    assert (EXAMPLE_USER_ID in expected) == (pattern in ("坐席", "AGENT"))
+    assert expected or pattern == "no such agent"
+
+
+def test_a_skill_groups_agents_are_as_many_as_its_user_count(emulator, ccc):
+    for media_type in ("AUDIO", "CHAT", "VIDEO"):
+        for group in ccc.list_skill_groups(
+            instance_id=EXAMPLE_INSTANCE_ID, media_type=media_type, page_size=100
+        ).items:
+            rows = agents(emulator, SkillGroupId=group.skill_group_id)
+            assert len(rows) == group.user_count > 0
+            assert all(
+                group.skill_group_id in {level["SkillGroupId"] for level in row["SkillLevelList"]}
+                for row in rows
+            )
+
+
+def test_list_users_pages_the_bulk_instances_agents(emulator):
+    rows = agents(emulator, BULK_INSTANCE_ID)
+    assert len(rows) == len({row["UserId"] for row in rows}) > 100
+    hotline = agents(emulator, BULK_INSTANCE_ID, SkillGroupId=BULK_SKILL_GROUP_ID)
+    assert len(hotline) == 310
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "code", "message"),
+    [
+        ({"InstanceId": None}, 400, "Parameter.Empty", EMPTY_INSTANCE_ID),
+        ({"PageNumber": "0"}, 400, "Parameter.Minimum", None),
+        (
+            {"SkillGroupId": BULK_SKILL_GROUP_ID},
+            404,
+            "NotExists.SkillGroupId",
+            f"The skill group ID {BULK_SKILL_GROUP_ID} does not exist in instance ccc-test.",
+        ),
+        ({"InstanceId": "ccc-nope"}, 404, "NotExists.InstanceId", None),
+    ],
+)
+def test_list_users_checks_its_parameters(emulator, overrides, status, code, message):
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "PageNumber": "1", "PageSize": "10", **overrides}
+    response = call(
+        emulator, "ListUsers", {name: value for name, value in params.items() if value is not None}
+    )
+    assert_product_error(response, status, code, message)
+
+
+def test_get_user_answers_the_agent_and_its_instance(emulator):
+    params = {"InstanceId": EXAMPLE_INSTANCE_ID, "UserId": EXAMPLE_USER_ID}
+    assert assert_ok(call(emulator, "GetUser", params))["Data"] == {
+        "UserId": EXAMPLE_USER_ID,
+        "LoginName": "agent",
+        "DisplayName": "坐席小王",
+        "Email": "username@example.com",
+        "DisplayId": "1001",
+        "RoleId": "Admin@ccc-test",
+        "RoleName": "Admin",
+        "WorkMode": "ON_SITE",
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+    }
+
+
+def test_get_user_names_every_agent_listed(emulator, ccc):
+    listed = ccc.list_users(instance_id=EXAMPLE_INSTANCE_ID, page_size=100).items
+    for user in listed:
+        got = ccc.get_user(instance_id=EXAMPLE_INSTANCE_ID, user_id=user.user_id)
+        assert (got.user_id, got.display_name, got.login_name, got.email, got.instance_id) == (
+            user.user_id,
+            user.display_name,
+            user.login_name,
+            user.email,
+            EXAMPLE_INSTANCE_ID,
+        )
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code", "message"),
+    [
+        ({"InstanceId": EXAMPLE_INSTANCE_ID}, 400, "Parameter.Empty", None),
+        ({"UserId": EXAMPLE_USER_ID}, 400, "Parameter.Empty", EMPTY_INSTANCE_ID),
+        (
+            {"InstanceId": EXAMPLE_INSTANCE_ID, "UserId": "nobody@ccc-test"},
+            404,
+            "NotExists.UserId",
+            "The user nobody@ccc-test does not exist in instance ccc-test.",
+        ),
+        (
+            {"InstanceId": BULK_INSTANCE_ID, "UserId": EXAMPLE_USER_ID},
+            404,
+            "NotExists.UserId",
+            "The user agent@ccc-test does not exist in instance ccc-bulk.",
+        ),
+        ({"InstanceId": "ccc-nope", "UserId": EXAMPLE_USER_ID}, 404, "NotExists.InstanceId", None),
+    ],
+)
+def test_get_user_checks_its_parameters(emulator, params, status, code, message):
+    assert_product_error(call(emulator, "GetUser", params), status, code, message)
+
+
+def test_our_client_maps_an_unknown_agent_to_not_found(ccc):
+    with pytest.raises(NotFoundError) as raised:
+        ccc.get_user(instance_id=EXAMPLE_INSTANCE_ID, user_id="nobody@ccc-test")
+    assert (raised.value.code, raised.value.http_status) == ("NotExists.UserId", 404)
+
+
 # -- Add and Remove --------------------------------------------------------------------------
 
 
@@ -1539,6 +1881,311 @@ def test_request_count_counts_every_request(emulator):
     assert emulator.request_count == 2
 
 
+# -- a number's skill groups: AddPhoneNumberToSkillGroups, RemovePhoneNumberFromSkillGroups ----
+
+NUMBER_WRITES = ["AddPhoneNumberToSkillGroups", "RemovePhoneNumberFromSkillGroups"]
+
+
+def groups_of(emulator: Emulator, number: str) -> list[str]:
+    """The example instance's groups linked to `number`, in the instance's order."""
+    return [
+        group.skill_group_id
+        for group in example_instance(emulator).skill_groups.values()
+        if number in group.linked
+    ]
+
+
+def every_link(emulator: Emulator) -> dict[str, set[str]]:
+    """Every group's linked numbers, across every instance."""
+    return {
+        group.skill_group_id: set(group.linked)
+        for instance in emulator.instances.values()
+        for group in instance.skill_groups.values()
+    }
+
+
+def number_write(client: CccClient, action: str, number: str, groups: list[str]) -> None:
+    method = (
+        client.add_phone_number_to_skill_groups
+        if action == "AddPhoneNumberToSkillGroups"
+        else client.remove_phone_number_from_skill_groups
+    )
+    method(instance_id=EXAMPLE_INSTANCE_ID, number=number, skill_group_ids=groups)
+
+
+def number_write_params(**overrides: str | None) -> dict[str, str]:
+    params = {
+        "InstanceId": EXAMPLE_INSTANCE_ID,
+        "Number": EXAMPLE_NUMBER,
+        "SkillGroupIdList": json.dumps([EXAMPLE_SKILL_GROUP_ID]),
+        **overrides,
+    }
+    return {name: value for name, value in params.items() if value is not None}
+
+
+def test_a_number_joins_several_groups_at_once_and_leaves_them_again(emulator, ccc):
+    number = min(eligible_numbers(emulator))
+    counts_before = {group: linked_count(ccc, group) for group in VOICE_SKILL_GROUP_IDS}
+    ccc.add_phone_number_to_skill_groups(
+        instance_id=EXAMPLE_INSTANCE_ID,
+        number=number,
+        skill_group_ids=["vip@ccc-test", "sales@ccc-test", "night-shift@ccc-test"],
+    )
+    assert groups_of(emulator, number) == ["sales@ccc-test", "vip@ccc-test", "night-shift@ccc-test"]
+    (row,) = ccc.list_phone_numbers(instance_id=EXAMPLE_INSTANCE_ID, search_pattern=number).items
+    assert [group.skill_group_id for group in row.skill_groups] == groups_of(emulator, number)
+    for group in ("sales@ccc-test", "vip@ccc-test", "night-shift@ccc-test"):
+        assert linked_count(ccc, group) == counts_before[group] + 1
+        listed, _ = all_numbers(ccc, skill_group_id=group, is_member=True, search_pattern=number)
+        assert [listed_row.number for listed_row in listed] == [number]
+
+    ccc.remove_phone_number_from_skill_groups(
+        instance_id=EXAMPLE_INSTANCE_ID, number=number, skill_group_ids=["sales@ccc-test"]
+    )
+    # The group's own write sees the same links.
+    ccc.remove_phone_numbers_from_skill_group(
+        instance_id=EXAMPLE_INSTANCE_ID, skill_group_id="vip@ccc-test", numbers=[number]
+    )
+    (row,) = ccc.list_phone_numbers(instance_id=EXAMPLE_INSTANCE_ID, search_pattern=number).items
+    assert [group.skill_group_id for group in row.skill_groups] == ["night-shift@ccc-test"]
+    assert linked_count(ccc, "sales@ccc-test") == counts_before["sales@ccc-test"]
+
+
+def test_linking_a_number_to_a_group_it_is_in_changes_nothing_there(emulator, ccc):
+    before = groups_of(emulator, EXAMPLE_NUMBER)
+    assert before == [EXAMPLE_SKILL_GROUP_ID]
+    number_write(
+        ccc, "AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, [EXAMPLE_SKILL_GROUP_ID, "vip@ccc-test"]
+    )
+    assert groups_of(emulator, EXAMPLE_NUMBER) == [EXAMPLE_SKILL_GROUP_ID, "vip@ccc-test"]
+    # Retried: the very same call again succeeds.
+    number_write(
+        ccc, "AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, [EXAMPLE_SKILL_GROUP_ID, "vip@ccc-test"]
+    )
+    assert linked_count(ccc) == len(linked_numbers(emulator))
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+def test_a_group_listed_twice_counts_once(emulator, ccc, action):
+    number = EXAMPLE_NUMBER
+    if action == "RemovePhoneNumberFromSkillGroups":
+        number_write(ccc, "AddPhoneNumberToSkillGroups", number, ["vip@ccc-test"])
+    number_write(ccc, action, number, ["vip@ccc-test", "vip@ccc-test"])
+    linked = "vip@ccc-test" in groups_of(emulator, number)
+    assert linked is (action == "AddPhoneNumberToSkillGroups")
+
+
+def test_unlinking_a_number_from_a_group_it_is_not_in_is_refused_naming_the_group(emulator, ccc):
+    error = refused(
+        emulator,
+        lambda: number_write(
+            ccc,
+            "RemovePhoneNumberFromSkillGroups",
+            EXAMPLE_NUMBER,
+            [EXAMPLE_SKILL_GROUP_ID, "sales@ccc-test", "vip@ccc-test"],
+        ),
+        InvalidParameterError,
+        400,
+        "Parameter.Invalid",
+    )
+    assert error.message == (
+        "The parameter SkillGroupIdList is invalid: "
+        f"{EXAMPLE_NUMBER} is not linked to skill group sales@ccc-test."
+    )
+    assert error.skill_group_id == "sales@ccc-test"
+    # So the caller leaves that group out and sends the others: the next one it is not in.
+    error = refused(
+        emulator,
+        lambda: number_write(
+            ccc,
+            "RemovePhoneNumberFromSkillGroups",
+            EXAMPLE_NUMBER,
+            [EXAMPLE_SKILL_GROUP_ID, "vip@ccc-test"],
+        ),
+        InvalidParameterError,
+        400,
+        "Parameter.Invalid",
+    )
+    assert error.skill_group_id == "vip@ccc-test"
+    number_write(ccc, "RemovePhoneNumberFromSkillGroups", EXAMPLE_NUMBER, [EXAMPLE_SKILL_GROUP_ID])
+    assert groups_of(emulator, EXAMPLE_NUMBER) == []
+
+
+def test_a_personal_outbound_number_joins_no_group(emulator, ccc):
+    personal = personal_outbound_numbers(emulator)[0]
+    error = refused(
+        emulator,
+        lambda: number_write(ccc, "AddPhoneNumberToSkillGroups", personal, ["sales@ccc-test"]),
+        InvalidParameterError,
+        400,
+        "Parameter.Invalid",
+    )
+    assert error.message == (
+        f"The parameter Number is invalid: {personal} is an agent's personal outbound number; "
+        "it cannot be linked to a skill group."
+    )
+    assert error.skill_group_id is None
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+@pytest.mark.parametrize("unknown", ["nope@ccc-test", BULK_SKILL_GROUP_ID])
+def test_an_unknown_group_refuses_the_whole_write_naming_it(emulator, ccc, action, unknown):
+    error = refused(
+        emulator,
+        lambda: number_write(
+            ccc, action, EXAMPLE_NUMBER, [EXAMPLE_SKILL_GROUP_ID, unknown, "vip@ccc-test"]
+        ),
+        NotFoundError,
+        404,
+        "NotExists.SkillGroupId",
+    )
+    assert error.message == f"The skill group ID {unknown} does not exist in instance ccc-test."
+    assert error.skill_group_id == unknown
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+@pytest.mark.parametrize(
+    ("overrides", "status", "code", "message"),
+    [
+        (
+            {"Number": "099999999999", "SkillGroupIdList": '["nope@ccc-test"]'},
+            404,
+            "NotExists.Number",
+            "The number 099999999999 does not exist in instance ccc-test.",
+        ),
+        (
+            {"Number": min(build_demo_instances()[BULK_INSTANCE_ID].numbers)},
+            404,
+            "NotExists.Number",
+            None,
+        ),
+        (
+            {"InstanceId": "ccc-nope"},
+            404,
+            "NotExists.InstanceId",
+            "The specified instance ccc-nope does not exist.",
+        ),
+        (
+            {"InstanceId": "ccc-nope", "SkillGroupIdList": "[1]"},
+            400,
+            "Parameter.Format",
+            None,
+        ),
+        (
+            {"Number": None},
+            400,
+            "Parameter.Empty",
+            "The parameter Number may not be null or empty.",
+        ),
+        ({"Number": " "}, 400, "Parameter.Empty", None),
+        (
+            {"SkillGroupIdList": None},
+            400,
+            "Parameter.Empty",
+            "The parameter SkillGroupIdList may not be null or empty.",
+        ),
+        ({"InstanceId": None}, 400, "Parameter.Empty", EMPTY_INSTANCE_ID),
+    ],
+)
+def test_a_numbers_writes_check_their_parameters_and_change_nothing(
+    emulator, action, overrides, status, code, message
+):
+    before = every_link(emulator)
+    response = call(emulator, action, number_write_params(**overrides))
+    assert_product_error(response, status, code, message)
+    assert every_link(emulator) == before
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+@pytest.mark.parametrize(
+    ("skill_group_id_list", "code"),
+    [
+        ("[]", "Parameter.Empty"),
+        ("sales@ccc-test", "Parameter.Format"),
+        ('"sales@ccc-test"', "Parameter.Format"),
+        ('{"SkillGroupId": "sales@ccc-test"}', "Parameter.Format"),
+        ('["sales@ccc-test", 7]', "Parameter.Format"),
+        ('["sales@ccc-test", " "]', "Parameter.Format"),
+        ('["sales@ccc-test", null]', "Parameter.Format"),
+        ("[" * 2000 + "]" * 2000, "Parameter.Format"),
+    ],
+)
+def test_a_malformed_skill_group_id_list_is_refused(emulator, action, skill_group_id_list, code):
+    response = call(emulator, action, number_write_params(SkillGroupIdList=skill_group_id_list))
+    body = assert_product_error(response, 400, code)
+    assert "SkillGroupIdList" in body["Message"]
+    assert groups_of(emulator, EXAMPLE_NUMBER) == [EXAMPLE_SKILL_GROUP_ID]
+
+
+def test_a_malformed_skill_group_id_list_answers_the_documented_format_message(emulator):
+    response = call(
+        emulator,
+        "AddPhoneNumberToSkillGroups",
+        number_write_params(SkillGroupIdList="sales@ccc-test"),
+    )
+    body = assert_product_error(response, 400, "Parameter.Format")
+    assert body["Message"] == (
+        "The format of parameter SkillGroupIdList is invalid. It must be a JSON array of skill "
+        'group IDs, e.g. ["skillgroup1@ccc-test","skillgroup2@ccc-test"].'
+    )
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+def test_more_skill_groups_than_the_maximum_are_refused_counted_as_sent(emulator, ccc, action):
+    # Each group linked, so each would be accepted alone by either write.
+    groups = VOICE_SKILL_GROUP_IDS
+    number_write(ccc, "AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, groups)
+    over = (groups * 5)[: DEFAULT_MAX_SKILL_GROUPS_PER_WRITE + 1]
+    error = refused(
+        emulator,
+        lambda: number_write(ccc, action, EXAMPLE_NUMBER, over),
+        InvalidParameterError,
+        400,
+        "Parameter.Maximum",
+    )
+    assert error.message == "The parameter SkillGroupIdList must be less than or equal to 20."
+    number_write(ccc, action, EXAMPLE_NUMBER, over[:-1])
+    assert groups_of(emulator, EXAMPLE_NUMBER) == (groups if "Add" in action else [])
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+def test_the_skill_group_maximum_is_a_setting(make_client, action):
+    emulator = Emulator(max_skill_groups_per_write=2)
+    ccc = make_client(emulator=emulator, retry=NO_RETRY)
+    groups = ["sales@ccc-test", "vip@ccc-test", "night-shift@ccc-test"]
+    number_write(ccc, "AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, groups[:2])
+    number_write(ccc, "AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, groups[2:])
+    error = refused(
+        emulator,
+        lambda: number_write(ccc, action, EXAMPLE_NUMBER, groups),
+        InvalidParameterError,
+        400,
+        "Parameter.Maximum",
+    )
+    assert error.message == "The parameter SkillGroupIdList must be less than or equal to 2."
+    assert emulator.max_skill_groups_per_write == 2
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "20", None])
+def test_the_skill_group_maximum_is_a_positive_integer(value):
+    with pytest.raises(ValueError, match="max_skill_groups_per_write"):
+        Emulator(max_skill_groups_per_write=value)
+
+
+def test_the_default_skill_group_maximum_is_20():
+    assert DEFAULT_MAX_SKILL_GROUPS_PER_WRITE == 20
+    assert Emulator().max_skill_groups_per_write == 20
+
+
+@pytest.mark.parametrize("action", NUMBER_WRITES)
+def test_a_numbers_writes_answer_no_data(emulator, action):
+    if action == "RemovePhoneNumberFromSkillGroups":
+        params = number_write_params()
+    else:
+        params = number_write_params(SkillGroupIdList='["vip@ccc-test"]')
+    assert "Data" not in assert_ok(call(emulator, action, params))
+
+
 # -- the dataset -----------------------------------------------------------------------------
 
 
@@ -1591,6 +2238,88 @@ def test_the_bulk_instance_has_the_big_skill_groups():
     ]
     assert len(eligible) > 10_000
     assert len(bulk.skill_groups[OVERFLOW_SKILL_GROUP_ID].linked) > 10_000
+
+
+def test_every_personal_outbound_number_is_one_agents_of_its_instance():
+    for instance in build_demo_instances().values():
+        personal = [record for record in instance.numbers.values() if record.personal_outbound]
+        assert personal
+        assert {record.user_id for record in personal} <= set(instance.users)
+        assert all(
+            record.user_id == "" for record in instance.numbers.values() if record not in personal
+        )
+
+
+def test_a_few_agents_own_the_example_instances_personal_numbers():
+    test = build_demo_instances()[EXAMPLE_INSTANCE_ID]
+    owned = Counter(record.user_id for record in test.numbers.values() if record.user_id)
+    assert 3 <= len(owned) <= 10 < len(test.users)
+    assert max(owned.values()) > 1  # an agent may own several
+    assert owned[EXAMPLE_USER_ID] >= 1
+
+
+def test_the_example_agent_is_the_api_pages():
+    agent = build_demo_instances()[EXAMPLE_INSTANCE_ID].users[EXAMPLE_USER_ID]
+    assert (agent.login_name, agent.display_name, agent.email, agent.role_name) == (
+        "agent",
+        "坐席小王",
+        "username@example.com",
+        "Admin",
+    )
+    assert agent.skill_levels[EXAMPLE_SKILL_GROUP_ID] == 5
+
+
+@pytest.mark.parametrize("instance_id", [EXAMPLE_INSTANCE_ID, BULK_INSTANCE_ID])
+def test_agents_have_chinese_and_english_names_and_logins_of_their_own(instance_id):
+    users = list(build_demo_instances()[instance_id].users.values())
+    names = [user.display_name for user in users]
+    assert any(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", name) for name in names)
+    assert any(re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+", name) for name in names)
+    # Employee numbers in the order hired: no agent was replaced by a namesake.
+    assert [user.display_id for user in users] == [str(1001 + n) for n in range(len(users))]
+    for user in users:
+        assert user.user_id == f"{user.login_name}@{instance_id}"
+        assert user.email.endswith("@example.com")  # a domain reserved for examples
+        assert re.fullmatch(r"[a-z.]+[0-9]*", user.login_name)
+    assert [user.role_name for user in users].count("Admin") == 1
+
+
+def test_namesakes_login_with_a_number():
+    logins = {user.login_name for user in build_demo_instances()[BULK_INSTANCE_ID].users.values()}
+    namesakes = [login for login in logins if re.fullmatch(r"[a-z.]+[2-9]", login)]
+    assert namesakes
+    assert all(login[:-1] in logins for login in namesakes)
+
+
+@pytest.mark.parametrize("instance_id", [EXAMPLE_INSTANCE_ID, BULK_INSTANCE_ID])
+def test_each_skill_group_has_as_many_agents_as_its_user_count(instance_id):
+    instance = build_demo_instances()[instance_id]
+    for group in instance.skill_groups.values():
+        levels = [
+            user.skill_levels[group.skill_group_id]
+            for user in instance.users.values()
+            if group.skill_group_id in user.skill_levels
+        ]
+        assert len(levels) == group.user_count
+        assert all(1 <= level <= 10 for level in levels)
+
+
+def test_the_agents_leave_the_numbers_and_groups_as_they_were():
+    """Agents, providers and times draw from sequences of their own: the numbers, which of
+    them are personal and the groups' links stay what other tests count on."""
+    instances = build_demo_instances()
+    counts = {
+        instance_id: (
+            len(instance.numbers),
+            sum(record.personal_outbound for record in instance.numbers.values()),
+            [len(group.linked) for group in instance.skill_groups.values()],
+        )
+        for instance_id, instance in instances.items()
+    }
+    assert counts == {
+        EXAMPLE_INSTANCE_ID: (480, 18, [61, 35, 48, 12, 0, 0, 0]),
+        BULK_INSTANCE_ID: (12_000, 532, [150, 10_400]),
+    }
 
 
 # == 3. fault knobs ==========================================================================

@@ -27,9 +27,14 @@ from ccc import (
     CccError,
     ContactFlow,
     Instance,
+    InstancePhoneNumber,
+    LinkedSkillGroup,
+    PersonalOutboundNumber,
     PhoneNumber,
     RetryPolicy,
     SkillGroup,
+    SkillLevel,
+    User,
 )
 from ccc.emulator import (
     DEMO_ACCESS_KEY_ID,
@@ -45,6 +50,8 @@ from ccc.emulator.dataset import (
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
+    EXAMPLE_USER_ID,
+    OVERFLOW_SKILL_GROUP_ID,
     VIDEO_SKILL_GROUP_ID,
     build_demo_instances,
 )
@@ -853,3 +860,457 @@ def test_accepted_writes_leave_the_same_state_from_the_sdk_and_our_client(sdk, o
     for (action, numbers), sdk_state in zip(cases, states, strict=True):
         our_write(ours, action, json.dumps(numbers))
         assert linked_state(emulator) == sdk_state
+
+
+# == a number's skill groups and the agents: the SDK and our client alike ======================
+
+
+def sdk_instance_number(row) -> InstancePhoneNumber:
+    return InstancePhoneNumber(
+        number=row.number,
+        instance_id=row.instance_id,
+        active=row.active,
+        usage=row.usage,
+        province=row.province,
+        city=row.city,
+        contact_flow_id=row.contact_flow_id,
+        contact_flow_name=row.contact_flow_name,
+        provider=row.provider,
+        create_time=row.create_time,
+        tags=row.tags,
+        user_id=row.user_id,
+        skill_groups=tuple(
+            LinkedSkillGroup(
+                skill_group_id=group.skill_group_id,
+                instance_id=group.instance_id,
+                name=group.name,
+                display_name=group.display_name,
+            )
+            for group in row.skill_groups
+        ),
+    )
+
+
+def sdk_listed_user(row) -> User:
+    return User(
+        user_id=row.user_id,
+        instance_id="",
+        login_name=row.login_name,
+        display_name=row.display_name,
+        email=row.email,
+        display_id=row.display_id,
+        role_name=row.role_name,
+        personal_outbound_numbers=tuple(
+            PersonalOutboundNumber(
+                number=number.number,
+                active=number.active,
+                usage=number.usage,
+                province=number.province,
+                city=number.city,
+            )
+            for number in row.personal_outbound_number_list
+        ),
+        skill_levels=tuple(
+            SkillLevel(
+                skill_group_id=level.skill_group_id,
+                skill_group_name=level.skill_group_name,
+                level=level.skill_level,
+            )
+            for level in row.skill_level_list
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"page_number": 3, "page_size": 7},
+        {"search_pattern": "0833"},
+        {"search_pattern": EXAMPLE_NUMBER},
+        {"usage": "Outbound", "active": False},
+        {"usage": "Bidirection", "active": True, "search_pattern": "13"},
+        {"instance_id": BULK_INSTANCE_ID, "page_number": 100},
+        {"search_pattern": AWKWARD_PATTERN},
+    ],
+    ids=lambda fields: "-".join(f"{name}={value}" for name, value in fields.items()) or "all",
+)
+def test_list_phone_numbers(sdk, ours, fields):
+    request = {"instance_id": EXAMPLE_INSTANCE_ID, "page_number": 1, "page_size": 100, **fields}
+    response = sdk.list_phone_numbers_with_options(
+        ccc_models.ListPhoneNumbersRequest(**request), runtime()
+    )
+    assert (response.status_code, response.body.code) == (200, "OK")
+    data = response.body.data
+
+    page = ours.list_phone_numbers(**request)
+    assert page.items == tuple(sdk_instance_number(row) for row in data.list)
+    assert (page.page_number, page.page_size, page.total_count) == paging(data)
+    if fields.get("search_pattern") == AWKWARD_PATTERN:
+        assert data.list == []
+    else:
+        assert data.list
+
+
+def test_a_numbers_groups_and_agent_through_the_sdk(sdk, served):
+    _, emulator = served
+    instance = emulator.instances[EXAMPLE_INSTANCE_ID]
+    rows = sdk.list_phone_numbers(
+        ccc_models.ListPhoneNumbersRequest(
+            instance_id=EXAMPLE_INSTANCE_ID, page_number=1, page_size=100, search_pattern="0833"
+        )
+    ).body.data.list
+    example = next(row for row in rows if row.number == EXAMPLE_NUMBER)
+    assert [group.skill_group_id for group in example.skill_groups] == [EXAMPLE_SKILL_GROUP_ID]
+    assert (example.contact_flow_name, example.user_id) == ("售后服务流程", "")
+    personal = [row for row in rows if row.user_id]
+    assert personal and all(row.skill_groups == [] for row in personal)
+    assert {row.user_id for row in personal} <= set(instance.users)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"page_number": 2, "page_size": 25},
+        {"search_pattern": "坐席"},
+        {"search_pattern": AWKWARD_PATTERN},
+        {"skill_group_id": "vip@ccc-test"},
+        {"skill_group_id": CHAT_SKILL_GROUP_ID, "page_size": 5},
+        {"instance_id": BULK_INSTANCE_ID, "page_number": 4},
+    ],
+    ids=lambda fields: "-".join(f"{name}={value}" for name, value in fields.items()) or "all",
+)
+def test_list_users(sdk, ours, fields):
+    request = {"instance_id": EXAMPLE_INSTANCE_ID, "page_number": 1, "page_size": 100, **fields}
+    response = sdk.list_users_with_options(ccc_models.ListUsersRequest(**request), runtime())
+    assert (response.status_code, response.body.code) == (200, "OK")
+    data = response.body.data
+
+    page = ours.list_users(**request)
+    assert page.items == tuple(sdk_listed_user(row) for row in data.list)
+    assert (page.page_number, page.page_size, page.total_count) == paging(data)
+    if fields.get("search_pattern") == AWKWARD_PATTERN:
+        assert data.list == []
+    else:
+        assert data.list
+
+
+def test_the_api_pages_example_agent_through_the_sdk(sdk):
+    (row,) = sdk.list_users(
+        ccc_models.ListUsersRequest(
+            instance_id=EXAMPLE_INSTANCE_ID, page_number=1, page_size=10, search_pattern="坐席"
+        )
+    ).body.data.list
+    assert (row.user_id, row.login_name, row.display_name, row.email, row.role_name) == (
+        EXAMPLE_USER_ID,
+        "agent",
+        "坐席小王",
+        "username@example.com",
+        "Admin",
+    )
+    assert (row.skill_level_list[0].skill_group_id, row.skill_level_list[0].skill_level) == (
+        EXAMPLE_SKILL_GROUP_ID,
+        5,
+    )
+    assert row.personal_outbound_number_list
+
+
+@pytest.mark.parametrize(
+    "instance_id, user_id",
+    [(EXAMPLE_INSTANCE_ID, EXAMPLE_USER_ID), (BULK_INSTANCE_ID, None)],
+)
+def test_get_user(sdk, ours, served, instance_id, user_id):
+    user_id = user_id or next(iter(served[1].instances[instance_id].users))
+    response = sdk.get_user_with_options(
+        ccc_models.GetUserRequest(instance_id=instance_id, user_id=user_id), runtime()
+    )
+    assert (response.status_code, response.body.code) == (200, "OK")
+    data = response.body.data
+    assert (data.user_id, data.instance_id) == (user_id, instance_id)
+
+    assert ours.get_user(instance_id=instance_id, user_id=user_id) == User(
+        user_id=data.user_id,
+        instance_id=data.instance_id,
+        login_name=data.login_name,
+        display_name=data.display_name,
+        email=data.email,
+        display_id=data.display_id,
+        role_name=data.role_name,
+    )
+
+
+READ_REFUSALS = [
+    pytest.param(
+        "ListPhoneNumbers", {"instance_id": "ccc-nope"}, 404, "NotExists.InstanceId", id="lpn-404"
+    ),
+    pytest.param("ListPhoneNumbers", {"usage": "All"}, 400, "Parameter.Invalid", id="lpn-usage"),
+    pytest.param(
+        "ListPhoneNumbers", {"page_size": 101}, 400, "Parameter.Maximum", id="lpn-page-size"
+    ),
+    pytest.param("ListUsers", {"instance_id": "ccc-nope"}, 404, "NotExists.InstanceId", id="lu"),
+    pytest.param(
+        "ListUsers",
+        {"skill_group_id": "nope@ccc-test"},
+        404,
+        "NotExists.SkillGroupId",
+        id="lu-group",
+    ),
+    pytest.param("ListUsers", {"page_number": 0}, 400, "Parameter.Minimum", id="lu-page"),
+    pytest.param("GetUser", {"user_id": "nobody@ccc-test"}, 404, "NotExists.UserId", id="gu"),
+    pytest.param("GetUser", {"user_id": None}, 400, "Parameter.Empty", id="gu-no-user"),
+]
+
+
+READ_DEFAULTS = {
+    "ListPhoneNumbers": {"instance_id": EXAMPLE_INSTANCE_ID, "page_number": 1, "page_size": 10},
+    "ListUsers": {"instance_id": EXAMPLE_INSTANCE_ID, "page_number": 1, "page_size": 10},
+    "GetUser": {"instance_id": EXAMPLE_INSTANCE_ID, "user_id": EXAMPLE_USER_ID},
+}
+
+
+def number_or_agent_read(client: SdkClient | CccClient, action: str, fields: dict):
+    """The read with `fields` over a valid request's, by the SDK or by our client (their
+    request models and our methods share the field names)."""
+    request = {**READ_DEFAULTS[action], **fields}
+    if isinstance(client, SdkClient):
+        model, call = {
+            "ListPhoneNumbers": (ccc_models.ListPhoneNumbersRequest, client.list_phone_numbers),
+            "ListUsers": (ccc_models.ListUsersRequest, client.list_users),
+            "GetUser": (ccc_models.GetUserRequest, client.get_user),
+        }[action]
+        return call(model(**request))
+    method = {
+        "ListPhoneNumbers": client.list_phone_numbers,
+        "ListUsers": client.list_users,
+        "GetUser": client.get_user,
+    }[action]
+    # Our methods take a blank where the SDK leaves a field out.
+    return method(**{name: "" if value is None else value for name, value in request.items()})
+
+
+@pytest.mark.parametrize(("action", "fields", "status", "code"), READ_REFUSALS)
+def test_a_refused_number_or_agent_read_reaches_the_sdk_and_our_client_alike(
+    sdk, ours, served, action, fields, status, code
+):
+    error = sdk_error(served[1], lambda: number_or_agent_read(sdk, action, fields))
+    assert isinstance(error, ClientException)
+    assert (error.code, error.status_code) == (code, status)
+
+    # Our client refuses paging and blanks before sending, with the API's code and message.
+    with pytest.raises(CccError) as raised:
+        number_or_agent_read(ours, action, fields)
+    assert (raised.value.code, raised.value.http_status) == (code, status)
+    assert raised.value.message == error.data["Message"]
+
+
+NUMBER_WRITE_ACTIONS = ["AddPhoneNumberToSkillGroups", "RemovePhoneNumberFromSkillGroups"]
+
+
+@pytest.mark.parametrize(
+    "action", [*NUMBER_WRITE_ACTIONS, "ListPhoneNumbers", "ListUsers", "GetUser"]
+)
+def test_a_ram_refusal_of_a_number_or_agent_action_reaches_the_sdk_and_our_client_alike(
+    sdk, ours, served, action
+):
+    _, emulator = served
+    emulator.faults.add_rule(FaultKind.FORBIDDEN, 1, action=action)
+    if action in NUMBER_WRITE_ACTIONS:
+        groups = json.dumps([EXAMPLE_SKILL_GROUP_ID])
+        error = sdk_error(emulator, lambda: sdk_number_write(sdk, action, EXAMPLE_NUMBER, groups))
+        with pytest.raises(CccError) as raised:
+            our_number_write(ours, action, EXAMPLE_NUMBER, groups)
+    else:
+        error = sdk_error(emulator, lambda: number_or_agent_read(sdk, action, {}))
+        with pytest.raises(CccError) as raised:
+            number_or_agent_read(ours, action, {})
+    assert (error.code, error.status_code) == ("Forbidden.RAM", 403)
+    assert (raised.value.code, raised.value.http_status) == ("Forbidden.RAM", 403)
+    assert raised.value.message == error.data["Message"]
+
+
+def sdk_number_write(sdk: SdkClient, action: str, number: str, skill_group_id_list: str):
+    fields = {
+        "instance_id": EXAMPLE_INSTANCE_ID,
+        "number": number,
+        "skill_group_id_list": skill_group_id_list,
+    }
+    if action == "AddPhoneNumberToSkillGroups":
+        return sdk.add_phone_number_to_skill_groups_with_options(
+            ccc_models.AddPhoneNumberToSkillGroupsRequest(**fields), runtime()
+        )
+    return sdk.remove_phone_number_from_skill_groups_with_options(
+        ccc_models.RemovePhoneNumberFromSkillGroupsRequest(**fields), runtime()
+    )
+
+
+def our_number_write(ours: CccClient, action: str, number: str, skill_group_id_list: str) -> None:
+    """The same SkillGroupIdList through our client: its public methods when they can build
+    it, else its request path with the raw parameter (they never send a malformed list)."""
+    groups = json.loads(skill_group_id_list) if skill_group_id_list.startswith("[") else None
+    if groups and all(isinstance(group, str) and group.strip() for group in groups):
+        method = (
+            ours.add_phone_number_to_skill_groups
+            if action == "AddPhoneNumberToSkillGroups"
+            else ours.remove_phone_number_from_skill_groups
+        )
+        method(instance_id=EXAMPLE_INSTANCE_ID, number=number, skill_group_ids=groups)
+        return
+    ours._request(
+        action,
+        {
+            "InstanceId": EXAMPLE_INSTANCE_ID,
+            "Number": number,
+            "SkillGroupIdList": skill_group_id_list,
+        },
+        lambda payload: payload,
+    )
+
+
+def refused_number_write_cases(emulator: Emulator) -> dict[str, tuple[str, str, int, str]]:
+    """(number, SkillGroupIdList, status, code) by case; EXAMPLE_NUMBER is in the example
+    group alone."""
+    _, _, personal = example_numbers(emulator)
+    over = json.dumps([EXAMPLE_SKILL_GROUP_ID] * (emulator.max_skill_groups_per_write + 1))
+    return {
+        "unknown-group": (
+            EXAMPLE_NUMBER,
+            json.dumps([EXAMPLE_SKILL_GROUP_ID, "nope@ccc-test"]),
+            404,
+            "NotExists.SkillGroupId",
+        ),
+        "not-linked": (
+            EXAMPLE_NUMBER,
+            json.dumps([EXAMPLE_SKILL_GROUP_ID, "vip@ccc-test"]),
+            400,
+            "Parameter.Invalid",
+        ),
+        "personal-outbound": (personal[0], json.dumps(["vip@ccc-test"]), 400, "Parameter.Invalid"),
+        "unknown-number": ("099999999999", json.dumps(["vip@ccc-test"]), 404, "NotExists.Number"),
+        "over-the-maximum": (EXAMPLE_NUMBER, over, 400, "Parameter.Maximum"),
+        "not-json": (EXAMPLE_NUMBER, "vip@ccc-test,sales@ccc-test", 400, "Parameter.Format"),
+        "not-an-array": (EXAMPLE_NUMBER, '{"Id": "vip@ccc-test"}', 400, "Parameter.Format"),
+        "not-strings": (EXAMPLE_NUMBER, "[1, 2]", 400, "Parameter.Format"),
+        "a-blank-entry": (EXAMPLE_NUMBER, '["vip@ccc-test", " "]', 400, "Parameter.Format"),
+        "an-empty-array": (EXAMPLE_NUMBER, "[]", 400, "Parameter.Empty"),
+    }
+
+
+# The group each refusal names, for the caller to leave out.
+NAMED_GROUPS = {"unknown-group": "nope@ccc-test", "not-linked": "vip@ccc-test"}
+REFUSED_NUMBER_WRITES = [
+    (action, case)
+    for action in NUMBER_WRITE_ACTIONS
+    for case in [
+        "unknown-group",
+        "not-linked",
+        "personal-outbound",
+        "unknown-number",
+        "over-the-maximum",
+        "not-json",
+        "not-an-array",
+        "not-strings",
+        "a-blank-entry",
+        "an-empty-array",
+    ]
+    # Only Remove refuses a group the number is not linked to, and only Add a personal
+    # outbound number (which Remove refuses as it is linked to no group: "not-linked").
+    if (action, case)
+    not in {
+        ("AddPhoneNumberToSkillGroups", "not-linked"),
+        ("RemovePhoneNumberFromSkillGroups", "personal-outbound"),
+    }
+]
+
+
+@pytest.mark.parametrize(("action", "case"), REFUSED_NUMBER_WRITES)
+def test_a_refused_number_write_reaches_the_sdk_and_our_client_alike(
+    sdk, ours, served, action, case
+):
+    _, emulator = served
+    number, skill_group_id_list, status, code = refused_number_write_cases(emulator)[case]
+    before = linked_state(emulator)
+
+    error = sdk_error(emulator, lambda: sdk_number_write(sdk, action, number, skill_group_id_list))
+    assert isinstance(error, ClientException)
+    assert (error.code, error.status_code) == (code, status)
+    assert error.data["Code"] == code and error.data["HttpStatusCode"] == status
+    assert linked_state(emulator) == before
+
+    with pytest.raises(CccError) as raised:
+        our_number_write(ours, action, number, skill_group_id_list)
+    assert (raised.value.code, raised.value.http_status) == (error.code, error.status_code)
+    assert raised.value.message == error.data["Message"]
+    assert raised.value.skill_group_id == NAMED_GROUPS.get(case)
+    assert linked_state(emulator) == before
+
+
+def accepted_number_write_cases(emulator: Emulator) -> list[tuple[str, str, list[str]]]:
+    """Calls that succeed, applied in turn: several groups, duplicated, no-op and retried."""
+    _, eligible, _ = example_numbers(emulator)
+    number = eligible[0]
+    return [
+        ("AddPhoneNumberToSkillGroups", number, ["sales@ccc-test", "vip@ccc-test"]),
+        ("AddPhoneNumberToSkillGroups", number, ["vip@ccc-test", "vip@ccc-test"]),  # no-op
+        ("AddPhoneNumberToSkillGroups", EXAMPLE_NUMBER, [EXAMPLE_SKILL_GROUP_ID, "sales@ccc-test"]),
+        ("RemovePhoneNumberFromSkillGroups", number, ["vip@ccc-test", "vip@ccc-test"]),
+        ("RemovePhoneNumberFromSkillGroups", EXAMPLE_NUMBER, [EXAMPLE_SKILL_GROUP_ID]),
+        ("AddPhoneNumberToSkillGroups", number, VOICE_GROUPS * 4),  # 20 entries: the maximum
+    ]
+
+
+VOICE_GROUPS = [
+    EXAMPLE_SKILL_GROUP_ID,
+    "sales@ccc-test",
+    "aftersales@ccc-test",
+    "vip@ccc-test",
+    "night-shift@ccc-test",
+]
+
+
+def test_accepted_number_writes_leave_the_same_state_from_the_sdk_and_our_client(sdk, ours, served):
+    _, emulator = served
+    cases = accepted_number_write_cases(emulator)
+    states = []
+    for action, number, groups in cases:
+        response = sdk_number_write(sdk, action, number, json.dumps(groups))
+        assert (response.status_code, response.body.code) == (200, "OK")
+        states.append(linked_state(emulator))
+    assert states[0] != states[-1]
+
+    emulator.instances = build_demo_instances()
+    for (action, number, groups), sdk_state in zip(cases, states, strict=True):
+        our_number_write(ours, action, number, json.dumps(groups))
+        assert linked_state(emulator) == sdk_state
+
+
+def test_our_client_and_the_sdk_see_each_others_number_writes(sdk, ours):
+    number = ours.list_phone_numbers_of_skill_group(
+        instance_id=BULK_INSTANCE_ID, skill_group_id=BULK_SKILL_GROUP_ID, is_member=False
+    ).items[0]
+    ours.add_phone_number_to_skill_groups(
+        instance_id=BULK_INSTANCE_ID,
+        number=number.number,
+        skill_group_ids=[BULK_SKILL_GROUP_ID, OVERFLOW_SKILL_GROUP_ID],
+    )
+    (row,) = sdk.list_phone_numbers(
+        ccc_models.ListPhoneNumbersRequest(
+            instance_id=BULK_INSTANCE_ID, page_number=1, page_size=10, search_pattern=number.number
+        )
+    ).body.data.list
+    assert [group.skill_group_id for group in row.skill_groups] == [
+        BULK_SKILL_GROUP_ID,
+        OVERFLOW_SKILL_GROUP_ID,
+    ]
+
+    sdk.remove_phone_number_from_skill_groups(
+        ccc_models.RemovePhoneNumberFromSkillGroupsRequest(
+            instance_id=BULK_INSTANCE_ID,
+            number=number.number,
+            skill_group_id_list=json.dumps([OVERFLOW_SKILL_GROUP_ID, BULK_SKILL_GROUP_ID]),
+        )
+    )
+    (after,) = ours.list_phone_numbers(
+        instance_id=BULK_INSTANCE_ID, search_pattern=number.number
+    ).items
+    assert after.skill_groups == ()
