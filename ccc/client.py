@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import time
 import uuid
@@ -12,17 +11,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-import orjson
 import stamina
 
-from . import budget, signing
+from . import budget, signing, wire
 from .errors import (
     CccError,
     ThrottlingError,
     UnavailableError,
-    check_range,
     check_text,
-    error_from_response,
 )
 from .types import ContactFlow, Instance, InstancePhoneNumber, Page, PhoneNumber, SkillGroup, User
 
@@ -30,8 +26,6 @@ T = TypeVar("T")
 
 API_VERSION = "2020-07-01"
 DEFAULT_ENDPOINT = "https://ccc.cn-shanghai.aliyuncs.com"
-MAX_PAGE_SIZE = 100
-MAX_PAGE_NUMBER = 100
 
 # Every action is a POST, so retries are decided by action, never by method.
 READ_ACTIONS = frozenset(
@@ -67,20 +61,6 @@ def endpoint_url(endpoint: str) -> str:
     if not separator:
         scheme, rest = "https", endpoint.strip()
     return f"{scheme}://{rest.rstrip('/')}"
-
-
-def _data(parse: Callable[[Any], T]) -> Callable[[dict[str, Any]], T]:
-    """Reads answer with their `Data`."""
-    return lambda payload: parse(payload.get("Data"))
-
-
-def _request_id(payload: dict[str, Any]) -> str:
-    """Writes answer with nothing but the RequestId that proves CCC took them."""
-    return str(payload.get("RequestId") or "")
-
-
-def _api_bool(value: bool) -> str:
-    return "true" if value else "false"
 
 
 class CccClient:
@@ -131,7 +111,9 @@ class CccClient:
 
     def list_instances(self, *, page_number: int = 1, page_size: int = 20) -> Page[Instance]:
         return self._request(
-            "ListInstances", _paging(page_number, page_size), _data(Page.parser(Instance.from_api))
+            "ListInstances",
+            wire.paging(page_number, page_size),
+            wire.data(Page.parser(Instance.from_api)),
         )
 
     def list_skill_groups(
@@ -147,14 +129,16 @@ class CccClient:
         a MediaType in any case); left out, CCC lists the AUDIO ones."""
         params = {
             "InstanceId": check_text("InstanceId", instance_id),
-            **_paging(page_number, page_size),
-            **_optional(SearchPattern=search_pattern, MediaType=media_type),
+            **wire.paging(page_number, page_size),
+            **wire.optional(SearchPattern=search_pattern, MediaType=media_type),
         }
-        return self._request("ListSkillGroups", params, _data(Page.parser(SkillGroup.from_api)))
+        return self._request("ListSkillGroups", params, wire.data(Page.parser(SkillGroup.from_api)))
 
     def get_skill_group(self, *, instance_id: str, skill_group_id: str) -> SkillGroup:
         return self._request(
-            "GetSkillGroup", _group_params(instance_id, skill_group_id), _data(SkillGroup.from_api)
+            "GetSkillGroup",
+            wire.group_params(instance_id, skill_group_id),
+            wire.data(SkillGroup.from_api),
         )
 
     def list_phone_numbers_of_skill_group(
@@ -169,16 +153,16 @@ class CccClient:
         active: bool | None = None,
     ) -> Page[PhoneNumber]:
         params = {
-            **_group_params(instance_id, skill_group_id),
-            "IsMember": _api_bool(is_member),
-            **_paging(page_number, page_size),
-            **_optional(
+            **wire.group_params(instance_id, skill_group_id),
+            "IsMember": wire.api_bool(is_member),
+            **wire.paging(page_number, page_size),
+            **wire.optional(
                 SearchPattern=search_pattern,
-                Active=None if active is None else _api_bool(active),
+                Active=None if active is None else wire.api_bool(active),
             ),
         }
         return self._request(
-            "ListPhoneNumbersOfSkillGroup", params, _data(Page.parser(PhoneNumber.from_api))
+            "ListPhoneNumbersOfSkillGroup", params, wire.data(Page.parser(PhoneNumber.from_api))
         )
 
     def list_contact_flows(
@@ -194,10 +178,12 @@ class CccClient:
         `flow_type` is a ContactFlowType."""
         params = {
             "InstanceId": check_text("InstanceId", instance_id),
-            **_paging(page_number, page_size),
-            **_optional(SearchPattern=search_pattern, Type=flow_type),
+            **wire.paging(page_number, page_size),
+            **wire.optional(SearchPattern=search_pattern, Type=flow_type),
         }
-        return self._request("ListContactFlows", params, _data(Page.parser(ContactFlow.from_api)))
+        return self._request(
+            "ListContactFlows", params, wire.data(Page.parser(ContactFlow.from_api))
+        )
 
     def list_phone_numbers(
         self,
@@ -214,15 +200,15 @@ class CccClient:
         one number keeps the row that is exactly it. `usage` is a NumberUsage."""
         params = {
             "InstanceId": check_text("InstanceId", instance_id),
-            **_paging(page_number, page_size),
-            **_optional(
+            **wire.paging(page_number, page_size),
+            **wire.optional(
                 SearchPattern=search_pattern,
                 Usage=usage,
-                Active=None if active is None else _api_bool(active),
+                Active=None if active is None else wire.api_bool(active),
             ),
         }
         return self._request(
-            "ListPhoneNumbers", params, _data(Page.parser(InstancePhoneNumber.from_api))
+            "ListPhoneNumbers", params, wire.data(Page.parser(InstancePhoneNumber.from_api))
         )
 
     def list_users(
@@ -239,17 +225,17 @@ class CccClient:
         by id: `get_user` names one."""
         params = {
             "InstanceId": check_text("InstanceId", instance_id),
-            **_paging(page_number, page_size),
-            **_optional(SearchPattern=search_pattern, SkillGroupId=skill_group_id),
+            **wire.paging(page_number, page_size),
+            **wire.optional(SearchPattern=search_pattern, SkillGroupId=skill_group_id),
         }
-        return self._request("ListUsers", params, _data(Page.parser(User.from_api)))
+        return self._request("ListUsers", params, wire.data(Page.parser(User.from_api)))
 
     def get_user(self, *, instance_id: str, user_id: str) -> User:
         params = {
             "InstanceId": check_text("InstanceId", instance_id),
             "UserId": check_text("UserId", user_id),
         }
-        return self._request("GetUser", params, _data(User.from_api))
+        return self._request("GetUser", params, wire.data(User.from_api))
 
     def add_numbers_to_skill_group(
         self, *, instance_id: str, skill_group_id: str, numbers: Iterable[str]
@@ -257,8 +243,8 @@ class CccClient:
         """Link the numbers (all or none of them); returns CCC's RequestId."""
         return self._request(
             "AddNumbersToSkillGroup",
-            _numbers_params(instance_id, skill_group_id, numbers),
-            _request_id,
+            wire.numbers_params(instance_id, skill_group_id, numbers),
+            wire.request_id,
         )
 
     def remove_phone_numbers_from_skill_group(
@@ -267,8 +253,8 @@ class CccClient:
         """Unlink the numbers (all or none of them); returns CCC's RequestId."""
         return self._request(
             "RemovePhoneNumbersFromSkillGroup",
-            _numbers_params(instance_id, skill_group_id, numbers),
-            _request_id,
+            wire.numbers_params(instance_id, skill_group_id, numbers),
+            wire.request_id,
         )
 
     def add_phone_number_to_skill_groups(
@@ -294,16 +280,16 @@ class CccClient:
         self, action: str, instance_id: str, number: str, skill_group_ids: Iterable[str]
     ) -> str:
         group_ids = [check_text("SkillGroupIdList", group_id) for group_id in skill_group_ids]
-        group_id_list = _json_list("SkillGroupIdList", group_ids)
+        group_id_list = wire.json_list("SkillGroupIdList", group_ids)
         params = {
             "InstanceId": check_text("InstanceId", instance_id),
             "Number": check_text("Number", number),
             "SkillGroupIdList": group_id_list,
         }
         try:
-            return self._request(action, params, _request_id)
+            return self._request(action, params, wire.request_id)
         except CccError as error:
-            error.skill_group_id = _skill_group_named(error.message, group_ids)
+            error.skill_group_id = wire.skill_group_named(error.message, group_ids)
             raise
 
     # -- transport -----------------------------------------------------------------------
@@ -427,7 +413,7 @@ class CccClient:
             raise UnavailableError(
                 "InvalidResponse", "CCC answered with a body its Content-Encoding does not fit."
             ) from None
-        payload = _success_payload(response)
+        payload = wire.success_payload(response)
         try:
             return payload, parse(payload)
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -442,69 +428,3 @@ class CccClient:
 def _unsent(error: CccError) -> CccError:
     error.sent = False
     return error
-
-
-def _success_payload(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code != 200:
-        raise error_from_response(response.status_code, response.content, response.headers)
-    try:
-        # orjson: decoding a 100-row page is a fifth of the client's own time with json.
-        payload = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        payload = None
-    if not isinstance(payload, dict):
-        raise UnavailableError(
-            "InvalidResponse",
-            "CCC answered with a body that is not JSON.",
-            http_status=response.status_code,
-            request_id=response.headers.get("x-acs-request-id"),
-        )
-    if payload.get("Code", "OK") != "OK":
-        try:
-            status = int(payload.get("HttpStatusCode") or response.status_code)
-        except (TypeError, ValueError):  # a garbled status must not hide the error itself
-            status = response.status_code
-        raise error_from_response(status, response.content, response.headers)
-    return payload
-
-
-def _paging(page_number: int, page_size: int) -> dict[str, str]:
-    return {
-        "PageNumber": str(check_range("PageNumber", page_number, 1, MAX_PAGE_NUMBER)),
-        "PageSize": str(check_range("PageSize", page_size, 1, MAX_PAGE_SIZE)),
-    }
-
-
-def _group_params(instance_id: str, skill_group_id: str) -> dict[str, str]:
-    return {
-        "InstanceId": check_text("InstanceId", instance_id),
-        "SkillGroupId": check_text("SkillGroupId", skill_group_id),
-    }
-
-
-def _numbers_params(
-    instance_id: str, skill_group_id: str, numbers: Iterable[str]
-) -> dict[str, str]:
-    number_list = _json_list("NumberList", [check_text("NumberList", n) for n in numbers])
-    return {**_group_params(instance_id, skill_group_id), "NumberList": number_list}
-
-
-def _json_list(name: str, values: list[str]) -> str:
-    """A list parameter as CCC takes it, a JSON array in a string; never an empty one."""
-    if not values:
-        check_text(name, "")
-    return json.dumps(values, separators=(",", ":"))
-
-
-def _skill_group_named(message: str, skill_group_ids: list[str]) -> str | None:
-    """The one group of `skill_group_ids` an error's message names, if exactly one: CCC's
-    answers carry no field for it, and its messages name the group they refuse ("The skill
-    group ID %s does not exist in instance %s.")."""
-    words = {word.strip(".,;:!?'\"()[]") for word in message.split()}
-    named = words.intersection(skill_group_ids)
-    return named.pop() if len(named) == 1 else None
-
-
-def _optional(**params: str | None) -> dict[str, str]:
-    """Unset parameters are left out, as the SDK does (empty means unset too)."""
-    return {name: value for name, value in params.items() if value not in (None, "")}

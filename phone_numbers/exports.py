@@ -30,7 +30,7 @@ from django.utils.translation import ngettext, pgettext
 
 from ccc import CccError, Page, PhoneNumber
 from ccc.budget import budget
-from ccc.client import MAX_PAGE_SIZE
+from ccc.wire import MAX_PAGE_SIZE
 from portal.exports import Batches, Cap, ExportFile, export_file, note
 from portal.paging import MAX_REACHABLE_ROWS
 from portal.text import grouped

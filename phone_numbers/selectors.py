@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from ccc import CccError, Instance, MediaType, Page, PhoneNumber, SkillGroup
-from ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+from ccc.wire import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from portal.paging import Listed, ResultPage, fetch_result_page
 
 from . import shared_cache

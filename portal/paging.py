@@ -17,7 +17,7 @@ from typing import Generic, Protocol, TypeVar
 from django.core.paginator import Paginator
 
 from ccc import Page
-from ccc.client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+from ccc.wire import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)

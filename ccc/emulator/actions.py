@@ -17,7 +17,8 @@ from ..errors import (
 )
 from ..types import ContactFlowType
 from . import parameters
-from .dataset import InstanceRecord, NumberRecord, SkillGroupRecord, build_demo_instances
+from .dataset import build_demo_instances
+from .records import InstanceRecord, NumberRecord, SkillGroupRecord
 
 # Entries of NumberList one Add or Remove takes. Alibaba documents no maximum (other CCC
 # actions cap their JSON arrays at 20); the emulator enforces one so batching is exercised.
@@ -42,9 +43,11 @@ class Actions:
         max_skill_groups_per_write: int = DEFAULT_MAX_SKILL_GROUPS_PER_WRITE,
     ) -> None:
         # Over this many NumberList entries, Add and Remove answer Parameter.Maximum.
-        self.max_numbers_per_write = _positive("max_numbers_per_write", max_numbers_per_write)
+        self.max_numbers_per_write = parameters.positive(
+            "max_numbers_per_write", max_numbers_per_write
+        )
         # Over this many SkillGroupIdList entries, a number's writes answer Parameter.Maximum.
-        self.max_skill_groups_per_write = _positive(
+        self.max_skill_groups_per_write = parameters.positive(
             "max_skill_groups_per_write", max_skill_groups_per_write
         )
         self._lock = threading.RLock()
@@ -88,7 +91,7 @@ class Actions:
     def list_instances(self, params: Mapping[str, str]) -> dict:
         page_number, page_size = parameters.paging(params)
         with self._lock:
-            return _page(list(self.instances.values()), page_number, page_size)
+            return parameters.page(list(self.instances.values()), page_number, page_size)
 
     def list_skill_groups(self, params: Mapping[str, str]) -> dict:
         """The instance's skill groups of one medium: MediaType in any case (`Parameter.Invalid`
@@ -106,7 +109,7 @@ class Actions:
                 if (pattern in group.name.lower() or pattern in group.display_name.lower())
                 and group.media_type == media_type
             ]
-            return _page(rows, page_number, page_size)
+            return parameters.page(rows, page_number, page_size)
 
     def get_skill_group(self, params: Mapping[str, str]) -> dict:
         with self._lock:
@@ -152,7 +155,7 @@ class Actions:
                     and active in (None, record.active)
                 ],
             )
-            return _page(rows, page_number, page_size)
+            return parameters.page(rows, page_number, page_size)
 
     def list_contact_flows(self, params: Mapping[str, str]) -> dict:
         """The instance's flows, the most recently changed first (the API's default order;
@@ -182,7 +185,7 @@ class Actions:
             bound: dict[str, list[str]] = {}
             for record in instance.numbers.values():
                 bound.setdefault(record.contact_flow_id, []).append(record.number)
-            return _page(
+            return parameters.page(
                 flows,
                 page_number,
                 page_size,
@@ -211,9 +214,7 @@ class Actions:
                     and active in (None, record.active)
                 ],
             )
-            return _page(
-                rows, page_number, page_size, lambda record: _instance_number(instance, record)
-            )
+            return parameters.page(rows, page_number, page_size, instance.number_api)
 
     def list_users(self, params: Mapping[str, str]) -> dict:
         """The instance's agents in the order they joined, each with its personal outbound
@@ -240,7 +241,7 @@ class Actions:
                     record for record in instance.numbers.values() if record.personal_outbound
                 ],
             )
-            return _page(
+            return parameters.page(
                 users,
                 page_number,
                 page_size,
@@ -447,38 +448,3 @@ class Actions:
         skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
         instance = self._instance(instance_id)
         return instance, self._skill_group(instance, skill_group_id)
-
-
-def _instance_number(instance: InstanceRecord, record: NumberRecord) -> dict:
-    """A ListPhoneNumbers row: the number with its flow's name and the groups linking it."""
-    flow = instance.contact_flows.get(record.contact_flow_id)
-    return record.to_instance_api(
-        contact_flow_name=flow.name if flow else "",
-        skill_groups=[
-            group.to_link_api()
-            for group in instance.skill_groups.values()
-            if record.number in group.linked
-        ],
-    )
-
-
-def _page(
-    records: list,
-    page_number: int,
-    page_size: int,
-    row: Callable[[Any], dict] = lambda record: record.to_api(),
-) -> dict:
-    """One page of records; past the end the list is empty and TotalCount stays true."""
-    start = (page_number - 1) * page_size
-    return {
-        "PageNumber": page_number,
-        "PageSize": page_size,
-        "TotalCount": len(records),
-        "List": [row(record) for record in records[start : start + page_size]],
-    }
-
-
-def _positive(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} is a positive integer, not {value!r}.")
-    return value

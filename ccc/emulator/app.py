@@ -10,7 +10,6 @@ from typing import Any
 
 from ..errors import CccError
 from .actions import DEFAULT_MAX_NUMBERS_PER_WRITE, DEFAULT_MAX_SKILL_GROUPS_PER_WRITE, Actions
-from .dataset import InstanceRecord
 from .faults import Faults
 from .gateway import (
     ConnectionDropped,
@@ -20,6 +19,7 @@ from .gateway import (
     Response,
     close_connection_after,
 )
+from .records import InstanceRecord
 
 
 class Emulator:

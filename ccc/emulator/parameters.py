@@ -4,11 +4,11 @@ message: integers, booleans, enumerations, paging and JSON lists."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import orjson
 
-from ..client import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from ..errors import (
     check_range,
     check_text,
@@ -19,6 +19,7 @@ from ..errors import (
     parameter_null,
 )
 from ..types import MediaType, NumberUsage
+from ..wire import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _MAX_DIGITS = 18
@@ -99,3 +100,26 @@ def json_list(
     if len(values) > maximum:
         raise parameter_maximum(name, maximum)
     return list(dict.fromkeys(values))
+
+
+def page(
+    records: list,
+    page_number: int,
+    page_size: int,
+    row: Callable[[Any], dict] = lambda record: record.to_api(),
+) -> dict:
+    """One page of records as the List actions answer it; past the end the list is empty and
+    TotalCount stays true."""
+    start = (page_number - 1) * page_size
+    return {
+        "PageNumber": page_number,
+        "PageSize": page_size,
+        "TotalCount": len(records),
+        "List": [row(record) for record in records[start : start + page_size]],
+    }
+
+
+def positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} is a positive integer, not {value!r}.")
+    return value
