@@ -31,6 +31,15 @@ DEFAULT_MAX_SKILL_GROUPS_PER_WRITE = 20
 Handler = Callable[[Mapping[str, str]], Any]
 
 
+# The JSON list parameters of the writes, as their messages name them.
+_NUMBER_LIST = {"name": "NumberList", "noun": "number", "example": '["0833001","0833002"]'}
+_SKILL_GROUP_ID_LIST = {
+    "name": "SkillGroupIdList",
+    "noun": "skill group ID",
+    "example": '["skillgroup1@ccc-test","skillgroup2@ccc-test"]',
+}
+
+
 class Actions:
     """The product actions over a dataset, thread-safe. An action is a method taking the
     request's parameters and returning its Data, listed by its API name in `handlers`."""
@@ -386,11 +395,7 @@ class Actions:
         instance_id = check_text("InstanceId", params.get("InstanceId"))
         number = check_text("Number", params.get("Number"))
         skill_group_ids = parameters.json_list(
-            params,
-            "SkillGroupIdList",
-            noun="skill group ID",
-            example='["skillgroup1@ccc-test","skillgroup2@ccc-test"]',
-            maximum=self.max_skill_groups_per_write,
+            params, **_SKILL_GROUP_ID_LIST, maximum=self.max_skill_groups_per_write
         )
         instance = self._instance(instance_id)
         if number not in instance.numbers:
@@ -405,13 +410,7 @@ class Actions:
         before lookups: the instance, the skill group and NumberList without duplicates."""
         instance_id = check_text("InstanceId", params.get("InstanceId"))
         skill_group_id = check_text("SkillGroupId", params.get("SkillGroupId"))
-        numbers = parameters.json_list(
-            params,
-            "NumberList",
-            noun="number",
-            example='["0833001","0833002"]',
-            maximum=self.max_numbers_per_write,
-        )
+        numbers = parameters.json_list(params, **_NUMBER_LIST, maximum=self.max_numbers_per_write)
         instance = self._instance(instance_id)
         group = self._skill_group(instance, skill_group_id)
         for number in numbers:
