@@ -1356,3 +1356,12 @@ def test_without_the_instances_names_the_pages_show_their_ids(client, app_emulat
     response, page = get(client, NUMBERS)
     assert response.status_code == 200
     assert f"instance {EXAMPLE_INSTANCE_ID}" in page.text
+
+
+def test_a_swap_updates_the_folded_filters_count_out_of_band(client, app_emulator):
+    """The count on the phone's folded "Filters" stays true after a search or a filter."""
+    swap, _ = get(client, NUMBERS + "?q=0833&active=true", htmx=True)
+    cleared, _ = get(client, NUMBERS, htmx=True)
+
+    assert re.search(r'id="filter-count"[^>]*hx-swap-oob="true">2</span>', swap.content.decode())
+    assert re.search(r'id="filter-count"[^>]*hx-swap-oob="true"></span>', cleared.content.decode())
