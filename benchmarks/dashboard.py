@@ -69,7 +69,7 @@ from django.test import Client, override_settings  # noqa: E402
 from benchmarks.client_vs_sdk import REPO_ROOT, emulator_process  # noqa: E402
 from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET  # noqa: E402
 from ccc.emulator.dataset import BULK_INSTANCE_ID, BULK_SKILL_GROUP_ID  # noqa: E402
-from phone_numbers import selectors  # noqa: E402
+from phone_numbers import reading  # noqa: E402
 from tests.servers import app_server, clean_environment  # noqa: E402
 
 # A list page whose results region is the table alone (benchmarks/templates).
@@ -424,7 +424,7 @@ def dashboard(args: argparse.Namespace) -> None:
             with (
                 override_settings(CCC_LISTING_CACHE_SECONDS=0),
                 table_alone(),
-                timed(selectors, "side_by_side") as reads,
+                timed(reading, "side_by_side") as reads,
             ):
                 swap, bare = swap_ratio(client, 25, args.swaps)
             print(

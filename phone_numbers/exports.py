@@ -13,7 +13,7 @@ columns of its table (`PhoneNumberTable`), streamed while the rows arrive.
   are sent), and is said on an XLSX's notes sheet.
 - The budget: a streamed body is written after its view has returned, when the request's budget
   is over. The export's own, CCC_EXPORT_BUDGET, starts once the first page is in, and the
-  context holding it goes with every page read after (`selectors.in_order`).
+  context holding it goes with every page read after (`reading.in_order`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from portal.exports import Batches, Cap, ExportFile, export_file, note
 from portal.paging import MAX_REACHABLE_ROWS
 from portal.text import grouped
 
-from . import selectors
+from . import reading, selectors
 from .queries import NumbersQuery
 from .tables import PhoneNumberTable
 
@@ -46,7 +46,7 @@ def phone_number_export(*, numbers: NumbersQuery, file_format: str) -> ExportFil
     list_page = functools.partial(selectors.phone_number_api_page, numbers=numbers)
     instance_id = numbers.instance_id
     # Before the response starts, under the request's budget: what a page would wait.
-    read = selectors.side_by_side(
+    read = reading.side_by_side(
         first=functools.partial(list_page, page_number=1),
         skill_group=functools.partial(
             selectors.skill_group_get,
@@ -62,7 +62,7 @@ def phone_number_export(*, numbers: NumbersQuery, file_format: str) -> ExportFil
         first = dataclasses.replace(first, items=(), total_count=0)
     pages = -(-min(first.total_count, MAX_REACHABLE_ROWS) // MAX_PAGE_SIZE)
     with budget(settings.CCC_EXPORT_BUDGET):
-        rest = selectors.in_order(
+        rest = reading.in_order(
             (functools.partial(list_page, page_number=n) for n in range(2, pages + 1)),
             in_flight=settings.CCC_EXPORT_PAGES_IN_FLIGHT,
         )

@@ -20,7 +20,7 @@ from audit.parts import Part
 from audit.recording import Actor, AlreadySubmitted
 from ccc.budget import budget
 
-from . import batches, selectors
+from . import batches, reading, selectors
 from .confirmations import Confirmation
 from .outcomes import ActionOutcome, PartOutcome
 
@@ -68,7 +68,7 @@ def numbers_change(*, actor: Actor, confirmation: Confirmation) -> ActionOutcome
                 batches.send(target, list(part.numbers), outcome)
             finally:
                 if outcome.done or outcome.unknown:
-                    selectors.listings_invalidate(
+                    reading.listings_invalidate(
                         instance_id=confirmation.instance_id, skill_group_id=part.skill_group_id
                     )
     logger.info(

@@ -16,7 +16,7 @@ from portal.htmx import HtmxHttpRequest, wants_fragment
 from portal.lists import EmptyState, ListQuery, list_response
 from portal.paging import ResultPage
 
-from . import exports, selectors
+from . import exports, reading, selectors
 from .forms import NumberFilterForm, SkillGroupFilterForm, numbers_query
 from .navigation import breadcrumbs
 from .tables import PhoneNumberTable, SkillGroupTable, not_served_text
@@ -44,7 +44,7 @@ def skill_group_list(request: HtmxHttpRequest, instance_id: str) -> TemplateResp
     }
     if not wants_fragment(request):
         reads["instance_names"] = selectors.instance_names
-    read = selectors.side_by_side(**reads)
+    read = reading.side_by_side(**reads)
     instance_name = read.get("instance_names", {}).get(instance_id, instance_id)
     return list_response(
         request,
@@ -88,7 +88,7 @@ def number_list(
         )
     if not wants_fragment(request):
         reads["instance_names"] = selectors.instance_names
-    read = selectors.side_by_side(**reads)
+    read = reading.side_by_side(**reads)
     group_name = read.get("skill_group") and (
         read["skill_group"].display_name or read["skill_group"].name
     )

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import stamina
 from django.core.cache import cache
-from django.utils import translation
 
 from ccc import NotFoundError, SkillGroup
-from ccc.budget import budget, deadline
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
     BULK_SKILL_GROUP_ID,
@@ -20,7 +16,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_SKILL_GROUP_ID,
     InstanceRecord,
 )
-from phone_numbers import selectors, shared_cache
+from phone_numbers import reading, selectors, shared_cache
 from phone_numbers.queries import NumbersQuery
 
 
@@ -180,74 +176,6 @@ def test_skill_group_get_does_not_cache_a_missing_group(app_emulator):
     assert app_emulator.request_count == 2
 
 
-# -- side by side ------------------------------------------------------------------------------
-
-
-def test_side_by_side_reads_run_at_once():
-    all_in_flight = threading.Barrier(3, timeout=5)
-
-    def read() -> str:
-        all_in_flight.wait()  # one after another, the first would wait here forever
-        return threading.current_thread().name
-
-    done = selectors.side_by_side(first=read, second=read, third=read)
-
-    assert list(done) == ["first", "second", "third"]
-    # The first in this thread, no hand-over to wait for; the others each in one of the pool's.
-    assert done["first"] == threading.current_thread().name
-    assert len({done["first"], done["second"], done["third"]}) == 3
-
-
-def test_side_by_side_reads_carry_the_budget_and_the_language():
-    def seen() -> tuple[float | None, str]:
-        return deadline(), translation.get_language()
-
-    with budget(5), translation.override("zh-hans"):
-        expected = (deadline(), "zh-hans")
-        done = selectors.side_by_side(one=seen, two=seen)
-
-    assert done == {"one": expected, "two": expected}
-
-
-def test_side_by_side_raises_the_failure_of_a_read(app_emulator):
-    with pytest.raises(NotFoundError):
-        selectors.side_by_side(
-            group=lambda: selectors.skill_group_get(
-                instance_id=EXAMPLE_INSTANCE_ID, skill_group_id="gone@ccc-test"
-            ),
-            numbers=lambda: selectors.phone_number_list(
-                numbers=NumbersQuery(
-                    instance_id=EXAMPLE_INSTANCE_ID,
-                    skill_group_id=EXAMPLE_SKILL_GROUP_ID,
-                    linked=True,
-                )
-            ),
-        )
-
-
-def _gone() -> None:
-    raise NotFoundError("NotExists.SkillGroupId", "gone")
-
-
-def test_side_by_side_waits_for_every_read_before_raising():
-    """No read outlives the page that asked for it (and its calls are all made by then)."""
-    finished = threading.Event()
-
-    def slower() -> None:
-        finished.wait(0.2)  # nothing sets it: this only takes longer than `fails`
-        finished.set()
-
-    with pytest.raises(NotFoundError):
-        selectors.side_by_side(first=_gone, second=slower)
-
-    assert finished.is_set()
-
-
-def test_side_by_side_raises_a_later_read_failure_after_the_first_succeeded():
-    with pytest.raises(NotFoundError):
-        selectors.side_by_side(first=lambda: "listed", second=_gone)
-
-
 # -- contact-flow names ------------------------------------------------------------------------
 
 
@@ -282,7 +210,7 @@ def test_contact_flow_names_are_cached_for_minutes_per_instance(app_emulator, ke
     assert again == first
     assert bulk and not set(bulk) & set(first)
     assert app_emulator.request_count == 2  # the second call cost none
-    assert kept == [selectors.NAMES_CACHE_SECONDS] * 2 == [300, 300]
+    assert kept == [reading.NAMES_CACHE_SECONDS] * 2 == [300, 300]
 
 
 def test_refresh_asks_for_the_contact_flow_names_again(app_emulator):
@@ -333,7 +261,7 @@ def test_when_ccc_refuses_or_fails_there_are_no_contact_flow_names_for_a_while(
 
     assert first == again == {}
     assert app_emulator.request_count == before  # not asked again on the next page
-    assert kept == [selectors.NAMES_RETRY_SECONDS] == [60]
-    (warning,) = [r for r in caplog.records if r.name == "phone_numbers.selectors"]
+    assert kept == [reading.NAMES_RETRY_SECONDS] == [60]
+    (warning,) = [r for r in caplog.records if r.name == "phone_numbers.reading"]
     assert warning.levelname == "WARNING"
     assert code in warning.getMessage() and EXAMPLE_INSTANCE_ID in warning.getMessage()

@@ -20,7 +20,7 @@ from django.core.cache import cache
 
 from ccc.emulator import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
-from phone_numbers import selectors, shared_cache
+from phone_numbers import reading, shared_cache
 from phone_numbers.emulator_server import running_emulator
 
 from .servers import app_server, free_port, redis_server
@@ -99,7 +99,7 @@ def test_replicas_share_listings_and_see_each_others_invalidation(
             assert calls_for(two) == 0  # the first replica's answers, from Redis
 
             # A write anywhere (here, this process) bumps the group's version in Redis.
-            selectors.listings_invalidate(
+            reading.listings_invalidate(
                 instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
             )
 
@@ -188,7 +188,7 @@ def test_a_bump_lost_while_redis_hangs_is_written_as_soon_as_it_answers(
         # A page while Redis hangs pays one socket timeout, then leaves the cache alone for a
         # while: the write's invalidation, just after, is not even sent.
         client.get(NUMBERS, headers=SWAP)
-        selectors.listings_invalidate(
+        reading.listings_invalidate(
             instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
         )
     finally:

@@ -19,7 +19,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
-from phone_numbers import connection, selectors
+from phone_numbers import connection, reading, selectors
 from phone_numbers.queries import NumbersQuery
 from portal.paging import ResultPage
 
@@ -235,7 +235,7 @@ def test_a_write_refreshes_the_counts(client, app_emulator):
     )
     cached, _ = get(client, NUMBERS, htmx=True)
 
-    selectors.listings_invalidate(
+    reading.listings_invalidate(
         instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
     )
     after, page = get(client, NUMBERS, htmx=True)

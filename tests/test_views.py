@@ -29,7 +29,7 @@ from ccc.emulator.dataset import (
     OVERFLOW_SKILL_GROUP_ID,
     VIDEO_SKILL_GROUP_ID,
 )
-from phone_numbers import connection, selectors
+from phone_numbers import connection, reading
 
 from .emulator_data import listed_numbers
 from .pages import Html, template_syntax_in
@@ -736,7 +736,7 @@ def test_a_write_invalidates_the_group_and_its_instance(client, app_emulator):
     get(client, SKILL_GROUPS, htmx=True)
     app_emulator.request_count = 0
 
-    selectors.listings_invalidate(
+    reading.listings_invalidate(
         instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
     )
     get(client, NUMBERS, htmx=True)
@@ -751,7 +751,7 @@ def test_invalidating_one_group_keeps_the_others_cached(client, app_emulator):
     get(client, other, htmx=True)
     app_emulator.request_count = 0
 
-    selectors.listings_invalidate(
+    reading.listings_invalidate(
         instance_id=EXAMPLE_INSTANCE_ID, skill_group_id=EXAMPLE_SKILL_GROUP_ID
     )
     get(client, other, htmx=True)
