@@ -329,6 +329,7 @@ class CccClient:
                 payload, result = self._send(action, params, parse, deadline)
         except CccError as error:
             error.attempts = attempts
+            error.action = action
             logger.warning(
                 "ccc %s failed: code=%s status=%s request_id=%s attempts=%d duration_ms=%.1f",
                 action,

@@ -32,6 +32,8 @@ class CccError(Exception):
         # The one skill group of a write's SkillGroupIdList that CCC's answer names (the client
         # sets it), so a caller can leave that group out and send the others again.
         self.skill_group_id: str | None = None
+        # The action that failed (the client sets it): what a RAM policy must allow.
+        self.action = ""
 
     def __repr__(self) -> str:
         return (

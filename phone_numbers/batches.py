@@ -20,11 +20,12 @@ What each answer of CCC means for a batch (Add and Remove are all or nothing):
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -36,7 +37,7 @@ from audit.models import AuditEvent
 from ccc import CccError, InvalidParameterError, NotFoundError, ThrottlingError
 from ccc.budget import deadline as budget_deadline
 
-from . import selectors
+from . import number_selectors, selectors
 from .connection import ccc_client
 from .outcomes import PartOutcome
 from .queries import NumbersQuery
@@ -120,20 +121,14 @@ def _send_batch(target: Target, batch: list[str]) -> list[_BatchResult]:
             results.append(_BatchResult(part, "not_done", error=_out_of_time()))
             continue
         try:
-            for attempt in stamina.retry_context(
-                on=_throttled_wait,
-                attempts=None,  # as many as the write budget holds: `_throttled_wait` decides
-                timeout=None,
-                wait_initial=THROTTLED_WAIT_INITIAL,
-                wait_max=THROTTLED_WAIT_MAX,
-                wait_jitter=THROTTLED_WAIT_JITTER,
-            ):
-                with attempt:
-                    request_id = write(
-                        instance_id=target.instance_id,
-                        skill_group_id=target.skill_group_id,
-                        numbers=part,
-                    )
+            request_id = _until_answered(
+                functools.partial(
+                    write,
+                    instance_id=target.instance_id,
+                    skill_group_id=target.skill_group_id,
+                    numbers=part,
+                )
+            )
         except ThrottlingError as error:
             results.append(_BatchResult(part, "not_done", error=error))
         except InvalidParameterError as error:
@@ -149,15 +144,33 @@ def _send_batch(target: Target, batch: list[str]) -> list[_BatchResult]:
             else:
                 results.append(_BatchResult(part, "not_done", error=error))
         except CccError as error:
-            # Answered by CCC (its 4xx), or never sent: not applied. Otherwise unknown.
-            answered = error.http_status is not None and error.http_status < 500
-            state = "not_done" if answered or not error.sent else "unknown"
-            if error.code == "InvalidResponse":
-                state = "unknown"
-            results.append(_BatchResult(part, state, error=error))
+            results.append(_BatchResult(part, _state_of(error), error=error))
         else:
             results.append(_BatchResult(part, "done", request_id=request_id))
     return results
+
+
+def _until_answered(write: Callable[[], str]) -> str:
+    """A write sent again while CCC throttles it (nothing applied) and the budget allows;
+    its RequestId, or its error."""
+    for attempt in stamina.retry_context(
+        on=_throttled_wait,
+        attempts=None,  # as many as the write budget holds: `_throttled_wait` decides
+        timeout=None,
+        wait_initial=THROTTLED_WAIT_INITIAL,
+        wait_max=THROTTLED_WAIT_MAX,
+        wait_jitter=THROTTLED_WAIT_JITTER,
+    ):
+        with attempt:
+            return write()
+
+
+def _state_of(error: CccError) -> str:
+    """Answered by CCC (its 4xx), or never sent: not applied. Otherwise unknown."""
+    if error.code == "InvalidResponse":
+        return "unknown"
+    answered = error.http_status is not None and error.http_status < 500
+    return "not_done" if answered or not error.sent else "unknown"
 
 
 def _throttled_wait(error: Exception) -> bool | float:
@@ -222,3 +235,112 @@ def _time_left() -> float:
 
 def _out_of_time() -> CccError:
     return CccError("WriteBudgetExhausted", "The action ran out of time before these were sent.")
+
+
+# -- one number, several skill groups ----------------------------------------------------------
+
+# The most skill groups CCC takes in one SkillGroupIdList; a longer list is sent in slices.
+MAX_SKILL_GROUPS_PER_WRITE = 20
+
+
+def send_to_groups(
+    action: Action, instance_id: str, number: str, results: Mapping[str, PartOutcome]
+) -> None:
+    """One number linked to (or unlinked from) each skill group of `results` (by id) with the
+    number's own writes, up to MAX_SKILL_GROUPS_PER_WRITE groups a call; what stays unknown
+    is settled by listing the number again.
+
+    What each answer means, as for a batch of numbers: a success, every group of the call is
+    done; throttling, sent again while the budget allows; `Parameter.Maximum`, split in two; a
+    refusal naming one group, that group is not done (or, unlinking, done: the number is not
+    in it) and the others are sent again without it; a refusal of the number itself, none is
+    done; silence or a failure after sending, unknown.
+    """
+    client = ccc_client()
+    write = (
+        client.add_phone_number_to_skill_groups
+        if action == Action.LINK
+        else client.remove_phone_number_from_skill_groups
+    )
+    group_ids = list(results)
+    pending = deque(
+        group_ids[start : start + MAX_SKILL_GROUPS_PER_WRITE]
+        for start in range(0, len(group_ids), MAX_SKILL_GROUPS_PER_WRITE)
+    )
+    unanswered: set[str] = set()
+    while pending:
+        groups = pending.popleft()
+        if _time_left() < settings.CCC_TIMEOUT:
+            _tally_groups(results, groups, _BatchResult([number], "not_done", error=_out_of_time()))
+            continue
+        try:
+            request_id = _until_answered(
+                functools.partial(
+                    write, instance_id=instance_id, number=number, skill_group_ids=groups
+                )
+            )
+        except CccError as error:
+            named = error.skill_group_id if error.skill_group_id in groups else None
+            if error.code == "Parameter.Maximum" and len(groups) > 1:
+                middle = len(groups) // 2
+                pending.extendleft([groups[middle:], groups[:middle]])
+                continue
+            if named is not None and not isinstance(error, ThrottlingError):
+                # Unlinking, CCC refuses a group the number is not in: it is out of it.
+                left = action == Action.UNLINK and error.code == "Parameter.Invalid"
+                state = "done" if left else "not_done"
+                _tally_groups(results, [named], _BatchResult([number], state, error=error))
+                rest = [group for group in groups if group != named]
+                if rest:
+                    pending.appendleft(rest)
+                continue
+            batch = _BatchResult([number], _state_of(error), error=error)
+            _tally_groups(results, groups, batch)
+            if batch.state == "unknown" and error.http_status is None:
+                unanswered.update(groups)
+        else:
+            _tally_groups(results, groups, _BatchResult([number], "done", request_id=request_id))
+    unknown = {group for group, result in results.items() if result.unknown}
+    if unknown:
+        _settle_groups(action, instance_id, number, {g: results[g] for g in unknown}, unanswered)
+
+
+def _tally_groups(
+    results: Mapping[str, PartOutcome], groups: list[str], batch: _BatchResult
+) -> None:
+    for group in groups:
+        if batch.state == "done" and batch.error is not None:
+            # Done without a change of CCC's: nothing of the refusal is the group's error.
+            results[group].done.extend(batch.numbers)
+        else:
+            _tally(results[group], batch)
+
+
+def _settle_groups(
+    action: Action,
+    instance_id: str,
+    number: str,
+    results: Mapping[str, PartOutcome],
+    unanswered: set[str],
+) -> None:
+    """List the number again (never the cache): a group it is now in is done for Link (out
+    of, for Unlink). A group it is unchanged in is not done, or, where CCC never answered,
+    still unknown as of the listing: CCC may apply it after."""
+    listed_at = timezone.now()
+    try:
+        found = number_selectors.instance_number_get(
+            instance_id=instance_id, number=number, cached=False
+        )
+    except (CccError, number_selectors.NumberNotFound) as error:
+        logger.warning("unknown outcome not settled: %r", error)
+        return
+    linked_now = {group.skill_group_id for group in found.skill_groups}
+    for group, result in results.items():
+        if (group in linked_now) == (action == Action.LINK):
+            result.done.extend(result.unknown)
+        elif group in unanswered:
+            result.unknown_as_of = listed_at.isoformat(timespec="seconds")
+            continue
+        else:
+            result.not_done.extend(result.unknown)
+        result.unknown = []

@@ -35,7 +35,7 @@ from .confirmations import (
     SelectionTooLarge,
     confirmation_prepare,
 )
-from .forms import NumberFilterForm, NumberSelectionForm, numbers_query
+from .forms import PHONE_NUMBER, NumberFilterForm, NumberSelectionForm, numbers_query
 from .navigation import breadcrumbs
 from .outcomes import ActionOutcome
 from .tables import not_served_text
@@ -128,22 +128,93 @@ def number_change_confirm(
     return response
 
 
+@require_safe
+def number_groups_confirm(request: HtmxHttpRequest, instance_id: str, number: str) -> HttpResponse:
+    """What the editor is about to do to one number in the skill groups ticked on its page: a
+    page of its own to confirm. Nothing is changed here."""
+    if not request.identity.is_editor:
+        return _refused_page(request, 403, _("Only editors can link or unlink numbers."))
+    action = request.GET.get("action", "")
+    groups = list(dict.fromkeys(request.GET.getlist("group")))
+    if action not in Action.values or not PHONE_NUMBER.fullmatch(number):
+        return _refused_page(request, 400, _("This link does not say what to change."))
+    if not groups:
+        return _refused_page(request, 400, _("Tick at least one skill group first."))
+    try:
+        confirmation = confirmation_prepare(
+            username=request.identity.username,
+            action=Action(action),
+            instance_id=instance_id,
+            numbers_by_group={group: [number] for group in groups},
+        )
+    except GroupNotServed as error:
+        return _refused_page(request, 400, not_served_text(error.group))
+    except SelectionTooLarge as error:
+        return _refused_page(
+            request,
+            400,
+            _("One action takes at most %(maximum)s skill groups.")
+            % {"maximum": grouped(error.maximum)},
+        )
+    back_url = reverse("phone_numbers:number_detail", args=[instance_id, number])
+    return TemplateResponse(
+        request,
+        "phone_numbers/number_change_confirm.html",
+        {
+            "instance_id": instance_id,
+            "confirmation": confirmation,
+            "more": 0,
+            "back_url": back_url,
+            "action_url": reverse("phone_numbers:number_groups_change", args=[instance_id, number]),
+            "breadcrumbs": [
+                *breadcrumbs(
+                    instance_id,
+                    instance_name=selectors.instance_names().get(instance_id, instance_id),
+                ),
+                Crumb(number, back_url),
+                Crumb(_("Confirm")),
+            ],
+        },
+    )
+
+
 @audited_write
 @require_POST
 def number_change(request: HtmxHttpRequest, instance_id: str, skill_group_id: str) -> HttpResponse:
-    """Carry out a confirmed action: the outcome in place (htmx), or on its own page."""
+    """Carry out a confirmed action of a skill group's numbers: the outcome in place (htmx),
+    or on its own page."""
+    return _confirmed_change(request, instance_id=instance_id, skill_group_id=skill_group_id)
+
+
+@audited_write
+@require_POST
+def number_groups_change(request: HtmxHttpRequest, instance_id: str, number: str) -> HttpResponse:
+    """Carry out a confirmed action of one number in several skill groups."""
+    return _confirmed_change(request, instance_id=instance_id, number=number)
+
+
+def _confirmed_change(
+    request: HtmxHttpRequest, *, instance_id: str, skill_group_id: str = "", number: str = ""
+) -> HttpResponse:
+    """A confirmed action carried out, or refused and recorded why, at the address it was
+    submitted to: a skill group's, or a number's."""
     group = {"instance_id": instance_id, "skill_group_id": skill_group_id}
     identity = request.identity
     actor = Actor.of(request)
     try:
         confirmation = Confirmation.from_token(
-            request.POST.get("token", ""), username=identity.username, **group
+            request.POST.get("token", ""), username=identity.username, number=number, **group
         )
     except ConfirmationInvalid as error:
         confirmation, problem = None, error
-    # What the refusal records of the request: its numbers, where its token says them.
+    # What the refusal records of the request: its numbers, where its token (or address)
+    # says them.
     claimed = (
-        {"action": confirmation.action, "numbers": confirmation.numbers} if confirmation else {}
+        {"action": confirmation.action, "numbers": confirmation.numbers}
+        if confirmation
+        else {"numbers": [number]}
+        if number
+        else {}
     )
     if cut := too_long(**group, **actor.columns()):
         refusal_record(
@@ -260,10 +331,11 @@ def _outcome_response(
         ),
         "attempt": attempt,
         "in_place": fragment,
+        # A number of several parts is listed once.
         "number_lists": [
-            (_("Done"), outcome.done),
-            (_("Not done"), outcome.not_done),
-            (_("Unknown"), outcome.unknown),
+            (_("Done"), list(dict.fromkeys(outcome.done))),
+            (_("Not done"), list(dict.fromkeys(outcome.not_done))),
+            (_("Unknown"), list(dict.fromkeys(outcome.unknown))),
         ],
         "in_progress": not outcome.recorded and audit_selectors.in_progress(attempt),
         "repeated": repeated,
@@ -276,6 +348,11 @@ def _outcome_response(
         "undone_text": moment_text(outcome.undone_by.created_at) if outcome.undone_by else "",
         "created_text": moment_text(attempt.created_at),
         "numbers_url": reverse("phone_numbers:number_list", kwargs=group),
+        "number_url": reverse(
+            "phone_numbers:number_detail", args=[attempt.instance_id, outcome.one_number]
+        )
+        if outcome.one_number
+        else "",
         "breadcrumbs": [
             Crumb(_("Audit trail"), reverse("audit:audit_event_list")),
             Crumb(outcome.groups_label),
@@ -333,7 +410,14 @@ def _refused_page(request: HtmxHttpRequest, status: int, detail: str) -> HttpRes
         status=status,
         title=_("Nothing was changed.") if status != 404 else _("Not found."),
         detail=detail,
-        back_url=""
-        if request.htmx
-        else reverse("phone_numbers:number_list", kwargs=request.resolver_match.kwargs),
+        back_url="" if request.htmx else _back_url(request.resolver_match.kwargs),
     )
+
+
+def _back_url(address: dict[str, str]) -> str:
+    """Where a refused change goes back to: the number's page, or the skill group's."""
+    if "number" in address:
+        return reverse(
+            "phone_numbers:number_detail", args=[address["instance_id"], address["number"]]
+        )
+    return reverse("phone_numbers:number_list", kwargs=address)

@@ -4,6 +4,7 @@ confirmation shows what the token says, nothing the browser could change."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from audit.parts import Part
 from ccc import SkillGroup
 from portal.text import listed
 
-from . import selectors
+from . import reading, selectors
 from .queries import NumbersQuery
 
 Action = AuditEvent.Action
@@ -114,12 +115,24 @@ class Confirmation:
             compress=True,
         )
 
+    @property
+    def one_number(self) -> str:
+        """The number, when the action is one number's in each of its skill groups."""
+        numbers = set(self.numbers)
+        return numbers.pop() if len(numbers) == 1 and len(self.numbers) == len(self.parts) else ""
+
     @classmethod
     def from_token(
-        cls, token: str, *, username: str, instance_id: str, skill_group_id: str
+        cls,
+        token: str,
+        *,
+        username: str,
+        instance_id: str,
+        skill_group_id: str = "",
+        number: str = "",
     ) -> Confirmation:
-        """The confirmation a token carries, for this user, instance and one of its skill
-        groups (the address it is submitted to)."""
+        """The confirmation a token carries, for this user, instance and the address it is
+        submitted to: one of its skill groups, or the one number it changes."""
         try:
             data = signing.loads(
                 token, salt=_CONFIRMATION_SALT, max_age=settings.CCCADMIN_CONFIRMATION_SECONDS
@@ -129,9 +142,11 @@ class Confirmation:
         except signing.BadSignature:
             raise ConfirmationInvalid(Refusal.CONFIRMATION_FORGED) from None
         parts = tuple(Part(group, name, tuple(numbers)) for group, name, numbers in data["p"])
-        if (data["u"], data["i"]) != (username, instance_id) or skill_group_id not in {
-            part.skill_group_id for part in parts
-        }:
+        if number:
+            addressed = all(part.numbers == (number,) for part in parts)
+        else:
+            addressed = skill_group_id in {part.skill_group_id for part in parts}
+        if (data["u"], data["i"]) != (username, instance_id) or not addressed:
             raise ConfirmationInvalid(Refusal.CONFIRMATION_FOREIGN)
         action = Action(data["a"])
         matching = None
@@ -185,9 +200,17 @@ def confirmation_prepare(
         raise NothingSelected
     if count > maximum:
         raise SelectionTooLarge(count, maximum)
+    # Each group's name for the sentences, side by side: a number's action has several.
+    groups = reading.side_by_side(
+        **{
+            f"group {index}": functools.partial(
+                selectors.skill_group_get, instance_id=instance_id, skill_group_id=skill_group_id
+            )
+            for index, skill_group_id in enumerate(chosen)
+        }
+    )
     parts = []
-    for skill_group_id, numbers in chosen.items():
-        group = selectors.skill_group_get(instance_id=instance_id, skill_group_id=skill_group_id)
+    for group, (skill_group_id, numbers) in zip(groups.values(), chosen.items(), strict=True):
         if action == Action.LINK and not group.is_voice:
             raise GroupNotServed(group)
         parts.append(Part(skill_group_id, group.display_name or group.name, tuple(numbers)))

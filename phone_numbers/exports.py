@@ -22,6 +22,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from typing import Any
 
 from django.conf import settings
 from django.utils import translation
@@ -35,9 +36,9 @@ from portal.exports import Batches, Cap, ExportFile, export_file, note
 from portal.paging import MAX_REACHABLE_ROWS
 from portal.text import grouped
 
-from . import reading, selectors
-from .queries import NumbersQuery
-from .tables import PhoneNumberTable
+from . import number_selectors, reading, selectors
+from .queries import InstanceNumbersQuery, NumbersQuery
+from .tables import InstanceNumberTable, PhoneNumberTable
 
 
 def phone_number_export(*, numbers: NumbersQuery, file_format: str) -> ExportFile:
@@ -60,13 +61,41 @@ def phone_number_export(*, numbers: NumbersQuery, file_format: str) -> ExportFil
     if not numbers.linked and not group.is_voice:
         # As on the page: no number is offered to a group of another medium.
         first = dataclasses.replace(first, items=(), total_count=0)
+    return _listing_export(
+        first,
+        list_page,
+        PhoneNumberTable.for_export(contact_flow_names=read["flow_names"]),
+        _file_name_parts(numbers, group.display_name or group.name),
+        file_format,
+    )
+
+
+def instance_number_export(*, numbers: InstanceNumbersQuery, file_format: str) -> ExportFile:
+    """Every number of the instance the query matches (its first 10,000), with the skill
+    groups each serves; an agent is named by its user id (naming each would cost a call)."""
+    list_page = functools.partial(number_selectors.instance_number_api_page, numbers=numbers)
+    first = list_page(page_number=1)  # before the response starts, under the request's budget
+    parts = [numbers.instance_id, pgettext("export file name", "numbers")]
+    if numbers.search:
+        parts.append(pgettext("export file name", "search-%(search)s") % {"search": numbers.search})
+    return _listing_export(first, list_page, InstanceNumberTable.for_export(), parts, file_format)
+
+
+def _listing_export(
+    first: Page[Any],
+    list_page: Callable[..., Page[Any]],
+    table: PhoneNumberTable,
+    name_parts: list[str],
+    file_format: str,
+) -> ExportFile:
+    """The file of a listing whose first page is in: the rest read in order, side by side,
+    under the export's own budget, each row in the table's export columns."""
     pages = -(-min(first.total_count, MAX_REACHABLE_ROWS) // MAX_PAGE_SIZE)
     with budget(settings.CCC_EXPORT_BUDGET):
         rest = reading.in_order(
             (functools.partial(list_page, page_number=n) for n in range(2, pages + 1)),
             in_flight=settings.CCC_EXPORT_PAGES_IN_FLIGHT,
         )
-    table = PhoneNumberTable.for_export(contact_flow_names=read["flow_names"])
     cap = None
     if first.total_count > MAX_REACHABLE_ROWS:
         cap = Cap(
@@ -75,7 +104,7 @@ def phone_number_export(*, numbers: NumbersQuery, file_format: str) -> ExportFil
             note=_numbers_cut(exported=MAX_REACHABLE_ROWS, total=first.total_count),
         )
     return export_file(
-        _file_name_parts(numbers, group.display_name or group.name),
+        name_parts,
         file_format,
         title=_("Numbers"),
         columns=table.export_columns(),
@@ -97,7 +126,7 @@ def _file_name_parts(numbers: NumbersQuery, group_name: str) -> list[str]:
 
 
 def _number_batches(
-    first: Page[PhoneNumber], rest: Iterator[Page[PhoneNumber]], row: Callable[..., list[str]]
+    first: Page[Any], rest: Iterator[Page[Any]], row: Callable[..., list[str]]
 ) -> Batches:
     language = translation.get_language()
     reachable = min(first.total_count, MAX_REACHABLE_ROWS)

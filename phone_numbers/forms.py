@@ -24,8 +24,8 @@ from portal.lists import (
     search_input,
 )
 
-from .queries import NumbersQuery
-from .tables import MEDIA_LABELS
+from .queries import InstanceNumbersQuery, NumbersQuery
+from .tables import MEDIA_LABELS, USAGE_LABELS
 
 # What people type between digits: spaces, dashes, dots, parentheses.
 _NUMBER_PUNCTUATION = re.compile(r"[\s\-\.\(\)\u2010-\u2015]+")
@@ -54,13 +54,10 @@ class SkillGroupFilterForm(ListFilterForm):
         }
 
 
-class NumberFilterForm(ListFilterForm):
-    view = forms.ChoiceField(
-        required=False,
-        choices=[("linked", _("Linked")), ("eligible", _("Eligible"))],
-        label=_("View"),
-        widget=forms.HiddenInput,  # the view toggle's links and hidden input carry it
-    )
+class _NumberSearchForm(ListFilterForm):
+    """A search by number, typed as people type numbers, and the status filter: what every
+    list of numbers filters by."""
+
     q = forms.CharField(
         required=False,
         label=_("Search numbers"),
@@ -73,16 +70,7 @@ class NumberFilterForm(ListFilterForm):
         widget=forms.Select(attrs=SELECT),
     )
 
-    defaults = {"view": "linked", "q": "", "active": "", "per_page": DEFAULT_PER_PAGE, "page": 1}
-    features = ListFeatures(
-        view_toggle="phone_numbers/_view_toggle.html",
-        status_counts="phone_numbers/_status_counts.html",
-        selection="phone_numbers/_selection.html",
-        export=True,
-    )
     field_widths = {**ListFilterForm.field_widths, "active": "col-6 col-sm-3 col-lg-2"}
-    field_order = ("view", "q", "active", "per_page")
-    filter_names = ("q", "active")
 
     @staticmethod
     def normalise_q(value: str) -> str:
@@ -101,6 +89,32 @@ class NumberFilterForm(ListFilterForm):
             )
         return q
 
+    @staticmethod
+    def selector_arguments(values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **ListFilterForm.selector_arguments(values),
+            "active": None if not values["active"] else values["active"] == "true",
+        }
+
+
+class NumberFilterForm(_NumberSearchForm):
+    view = forms.ChoiceField(
+        required=False,
+        choices=[("linked", _("Linked")), ("eligible", _("Eligible"))],
+        label=_("View"),
+        widget=forms.HiddenInput,  # the view toggle's links and hidden input carry it
+    )
+
+    defaults = {"view": "linked", "q": "", "active": "", "per_page": DEFAULT_PER_PAGE, "page": 1}
+    features = ListFeatures(
+        view_toggle="phone_numbers/_view_toggle.html",
+        status_counts="phone_numbers/_status_counts.html",
+        selection="phone_numbers/_selection.html",
+        export=True,
+    )
+    field_order = ("view", "q", "active", "per_page")
+    filter_names = ("q", "active")
+
     @classmethod
     def empty_state(cls, query: ListQuery) -> EmptyState:
         """An unfiltered view with no numbers says which it is, and the linked one leads to
@@ -117,10 +131,37 @@ class NumberFilterForm(ListFilterForm):
     @staticmethod
     def selector_arguments(values: dict[str, Any]) -> dict[str, Any]:
         return {
-            **ListFilterForm.selector_arguments(values),
+            **_NumberSearchForm.selector_arguments(values),
             "linked": values["view"] == "linked",
-            "active": None if not values["active"] else values["active"] == "true",
         }
+
+
+class InstanceNumberFilterForm(_NumberSearchForm):
+    """Every number of an instance: by number, usage and status."""
+
+    usage = forms.ChoiceField(
+        required=False,
+        choices=[("", _("Any")), *((usage.value, label) for usage, label in USAGE_LABELS.items())],
+        label=_("Usage"),
+        widget=forms.Select(attrs=SELECT),
+    )
+
+    defaults = {"q": "", "usage": "", "active": "", "per_page": DEFAULT_PER_PAGE, "page": 1}
+    features = ListFeatures(status_counts="phone_numbers/_status_counts.html", export=True)
+    field_widths = {**_NumberSearchForm.field_widths, "usage": "col-6 col-sm-3 col-lg-2"}
+    field_order = ("q", "usage", "active", "per_page")
+    filter_names = ("q", "usage", "active")
+
+    @classmethod
+    def empty_state(cls, query: ListQuery) -> EmptyState:
+        if any(query[name] != cls.defaults[name] for name in cls.filter_names):
+            return super().empty_state(query)
+        return EmptyState(_("This instance has no phone numbers."))
+
+
+def instance_numbers_query(query: ListQuery, *, instance_id: str) -> InstanceNumbersQuery:
+    """Which numbers the instance's numbers page asks for."""
+    return InstanceNumbersQuery(instance_id=instance_id, **query.filter_arguments())
 
 
 def numbers_query(query: ListQuery, *, instance_id: str, skill_group_id: str) -> NumbersQuery:
@@ -133,7 +174,7 @@ def numbers_query(query: ListQuery, *, instance_id: str, skill_group_id: str) ->
 # -- an editor's selection ---------------------------------------------------------------------
 
 # A phone number as CCC writes it: digits, perhaps after a "+".
-_PHONE_NUMBER = re.compile(r"\+?[0-9]{3,32}")
+PHONE_NUMBER = re.compile(r"\+?[0-9]{3,32}")
 
 
 class NumberSelectionForm(forms.Form):
@@ -147,7 +188,7 @@ class NumberSelectionForm(forms.Form):
 
     def clean_number(self) -> list[str]:
         numbers = list(dict.fromkeys(self.cleaned_data["number"] or []))
-        malformed = [number for number in numbers if not _PHONE_NUMBER.fullmatch(number)]
+        malformed = [number for number in numbers if not PHONE_NUMBER.fullmatch(number)]
         if malformed:
             raise forms.ValidationError(
                 _("“%(number)s” is not a phone number."),

@@ -229,7 +229,16 @@ class ActionOutcome:
 
     @property
     def request_ids(self) -> list[str]:
-        return [request_id for part in self.parts for request_id in part.request_ids]
+        # One call of a number's writes answers for several parts: its RequestId is said once.
+        return list(
+            dict.fromkeys(request_id for part in self.parts for request_id in part.request_ids)
+        )
+
+    @property
+    def one_number(self) -> str:
+        """The number, when the action was one number's in several skill groups."""
+        numbers = {n for part in self.parts for n in (*part.done, *part.not_done, *part.unknown)}
+        return numbers.pop() if len(self.parts) > 1 and len(numbers) == 1 else ""
 
     @property
     def error_code(self) -> str:

@@ -1,5 +1,6 @@
-"""Which numbers: one value for a skill group's view (linked to it, or eligible for it), its
-search and status, passed whole from the URL to the reads, the confirmation and the export."""
+"""Which numbers: one value for a skill group's view (linked to it, or eligible for it), or for
+an instance's numbers, with its search and filters, passed whole from the URL to the reads, the
+confirmation and the export."""
 
 from __future__ import annotations
 
@@ -21,3 +22,14 @@ class NumbersQuery:
 
     def replace(self, **changes: Any) -> NumbersQuery:
         return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class InstanceNumbersQuery:
+    """Which of an instance's numbers: a number pattern ("" for any), a NumberUsage ("" for
+    any), active ones, inactive ones (False) or any (None)."""
+
+    instance_id: str
+    search: str = ""
+    usage: str = ""
+    active: bool | None = None

@@ -16,13 +16,14 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.utils import timezone, translation
 
 from ccc import CccError, Page
-from portal.paging import Listed
+from portal.paging import Listed, ResultPage
 
 from . import shared_cache
 
@@ -47,6 +48,74 @@ def listings_invalidate(*, instance_id: str, skill_group_id: str) -> None:
     CCC again, by every replica sharing the cache."""
     shared_cache.bump(_group_version_key(instance_id, skill_group_id))
     shared_cache.bump(_instance_version_key(instance_id))
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many numbers of one view and search are active and how many inactive."""
+
+    active: int
+    inactive: int
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """The one count a listing's status counts need besides the listing's own total.
+
+    `listed` is the status the listing is filtered by (None: any); `count` is how many numbers
+    of its view and search are active, or, beside a listing of the active ones, inactive.
+    """
+
+    listed: bool | None
+    count: int
+
+    def beside(self, listing: ResultPage[Any]) -> StatusCounts:
+        """The counts, with the total of the listing this count was asked beside."""
+        total = listing.total_count
+        if self.listed is True:
+            return StatusCounts(active=total, inactive=self.count)
+        if self.listed is False:
+            return StatusCounts(active=self.count, inactive=total)
+        # Two answers, perhaps cached a few seconds apart: never less than none inactive.
+        return StatusCounts(active=self.count, inactive=max(total - self.count, 0))
+
+
+def status_count(
+    list_numbers: Callable[[bool], functools.partial[Page[Any]]],
+    *,
+    listed: bool | None,
+    version: object,
+    refresh: bool,
+    what: str,
+) -> StatusCount | None:
+    """What a listing of numbers filtered by `listed` (active, inactive, any) needs to say how
+    many of them are active and inactive: one call of PageSize=1 of `list_numbers(active)`,
+    asked side by side with the listing.
+
+    The listing's own total is one of the numbers (all of them, the active or the inactive
+    ones), so one count completes it: the active ones beside a listing of any status or of the
+    inactive ones (both ask the same call, so switching between them costs no count), the
+    inactive ones beside a listing of the active ones. Counting the total instead would cost
+    the same call and a subtraction. Cached like the listing (same cache, same version), so a
+    write's `listings_invalidate` and Refresh reach the counts too.
+
+    Never an error: when CCC fails to count, that is logged and the page shows the listing
+    without counts (None).
+    """
+    counted = listed is not True  # the active ones, unless the listing has them
+    try:
+        answer = cached_listing(list_numbers(counted), version=version, refresh=refresh)(
+            page_number=1, page_size=1
+        )
+    except CccError as error:
+        logger.warning(
+            "status counts of %s unavailable (%s, RequestId %s); showing none",
+            what,
+            error.code,
+            error.request_id,
+        )
+        return None
+    return StatusCount(listed=listed, count=answer.page.total_count)
 
 
 def side_by_side(**reads: Callable[[], Any]) -> dict[str, Any]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
 
-from ccc import CccError, Instance, MediaType, Page, PhoneNumber, SkillGroup
+from ccc import Instance, MediaType, Page, PhoneNumber, SkillGroup
 from ccc.wire import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from portal.paging import ResultPage, fetch_result_page
 
@@ -124,68 +123,18 @@ def phone_number_list(
     )
 
 
-@dataclass(frozen=True)
-class StatusCounts:
-    """How many numbers of one view and search are active and how many inactive."""
-
-    active: int
-    inactive: int
-
-
-@dataclass(frozen=True)
-class StatusCount:
-    """The one count a listing's status counts need besides the listing's own total.
-
-    `listed` is the status the listing is filtered by (None: any); `count` is how many numbers
-    of its view and search are active, or, beside a listing of the active ones, inactive.
-    """
-
-    listed: bool | None
-    count: int
-
-    def beside(self, listing: ResultPage[PhoneNumber]) -> StatusCounts:
-        """The counts, with the total of the listing this count was asked beside."""
-        total = listing.total_count
-        if self.listed is True:
-            return StatusCounts(active=total, inactive=self.count)
-        if self.listed is False:
-            return StatusCounts(active=self.count, inactive=total)
-        # Two answers, perhaps cached a few seconds apart: never less than none inactive.
-        return StatusCounts(active=self.count, inactive=max(total - self.count, 0))
-
-
 def phone_number_status_count(
     *, numbers: NumbersQuery, refresh: bool = False
-) -> StatusCount | None:
-    """What the listing of a view and search filtered by `active` needs to say how many of
-    them are active and inactive: one call of PageSize=1, asked side by side with the listing.
-
-    The listing's own total is one of the numbers (all of them, the active or the inactive
-    ones), so one count completes it: the active ones beside a listing of any status or of the
-    inactive ones (both ask the same call, so switching between them costs no count), the
-    inactive ones beside a listing of the active ones. Counting the total instead would cost
-    the same call and a subtraction. Cached like the listing (same cache, same group version),
-    so a write's `listings_invalidate` and Refresh reach the counts too.
-
-    Never an error: when CCC fails to count, that is logged and the page shows the listing
-    without counts (None).
-    """
-    counted = numbers.active is not True  # the active ones, unless the listing has them
-    try:
-        listed = reading.cached_listing(
-            _numbers_of_view(numbers.replace(active=counted)),
-            version=reading.group_version(numbers.instance_id, numbers.skill_group_id),
-            refresh=refresh,
-        )(page_number=1, page_size=1)
-    except CccError as error:
-        logger.warning(
-            "status counts of skill group %s unavailable (%s, RequestId %s); showing none",
-            numbers.skill_group_id,
-            error.code,
-            error.request_id,
-        )
-        return None
-    return StatusCount(listed=numbers.active, count=listed.page.total_count)
+) -> reading.StatusCount | None:
+    """How many numbers of the view and search are active, or inactive beside a listing of
+    the active ones (`reading.status_count`)."""
+    return reading.status_count(
+        lambda counted: _numbers_of_view(numbers.replace(active=counted)),
+        listed=numbers.active,
+        version=reading.group_version(numbers.instance_id, numbers.skill_group_id),
+        refresh=refresh,
+        what=f"skill group {numbers.skill_group_id}",
+    )
 
 
 def phone_numbers_matching(*, numbers: NumbersQuery, limit: int) -> tuple[list[str], int]:

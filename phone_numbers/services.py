@@ -60,16 +60,14 @@ def numbers_change(*, actor: Actor, confirmation: Confirmation) -> ActionOutcome
             expected_count=confirmation.expected_count if confirmation.matching else None,
             matched_count=matched,
         )
-        for part, outcome in zip(parts, result.parts, strict=True):
-            target = batches.Target(
-                confirmation.action, confirmation.instance_id, part.skill_group_id
-            )
-            try:
-                batches.send(target, list(part.numbers), outcome)
-            finally:
+        try:
+            _send(confirmation, parts, result)
+        finally:
+            for outcome in result.parts:
                 if outcome.done or outcome.unknown:
                     reading.listings_invalidate(
-                        instance_id=confirmation.instance_id, skill_group_id=part.skill_group_id
+                        instance_id=confirmation.instance_id,
+                        skill_group_id=outcome.skill_group_id,
                     )
     logger.info(
         "numbers %s: user=%r instance=%s groups=%s attempt=%s done=%d not_done=%d unknown=%d "
@@ -94,6 +92,22 @@ def numbers_change(*, actor: Actor, confirmation: Confirmation) -> ActionOutcome
         )
         result.record_failed = True
     return result
+
+
+def _send(confirmation: Confirmation, parts: tuple[Part, ...], result: ActionOutcome) -> None:
+    """One number in several skill groups goes with the number's own writes (one call for up
+    to 20 groups); anything else part after part, its numbers in batches."""
+    if confirmation.one_number and len(parts) > 1:
+        batches.send_to_groups(
+            confirmation.action,
+            confirmation.instance_id,
+            confirmation.one_number,
+            {outcome.skill_group_id: outcome for outcome in result.parts},
+        )
+        return
+    for part, outcome in zip(parts, result.parts, strict=True):
+        target = batches.Target(confirmation.action, confirmation.instance_id, part.skill_group_id)
+        batches.send(target, list(part.numbers), outcome)
 
 
 class TrailUnavailable(Exception):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
+from urllib.parse import quote
 
 import django_tables2 as tables
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
-from ccc import MediaType, NumberUsage, SkillGroup
+from ccc import InstancePhoneNumber, MediaType, NumberUsage, SkillGroup
 from portal.paging import ResultPage
 from portal.tables import ResultTable, cell_html
 
@@ -29,6 +30,9 @@ USAGE_LABELS = {
     NumberUsage.OUTBOUND: _("Outbound only"),
     NumberUsage.BIDIRECTION: _("Inbound and outbound"),
 }
+
+# What `reverse` leaves unquoted in a path segment: links built from a prefix match its own.
+_PATH_SAFE = "!$&'()*+,;=~:@"
 
 # Whole sentences, plural on `count`: a translator never splices a noun into a sentence.
 NUMBERS_SHOWN = ngettext_lazy(
@@ -77,9 +81,15 @@ class SelectionColumn(tables.Column):
         )
 
 
+def number_page_prefix(instance_id: str) -> str:
+    """The address of the instance's numbers, to which a number's own page adds the number
+    (made once per table: `reverse` per row would cost more than the row)."""
+    return reverse("phone_numbers:instance_number_list", args=[instance_id])
+
+
 class PhoneNumberTable(ResultTable):
-    """The numbers of one page; with `selectable`, each row has a checkbox for the editor's
-    selection, named by its number, in the form `#selection`."""
+    """The numbers of one page, each linked to its own page; with `selectable`, each row has a
+    checkbox for the editor's selection, named by its number, in the form `#selection`."""
 
     selected = SelectionColumn()
     number = tables.Column(verbose_name=_("Number"), attrs={"td": {"class": "font-monospace"}})
@@ -104,12 +114,19 @@ class PhoneNumberTable(ResultTable):
         self,
         result: ResultPage,
         *,
+        instance_id: str = "",
         selectable: bool = False,
         contact_flow_names: Mapping[str, str] | None = None,
+        exclude: tuple[str, ...] = (),
     ) -> None:
-        """`contact_flow_names`: flows' names by id; a flow without one shows its id."""
+        """`contact_flow_names`: flows' names by id; a flow without one shows its id. The
+        numbers link to their pages in `instance_id` (an export needs none)."""
         self.contact_flow_names = contact_flow_names or {}
-        super().__init__(result, exclude=() if selectable else ("selected",))
+        self.number_prefix = number_page_prefix(instance_id) if instance_id else ""
+        super().__init__(result, exclude=exclude if selectable else (*exclude, "selected"))
+
+    def render_number(self, value: str) -> SafeString:
+        return cell_html('<a href="{}{}/">{}</a>', self.number_prefix, value, value)
 
     @cached_property
     def _select_label(self) -> str:
@@ -203,3 +220,76 @@ class SkillGroupTable(ResultTable):
     def render_media_type(self, value: str) -> str:
         """The media in words (CCC takes it in any case); one without words, as CCC says it."""
         return self._media_labels.get(value.upper(), value)
+
+
+class InstanceNumberTable(PhoneNumberTable):
+    """Every number of an instance: the columns of a group's numbers, with the skill groups
+    each serves (linked to their numbers), its provider, and the agent whose personal
+    outbound number it is. CCC names the flow in the listing itself."""
+
+    skill_groups = tables.Column(verbose_name=_("Skill groups"), orderable=False)
+    provider = tables.Column(verbose_name=_("Provider"))
+    user_id = tables.Column(verbose_name=_("Agent"))
+
+    class Meta(PhoneNumberTable.Meta):
+        sequence = (
+            "number",
+            "active",
+            "usage",
+            "province",
+            "city",
+            "contact_flow_id",
+            "contact_flow_ref",
+            "skill_groups",
+            "provider",
+            "user_id",
+        )
+
+    def __init__(
+        self,
+        result: ResultPage,
+        *,
+        instance_id: str = "",
+        agent_names: Mapping[str, str] | None = None,
+    ) -> None:
+        """`agent_names`: agents' display names by user id; an agent without one shows its id."""
+        self.agent_names = agent_names or {}
+        self.instance_id = instance_id
+        super().__init__(result, instance_id=instance_id, exclude=("selected",))
+
+    @cached_property
+    def _group_prefix(self) -> str:
+        return reverse("phone_numbers:skill_group_list", args=[self.instance_id])
+
+    def render_contact_flow_id(self, value: str, record: InstancePhoneNumber) -> SafeString:
+        if not record.contact_flow_name:
+            return cell_html('<span class="font-monospace small">{}</span>', value)
+        return cell_html('<span title="{}">{}</span>', value, record.contact_flow_name)
+
+    def value_contact_flow_id(self, value: str, record: InstancePhoneNumber) -> str:
+        return record.contact_flow_name or value
+
+    def render_skill_groups(self, value: tuple) -> SafeString:
+        return SafeString(
+            ", ".join(
+                cell_html(
+                    '<a href="{}{}/numbers/">{}</a>',
+                    self._group_prefix,
+                    quote(group.skill_group_id, safe=_PATH_SAFE),
+                    group.display_name or group.name or group.skill_group_id,
+                )
+                for group in value
+            )
+        )
+
+    def value_skill_groups(self, value: tuple) -> str:
+        return ", ".join(
+            group.display_name or group.name or group.skill_group_id for group in value
+        )
+
+    def render_user_id(self, value: str) -> str:
+        return self.agent_names.get(value, value)
+
+    def value_user_id(self, value: str) -> str:
+        name = self.agent_names.get(value)
+        return f"{name} ({value})" if name else value

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import change_views, views
+from . import change_views, number_views, views
 
 app_name = "phone_numbers"
 
@@ -31,6 +31,31 @@ urlpatterns = [
         "instances/<str:instance_id>/skill-groups/<str:skill_group_id>/numbers/change/",
         change_views.number_change,
         name="number_change",
+    ),
+    path(
+        "instances/<str:instance_id>/numbers/",
+        number_views.instance_number_list,
+        name="instance_number_list",
+    ),
+    path(
+        "instances/<str:instance_id>/numbers/export.<export_format:file_format>",
+        number_views.instance_number_export,
+        name="instance_number_export",
+    ),
+    path(
+        "instances/<str:instance_id>/numbers/<str:number>/",
+        number_views.number_detail,
+        name="number_detail",
+    ),
+    path(
+        "instances/<str:instance_id>/numbers/<str:number>/confirm/",
+        change_views.number_groups_confirm,
+        name="number_groups_confirm",
+    ),
+    path(
+        "instances/<str:instance_id>/numbers/<str:number>/change/",
+        change_views.number_groups_change,
+        name="number_groups_change",
     ),
     # An action's page belongs to the trail's address space, but shows this feature's outcome
     # and offers its Undo: see the architecture note in docs/development.md.

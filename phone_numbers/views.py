@@ -9,16 +9,21 @@ from django.conf import settings
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from audit.models import AuditEvent
 from portal.htmx import HtmxHttpRequest, wants_fragment
-from portal.lists import EmptyState, ListQuery, list_response
+from portal.lists import EmptyState, Link, ListQuery, list_response
 from portal.paging import ResultPage
+from portal.text import grouped
 
-from . import exports, reading, selectors
+from . import exports, number_selectors, reading, selectors
 from .forms import NumberFilterForm, SkillGroupFilterForm, numbers_query
 from .navigation import breadcrumbs
+from .queries import InstanceNumbersQuery, NumbersQuery
+from .standing import why_not_eligible
 from .tables import PhoneNumberTable, SkillGroupTable, not_served_text
 
 Action = AuditEvent.Action
@@ -100,6 +105,9 @@ def number_list(
         not_served = not_served_text(read["skill_group"])
         result = ResultPage(items=(), page=1, per_page=query["per_page"], total_count=0)
         status_count = None
+    empty_state = EmptyState(not_served) if not_served else None
+    if not numbers.linked and numbers.search and not result.total_count and not not_served:
+        empty_state = _why_not_eligible(query, numbers)
     return list_response(
         request,
         "phone_numbers/number_list.html",
@@ -123,7 +131,57 @@ def number_list(
             "instance_name": instance_name,
             "breadcrumbs": breadcrumbs(instance_id, group_name, instance_name=instance_name),
         },
-        empty_state=EmptyState(not_served) if not_served else None,
+        empty_state=empty_state,
+    )
+
+
+# How many of the instance's numbers a search matched the eligible view explains one by one.
+WHY_NOT_SHOWN = 5
+
+
+def _why_not_eligible(query: ListQuery, numbers: NumbersQuery) -> EmptyState:
+    """A search of the eligible view that found none: what the instance's numbers it matches
+    are (one more round trip, only now), each linked to its page."""
+    matching = number_selectors.instance_number_list(
+        numbers=InstanceNumbersQuery(numbers.instance_id, search=numbers.search),
+        per_page=WHY_NOT_SHOWN,
+        refresh=query.refresh,
+    )
+    instance_numbers = (
+        reverse("phone_numbers:instance_number_list", args=[numbers.instance_id])
+        + f"?q={numbers.search}"
+    )
+    if not matching.total_count:
+        return EmptyState(
+            _("No number of this instance matches “%(search)s”.") % {"search": numbers.search}
+        )
+    agents = number_selectors.agent_names(
+        instance_id=numbers.instance_id,
+        user_ids=[number.user_id for number in matching.items],
+        refresh=query.refresh,
+    )
+    count = matching.total_count
+    return EmptyState(
+        ngettext(
+            "%(count)s number of this instance matches “%(search)s”, and it could not be "
+            "linked to this skill group:",
+            "%(count)s numbers of this instance match “%(search)s”, and none could be linked "
+            "to this skill group:",
+            count,
+        )
+        % {"count": grouped(count), "search": numbers.search},
+        links=(Link(_("See them among the instance's numbers"), instance_numbers),)
+        if count > WHY_NOT_SHOWN
+        else (),
+        details=tuple(
+            why_not_eligible(
+                matching.items,
+                instance_id=numbers.instance_id,
+                skill_group_id=numbers.skill_group_id,
+                active=numbers.active,
+                agent_names=agents,
+            )
+        ),
     )
 
 

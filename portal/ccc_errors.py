@@ -63,6 +63,10 @@ def stopped_midway(count: int) -> str:
     ) % {"count": grouped(count)}
 
 
+# A RAM policy's refusals: the credentials are valid, the action is not allowed.
+_NOT_ALLOWED = ("Forbidden", "NoPermission")
+
+
 def error_page(error: ccc.CccError, ids: Mapping[str, str]) -> tuple[int, str, str]:
     """HTTP status, headline and advice for a CCC error that stopped a page (`ids`: the
     page's instance_id and skill_group_id); nothing an attacker could use."""
@@ -104,6 +108,17 @@ def error_page(error: ccc.CccError, ids: Mapping[str, str]) -> tuple[int, str, s
             status,
             title,
             join_sentences([retried, _("Try again in a moment; if it persists, tell your admin.")]),
+        )
+    if error.action and error.code.startswith(_NOT_ALLOWED):
+        return (
+            403,
+            _("This server's CCC AccessKey is not allowed to call %(action)s.")
+            % {"action": error.action},
+            _(
+                "Its RAM policy needs the permission ccc:%(action)s for this page; the pages "
+                "that do not need it work as before. Ask an administrator to add it."
+            )
+            % {"action": error.action},
         )
     if isinstance(error, ccc.AuthenticationError):
         return (

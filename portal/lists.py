@@ -26,6 +26,8 @@ from .htmx import vary_on_htmx, wants_fragment
 from .paging import MAX_REACHABLE_ROWS, ResultPage, last_reachable_page
 
 if TYPE_CHECKING:
+    from django.utils.safestring import SafeString
+
     from .tables import ResultTable
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -162,6 +164,8 @@ class EmptyState:
 
     text: str = ""
     links: tuple[Link, ...] = ()
+    # Sentences under it, each about one row left out (with its link): why it is not here.
+    details: tuple[SafeString, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -335,16 +335,16 @@ def test_a_listing_that_fails_still_fails_the_page(client, app_emulator):
 @pytest.mark.parametrize(
     ("listed", "count", "total", "counts"),
     [
-        (None, 54, 61, selectors.StatusCounts(active=54, inactive=7)),
-        (True, 7, 54, selectors.StatusCounts(active=54, inactive=7)),
-        (False, 54, 7, selectors.StatusCounts(active=54, inactive=7)),
-        (None, 62, 61, selectors.StatusCounts(active=62, inactive=0)),  # answers apart in time
+        (None, 54, 61, reading.StatusCounts(active=54, inactive=7)),
+        (True, 7, 54, reading.StatusCounts(active=54, inactive=7)),
+        (False, 54, 7, reading.StatusCounts(active=54, inactive=7)),
+        (None, 62, 61, reading.StatusCounts(active=62, inactive=0)),  # answers apart in time
     ],
 )
 def test_a_count_beside_its_listing_makes_the_counts(listed, count, total, counts):
     listing = ResultPage(items=(), page=1, per_page=25, total_count=total)
 
-    assert selectors.StatusCount(listed=listed, count=count).beside(listing) == counts
+    assert reading.StatusCount(listed=listed, count=count).beside(listing) == counts
 
 
 def test_the_selector_counts_through_the_listing_cache(app_emulator):
@@ -356,5 +356,5 @@ def test_the_selector_counts_through_the_listing_cache(app_emulator):
     fresh = selectors.phone_number_status_count(**arguments, refresh=True)
 
     active, _ = expected(app_emulator, EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID)
-    assert first == again == fresh == selectors.StatusCount(listed=None, count=active)
+    assert first == again == fresh == reading.StatusCount(listed=None, count=active)
     assert app_emulator.request_count == 2  # the first and the refreshed

@@ -354,4 +354,21 @@
       source: "#results",
     });
   });
+
+  // A long list of skill groups to tick (a number's page) is narrowed by name as one types;
+  // without JavaScript the box stays hidden and every group is listed.
+  function filterChoices(input) {
+    var words = input.value.trim().toLowerCase();
+    document.querySelectorAll(input.getAttribute("data-filter-choices") + " > li").forEach(function (item) {
+      item.hidden = words !== "" && item.textContent.toLowerCase().indexOf(words) === -1;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-filter-choices]").forEach(function (input) {
+      input.hidden = false;
+    });
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-filter-choices")) filterChoices(event.target);
+  });
 })();
