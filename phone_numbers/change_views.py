@@ -232,7 +232,7 @@ def _confirmed_change(
         refusal_record(actor=actor, **group, **claimed, refusal=AuditEvent.Refusal.NOT_EDITOR)
         return _refused_page(request, 403, _("Only editors can link or unlink numbers."))
     if confirmation is None:
-        refusal_record(actor=actor, **group, refusal=problem.refusal)
+        refusal_record(actor=actor, **group, **claimed, refusal=problem.refusal)
         return _refused_page(
             request,
             400,

@@ -78,7 +78,10 @@ def instance_number_get(
             return list_page(page_number=page_number, page_size=MAX_PAGE_SIZE).page
 
     else:
-        page_of = functools.partial(instance_number_api_page, numbers=query)
+
+        def page_of(page_number: int) -> Page[InstancePhoneNumber]:
+            return instance_number_api_page(numbers=query, page_number=page_number)
+
     for page_number in range(1, MAX_PAGE_NUMBER + 1):
         page = page_of(page_number)
         for found in page.items:
