@@ -108,6 +108,7 @@ def number_change_confirm(
         {
             **group,
             "confirmation": confirmation,
+            "in_dialog": wants_fragment(request),
             "more": confirmation.expected_count - len(confirmation.numbers),
             "back_url": back_url,
             "action_url": reverse("phone_numbers:number_change", kwargs=group),

@@ -114,6 +114,7 @@ def number_list(
         query,
         PhoneNumberTable(
             result,
+            instance_id=instance_id,
             selectable=request.identity.is_editor,
             contact_flow_names=read["contact_flow_names"],
         ),
