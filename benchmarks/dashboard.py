@@ -22,12 +22,14 @@ import http.client
 import io
 import logging
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -396,6 +398,48 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
 
 
+class CallsByAction(logging.Handler):
+    """Counts the client's successful calls by action."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        words = record.getMessage().split()
+        if len(words) > 2 and words[0] == "ccc" and words[2] == "ok:":
+            self.counts[words[1]] += 1
+
+
+def number_journey_calls(client: Client) -> list[tuple[str, Counter[str]]]:
+    """The CCC calls of each step of a number-centric journey: the instance's numbers, its
+    page 2 and page 1 again, a number's page and the same again (cached)."""
+    numbers = f"/instances/{BULK_INSTANCE_ID}/numbers/"
+    steps = (
+        ("instance numbers", numbers, {}),
+        ("its page 2 (swap)", f"{numbers}?page=2", SWAP),
+        ("its page 1 again (swap)", numbers, SWAP),
+        ("a number's page", "{number}", {}),
+        ("the number's page again", "{number}", {}),
+    )
+    counter = CallsByAction()
+    logger = logging.getLogger("ccc.client")
+    logger.addHandler(counter)
+    calls, number_page = [], ""
+    try:
+        for name, url, headers in steps:
+            counter.counts = Counter()
+            page = client.get(url.format(number=number_page), headers=headers)
+            # The first number the instance's list links to.
+            number_page = number_page or re.search(
+                rf'href="({numbers}[0-9]+/)"', page.content.decode()
+            ).group(1)
+            calls.append((name, counter.counts))
+    finally:
+        logger.removeHandler(counter)
+    return calls
+
+
 def dashboard(args: argparse.Namespace) -> None:
     """Round trips, swaps, throughput and slowed full pages."""
     with override_settings(ROOT_URLCONF="benchmarks.bare"):
@@ -407,6 +451,9 @@ def dashboard(args: argparse.Namespace) -> None:
             f"journey listing calls: {calls} (minimum {JOURNEY_MINIMUM}: two listings, "
             f"each with its status count): {met}"
         )
+        for step, counts in number_journey_calls(client):
+            said = ", ".join(f"{action} {count}" for action, count in sorted(counts.items()))
+            print(f"number journey, {step}: {said or 'no call'}")
         for role, headers in SIGNED_IN_AS.items():
             client = Client(SERVER_NAME="127.0.0.1", headers=headers)
             for per_page in (25, 100):

@@ -105,3 +105,14 @@ def test_the_swap_asks_ccc_each_time_it_is_timed_and_its_reads_are_timed_once(ap
     assert app_emulator.request_count == asked + 3 * 2
     assert len(reads) == 3
     assert reading.side_by_side.__name__ == "side_by_side"
+
+
+def test_the_number_journey_counts_each_step_s_calls_and_repeats_cost_none(app_emulator):
+    from benchmarks import dashboard
+
+    client = Client(headers=dashboard.SIGNED_IN)
+    calls = dict(dashboard.number_journey_calls(client))
+
+    assert calls["instance numbers"]["ListPhoneNumbers"] == 2  # the page and its count
+    assert calls["a number's page"] == {"ListPhoneNumbers": 1, "ListSkillGroups": 1}
+    assert calls["its page 1 again (swap)"] == calls["the number's page again"] == {}
