@@ -7,6 +7,7 @@ axe-core from npm (`axe_script`); without Chromium or axe-core the tests skip, u
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
 
 from ccc.emulator import Emulator
+
+from ..servers import app_server
 
 # Playwright's sync API runs an event loop in the test thread; Django would then refuse the
 # database calls pytest-django makes around each live-server test.
@@ -73,6 +76,25 @@ def open_context(browser: Browser, base_url: str, off_site: list[str], **options
     context = browser.new_context(base_url=base_url, **{"viewport": DESKTOP, **options})
     context.route(lambda url: not url.startswith(f"{base_url}/"), refuse)
     return context
+
+
+@contextlib.contextmanager
+def viewer_page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
+    """A page signed in as a viewer behind the SSO proxy's headers, in a server of its own
+    (sign-in is set at start-up); it must reach nothing off the server."""
+    viewer = {"X-Forwarded-User": "victor", "X-Forwarded-Groups": "cc-support"}
+    off_site: list[str] = []
+    with app_server(
+        tmp_path,
+        CCCADMIN_AUTH_MODE="header",
+        CCCADMIN_TRUSTED_PROXIES="127.0.0.1/32",
+        CCCADMIN_VIEWER_GROUPS="cc-support",
+        CCCADMIN_EDITOR_GROUPS="cc-admins",
+    ) as url:
+        context = open_context(browser, url, off_site, extra_http_headers=viewer)
+        yield context.new_page()
+        context.close()
+    assert not off_site
 
 
 @pytest.fixture

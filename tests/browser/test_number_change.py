@@ -14,8 +14,7 @@ from ccc.emulator import Emulator
 from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 
 from ..emulator_data import listed_numbers
-from ..servers import app_server
-from .conftest import open_context
+from .conftest import viewer_page
 from .helpers import axe_findings, rows, settle_animations, summary
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -205,23 +204,10 @@ def test_all_matching_in_batches_with_throttling_mid_way(
 
 
 def test_a_viewer_sees_no_selection_controls(browser, tmp_path) -> None:
-    """Behind the SSO proxy's headers, in a server of its own: sign-in is set at start-up."""
-    viewer = {"X-Forwarded-User": "victor", "X-Forwarded-Groups": "cc-support"}
-    off_site: list[str] = []
-    with app_server(
-        tmp_path,
-        CCCADMIN_AUTH_MODE="header",
-        CCCADMIN_TRUSTED_PROXIES="127.0.0.1/32",
-        CCCADMIN_VIEWER_GROUPS="cc-support",
-        CCCADMIN_EDITOR_GROUPS="cc-admins",
-    ) as url:
-        context = open_context(browser, url, off_site, extra_http_headers=viewer)
-        page = context.new_page()
+    with viewer_page(browser, tmp_path) as page:
         page.goto(f"{NUMBERS}?view=eligible")
         expect(rows(page)).to_have_count(25)
         expect(page.get_by_text("victor · viewer")).to_be_visible()
         expect(page.get_by_role("checkbox")).to_have_count(0)
         expect(page.get_by_role("button", name="Link to this skill group")).to_have_count(0)
         expect(page.get_by_role("button", name=re.compile("^Select all"))).to_have_count(0)
-        context.close()
-    assert not off_site

@@ -14,8 +14,7 @@ from ccc.emulator import Emulator
 from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_NUMBER, EXAMPLE_SKILL_GROUP_ID
 from ccc.emulator.records import SkillGroupRecord
 
-from ..servers import app_server
-from .conftest import open_context
+from .conftest import viewer_page
 from .helpers import rows
 from .test_number_change import assert_accessible
 
@@ -116,21 +115,9 @@ def test_a_long_list_of_groups_is_narrowed_by_name(axe_page: Page, app_emulator:
 
 
 def test_a_viewer_sees_the_number_without_controls(browser, tmp_path) -> None:
-    viewer = {"X-Forwarded-User": "victor", "X-Forwarded-Groups": "cc-support"}
-    off_site: list[str] = []
-    with app_server(
-        tmp_path,
-        CCCADMIN_AUTH_MODE="header",
-        CCCADMIN_TRUSTED_PROXIES="127.0.0.1/32",
-        CCCADMIN_VIEWER_GROUPS="cc-support",
-        CCCADMIN_EDITOR_GROUPS="cc-admins",
-    ) as url:
-        context = open_context(browser, url, off_site, extra_http_headers=viewer)
-        page = context.new_page()
+    with viewer_page(browser, tmp_path) as page:
         page.goto(NUMBER_PAGE)
         expect(page.get_by_role("heading", name="Could join 4 skill groups")).to_be_visible()
         expect(page.get_by_role("link", name="Sales")).to_be_visible()
         expect(page.get_by_role("checkbox")).to_have_count(0)
         expect(page.get_by_role("main").get_by_role("button")).to_have_count(0)
-        context.close()
-    assert not off_site
