@@ -49,7 +49,7 @@ def audit_export(
         [
             "audit-trail",
             filters.get("instance_id", ""),
-            filters.get("skill_group_id", ""),
+            filters.get("skill_group", ""),
             filters.get("number", ""),
         ],
         file_format,

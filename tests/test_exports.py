@@ -799,6 +799,18 @@ def test_the_audit_export_takes_the_pages_filters(client, trail):
 
 
 @pytest.mark.database
+def test_the_audit_export_is_named_by_its_instance_and_skill_group(client, trail):
+    url = AUDIT + f"export.csv?instance={EXAMPLE_INSTANCE_ID}&skill_group={EXAMPLE_SKILL_GROUP_ID}"
+
+    response, _ = download(client, url)
+
+    today = timezone.localdate().isoformat()
+    assert file_name(response) == (
+        f"audit-trail_{EXAMPLE_INSTANCE_ID}_{EXAMPLE_SKILL_GROUP_ID}_{today}.csv"
+    )
+
+
+@pytest.mark.database
 @pytest.mark.parametrize("file_format", FORMATS)
 def test_the_audit_export_takes_the_number_filter_and_is_named_by_it(client, db, file_format):
     events = number_history()
