@@ -46,7 +46,12 @@ def audit_export(
             note=_audit_cut(exported=AUDIT_EXPORT_MAX_ROWS, total=total),
         )
     return export_file(
-        ["audit-trail", filters.get("instance_id", ""), filters.get("skill_group_id", "")],
+        [
+            "audit-trail",
+            filters.get("instance_id", ""),
+            filters.get("skill_group", ""),
+            filters.get("number", ""),
+        ],
         file_format,
         title=_("Audit trail"),
         columns=table.export_columns(),

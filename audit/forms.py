@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property
@@ -12,7 +13,14 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from portal.lists import DEFAULT_PER_PAGE, SELECT, ListFeatures, ListFilterForm
+from portal.lists import (
+    DEFAULT_PER_PAGE,
+    SEARCH_INPUT_MAX_LENGTH,
+    SELECT,
+    ListFeatures,
+    ListFilterForm,
+    normalise_number,
+)
 
 from .models import AuditEvent
 from .selectors import IN_PROGRESS
@@ -22,6 +30,8 @@ from .selectors import IN_PROGRESS
 AUDIT_DATE_MIN = date(2000, 1, 1)
 AUDIT_DATE_MAX = date(2999, 12, 31)
 _TEXT = {"class": "form-control form-control-sm filter-text", "autocomplete": "off"}
+# A phone number as the trail keeps it: digits, perhaps after a "+".
+_PHONE_NUMBER = re.compile(r"\+?[0-9]+")
 
 
 def _date_input() -> forms.DateInput:
@@ -67,6 +77,13 @@ class AuditFilterForm(ListFilterForm):
         label=_("Skill group"),
         widget=forms.TextInput(attrs={**_TEXT, "placeholder": _("name or ID")}),
     )
+    # Room for the punctuation people type between digits, dropped before it is matched.
+    number = forms.CharField(
+        required=False,
+        max_length=SEARCH_INPUT_MAX_LENGTH,
+        label=_("Number"),
+        widget=forms.TextInput(attrs={**_TEXT, "placeholder": _("whole number")}),
+    )
     user = forms.CharField(
         required=False,
         max_length=254,
@@ -91,6 +108,7 @@ class AuditFilterForm(ListFilterForm):
     field_order = (
         "instance",
         "skill_group",
+        "number",
         "user",
         "action",
         "outcome",
@@ -101,6 +119,7 @@ class AuditFilterForm(ListFilterForm):
     defaults = {
         "instance": "",
         "skill_group": "",
+        "number": "",
         "user": "",
         "action": "",
         "outcome": "",
@@ -111,7 +130,16 @@ class AuditFilterForm(ListFilterForm):
     }
     max_rows = None
     features = ListFeatures(export=True, clear_filters=True)
-    filter_names = ("instance", "skill_group", "user", "action", "outcome", "date_from", "date_to")
+    filter_names = (
+        "instance",
+        "skill_group",
+        "number",
+        "user",
+        "action",
+        "outcome",
+        "date_from",
+        "date_to",
+    )
     field_widths = {
         "per_page": "col-4 col-sm-2 col-xl-1",
         "action": "col-4 col-sm-2 col-xl-1",
@@ -168,6 +196,18 @@ class AuditFilterForm(ListFilterForm):
     def clean_skill_group(self) -> str:
         return self.cleaned_data["skill_group"].strip()
 
+    def clean_number(self) -> str:
+        number = normalise_number(self.cleaned_data["number"])
+        if number and not _PHONE_NUMBER.fullmatch(number):
+            raise forms.ValidationError(
+                _(
+                    "The Number filter takes digits only, perhaps after a + (spaces, dashes and "
+                    "brackets are ignored), not “%(value)s”; it was left out."
+                ),
+                code="notice",
+            )
+        return number
+
     def clean_user(self) -> str:
         return self.cleaned_data["user"].strip()
 
@@ -198,6 +238,7 @@ class AuditFilterForm(ListFilterForm):
         return {
             "instance_id": values["instance"],
             "skill_group": values["skill_group"],
+            "number": values["number"],
             "user": values["user"],
             "action": values["action"],
             "outcome": values["outcome"],

@@ -118,6 +118,7 @@ def _audit_events(
     visible_instances: frozenset[str] | None,
     instance_id: str = "",
     skill_group: str = "",
+    number: str = "",
     user: str = "",
     action: str = "",
     outcome: str = "",
@@ -141,6 +142,10 @@ def _audit_events(
             | Q(skill_group_name__icontains=skill_group)
             | Q(skill_group_names__icontains=skill_group)
         )
+    if number:
+        # The list's JSON text, each number within its quotes: the whole number matches, never
+        # a part of a longer one. A text match, as SQLite has no JSON containment (`contains`).
+        events = events.filter(numbers__icontains=f'"{number}"')
     if user:
         events = events.filter(Q(username__icontains=user) | Q(email__icontains=user))
     if action:

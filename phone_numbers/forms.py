@@ -4,7 +4,6 @@ selection; the query machinery they share is `portal.lists`."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from django import forms
@@ -20,6 +19,7 @@ from portal.lists import (
     ListFeatures,
     ListFilterForm,
     ListQuery,
+    normalise_number,
     printable,
     search_input,
 )
@@ -27,8 +27,6 @@ from portal.lists import (
 from .queries import InstanceNumbersQuery, NumbersQuery
 from .tables import MEDIA_LABELS, USAGE_LABELS
 
-# What people type between digits: spaces, dashes, dots, parentheses.
-_NUMBER_PUNCTUATION = re.compile(r"[\s\-\.\(\)\u2010-\u2015]+")
 _DIGITS = re.compile(r"[0-9]*")
 
 
@@ -74,8 +72,7 @@ class _NumberSearchForm(ListFilterForm):
 
     @staticmethod
     def normalise_q(value: str) -> str:
-        # NFKC first: a Chinese input method types full-width digits and dashes.
-        return _NUMBER_PUNCTUATION.sub("", unicodedata.normalize("NFKC", value))
+        return normalise_number(value)
 
     def clean_q(self) -> str:
         q = super().clean_q()

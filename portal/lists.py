@@ -10,6 +10,8 @@ to (pager, view toggle, canonical push URL, share link).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
@@ -43,6 +45,8 @@ SELECT = {"class": "form-select form-select-sm filter-select"}
 # Every list page is this template; htmx swaps its "results" partial into #results.
 LIST_PAGE_TEMPLATE = "portal/list_page.html"
 RESULTS_PARTIAL = f"{LIST_PAGE_TEMPLATE}#results"
+# What people type between digits: spaces, dashes, dots, parentheses.
+_NUMBER_PUNCTUATION = re.compile(r"[\s\-\.\(\)\u2010-\u2015]+")
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,12 @@ class ListFilterForm(forms.Form):
     @staticmethod
     def selector_arguments(values: dict[str, Any]) -> dict[str, Any]:
         return {"search": values["q"], "page": values["page"], "per_page": values["per_page"]}
+
+
+def normalise_number(typed: str) -> str:
+    """A phone number as typed, without the punctuation people type between its digits; NFKC
+    first, as a Chinese input method types full-width digits and dashes."""
+    return _NUMBER_PUNCTUATION.sub("", unicodedata.normalize("NFKC", typed))
 
 
 def printable(value: str) -> str:

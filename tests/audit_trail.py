@@ -252,6 +252,45 @@ def two_groups_action() -> AuditEvent:
     return link
 
 
+# The number `number_history` records actions and refusals of, and a number with a "+".
+HISTORY_NUMBER = "083300110001"
+PLUS_NUMBER = "+8613800138000"
+
+
+def number_history() -> dict[str, AuditEvent]:
+    """The actions and refusals of HISTORY_NUMBER, by name, among others of numbers that hold it
+    or that it begins with: a link of it with another number (done), a link of it to two skill
+    groups (in Sales's part), a refusal of it in the bulk instance; an unlink of two numbers
+    that hold it, a link of the number it begins with, and a link of PLUS_NUMBER."""
+    now = timezone.now().replace(microsecond=0)
+    events = {"link": attempt(now - timedelta(minutes=50), asked=[HISTORY_NUMBER, "083300110002"])}
+    outcome(events["link"])
+    events["longer"] = attempt(
+        now - timedelta(minutes=40),
+        action=AuditEvent.Action.UNLINK,
+        asked=[f"{HISTORY_NUMBER}9", f"9{HISTORY_NUMBER}"],
+    )
+    events["shorter"] = attempt(now - timedelta(minutes=35), asked=[HISTORY_NUMBER[:-1]])
+    parts = (
+        Part(EXAMPLE_SKILL_GROUP_ID, GROUP["skill_group_name"], ("083300110003",)),
+        Part(*SALES, (HISTORY_NUMBER,)),
+    )
+    events["two_groups"] = attempt(
+        now - timedelta(minutes=30),
+        asked=[number for part in parts for number in part.numbers],
+        **parts_columns(parts),
+    )
+    events["refused"] = refusal(
+        now - timedelta(minutes=20),
+        error_code=AuditEvent.Refusal.NOT_EDITOR,
+        detail="",
+        numbers=[HISTORY_NUMBER],
+        **{**BULK_GROUP, **BOB},
+    )
+    events["plus"] = attempt(now - timedelta(minutes=10), asked=[PLUS_NUMBER])
+    return events
+
+
 # The errors an outcome can hold, by name: CCC's own code with its Message, and the client's own
 # codes with the words `ccc.client` records for them (an answer it never had or could not read,
 # a write budget spent); each with the outcome it leaves.

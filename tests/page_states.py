@@ -26,10 +26,12 @@ from ccc.emulator.dataset import (
 from ccc.emulator.faults import Fault
 
 from .audit_trail import (
+    HISTORY_NUMBER,
     PARTLY_DONE_ACTION_ID,
     SALES,
     TWO_GROUPS_ACTION_ID,
     demo_trail,
+    number_history,
     partly_done_action,
     two_groups_action,
 )
@@ -255,6 +257,14 @@ STATES: tuple[PageState, ...] = (
         f"{AUDIT}?date_from=2026-13-01",
         database=demo_trail,
         shows="“2026-13-01” is not a valid value for “From”",
+    ),
+    # A number's History: its three events, not the unlink of two numbers that hold it.
+    *_page_and_swap(
+        "audit-number",
+        f"{AUDIT}?number={HISTORY_NUMBER}",
+        database=number_history,
+        shows="Showing 1–3 of 3 events",
+        swap_from=AUDIT,
     ),
 )
 

@@ -6,8 +6,9 @@ Rows are written straight into the database, as phone_numbers/services.py record
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,11 +32,14 @@ from .audit_trail import (
     BULK_GROUP,
     CCC_SAYS,
     EVERY_KIND_SAID,
+    HISTORY_NUMBER,
+    PLUS_NUMBER,
     CccWords,
     attempt,
     every_kind_trail,
     four_actions,
     newest_first,
+    number_history,
     numbers,
     outcome,
     refusal,
@@ -464,6 +468,90 @@ def test_an_unusable_value_falls_back_to_its_default_with_a_notice(
         assert shown(page, trail) == [FRESH, STALE, E, D]
     else:
         assert shown(page, trail) == EVERY_ROW
+
+
+# -- the number filter -------------------------------------------------------------------------
+
+NUMBER_NOTICE = (
+    "The Number filter takes digits only, perhaps after a + (spaces, dashes and brackets are "
+    "ignored), not “{}”; it was left out."
+)
+
+
+@pytest.fixture
+def history() -> dict[str, AuditEvent]:
+    return number_history()
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        # Attempts of one group and of two (the number in one part), and a refusal; not the
+        # outcome rows, nor the unlink of two numbers that hold it.
+        (HISTORY_NUMBER, ["refused", "two_groups", "link"]),
+        (HISTORY_NUMBER[:-1], ["shorter"]),  # not the longer numbers that begin with it
+        (HISTORY_NUMBER[:6], []),
+        (f"{HISTORY_NUMBER}9", ["longer"]),
+        (PLUS_NUMBER.replace("+", "%2B"), ["plus"]),
+        (PLUS_NUMBER[1:], []),  # the "+" is part of the number
+    ],
+)
+def test_the_number_filter_lists_the_actions_and_refusals_of_exactly_that_number(
+    client, history, number, expected
+):
+    response, page = get(client, f"{AUDIT}?number={number}")
+
+    assert response.status_code == 200
+    assert shown(page, history) == expected
+    if not expected:
+        assert "No audit events match." in page.text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0833 0011-0001",
+        "(0833) 0011.0001",
+        "０８３３－００１１－０００１",  # full-width, as a Chinese input method types it
+    ],
+)
+def test_the_number_filter_reads_a_number_as_people_type_it(client, history, typed):
+    response, page = get(client, f"{AUDIT}?{urlencode({'number': typed})}", htmx=True)
+
+    assert shown(page, history) == ["refused", "two_groups", "link"]
+    assert response["HX-Push-Url"] == f"{AUDIT}?number={HISTORY_NUMBER}"
+    assert not has_notice(page)
+    assert "left out" not in page.text
+
+
+def test_a_numbers_history_is_its_events_in_its_instance(client, history):
+    response, page = get(client, f"{AUDIT}?instance={EXAMPLE_INSTANCE_ID}&number={HISTORY_NUMBER}")
+
+    assert shown(page, history) == ["two_groups", "link"]
+    assert page.find("input", name="number", value=HISTORY_NUMBER)
+    # Both filters are counted, and cleared by the form's link.
+    assert re.search(r'id="filter-count"[^>]*>2</span>', response.content.decode())
+    assert (AUDIT, "Clear filters") in page.links
+
+
+@pytest.mark.parametrize(
+    ("typed", "notice"),
+    [
+        ("junk", NUMBER_NOTICE.format("junk")),
+        ("0833*", NUMBER_NOTICE.format("0833*")),
+        ("%2B", NUMBER_NOTICE.format("+")),
+        ("08%2B33", NUMBER_NOTICE.format("08+33")),
+        # What no text filter takes: a NUL, more than the box holds.
+        ("0833%00", "“0833” is not a valid value for “Number”; showing the default."),
+        ("0" * 65, f"“{'0' * 40}” is not a valid value for “Number”; showing the default."),
+    ],
+)
+def test_a_number_that_is_not_one_is_left_out_with_a_notice(client, history, typed, notice):
+    response, page = get(client, f"{AUDIT}?number={typed}")
+
+    assert response.status_code == 200
+    assert notice in page.text
+    assert shown(page, history) == newest_first(history)
 
 
 # -- links, paging and the fragment ------------------------------------------------------------

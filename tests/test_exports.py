@@ -44,10 +44,12 @@ from .audit_trail import (
     ACCEPT_LANGUAGE,
     CCC_SAYS,
     EVERY_KIND_SAID,
+    HISTORY_NUMBER,
     CccWords,
     every_kind_trail,
     four_actions,
     newest_first,
+    number_history,
     numbers,
     refusal,
     two_groups_action,
@@ -794,6 +796,37 @@ def test_the_audit_export_takes_the_pages_filters(client, trail):
 
     assert csv_rows(b"".join(chunks))[1:] == AUDIT_ROWS[2:4]
     assert "audit-trail_" in response["Content-Disposition"]
+
+
+@pytest.mark.database
+def test_the_audit_export_is_named_by_its_instance_and_skill_group(client, trail):
+    url = AUDIT + f"export.csv?instance={EXAMPLE_INSTANCE_ID}&skill_group={EXAMPLE_SKILL_GROUP_ID}"
+
+    response, _ = download(client, url)
+
+    today = timezone.localdate().isoformat()
+    assert file_name(response) == (
+        f"audit-trail_{EXAMPLE_INSTANCE_ID}_{EXAMPLE_SKILL_GROUP_ID}_{today}.csv"
+    )
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_the_audit_export_takes_the_number_filter_and_is_named_by_it(client, db, file_format):
+    events = number_history()
+    page = Html(client.get(AUDIT + "?number=0833-0011-0001").content.decode())
+    (url,) = [href for href, text in page.links if text == EXPORT_FORMATS[file_format]]
+    assert url == AUDIT + f"export.{file_format}?number={HISTORY_NUMBER}"
+
+    response, chunks = download(client, url)
+    rows = rows_of(file_format, b"".join(chunks))
+
+    with translation.override("en"):
+        times = [moment_text(events[name].created_at) for name in ("refused", "two_groups", "link")]
+    assert [row[0] for row in rows[1:]] == times
+    assert all(HISTORY_NUMBER in row[8].split() for row in rows[1:])
+    today = timezone.localdate().isoformat()
+    assert file_name(response) == f"audit-trail_{HISTORY_NUMBER}_{today}.{file_format}"
 
 
 @pytest.mark.database

@@ -610,6 +610,7 @@ def test_the_audit_query_defaults_and_selector_arguments():
     assert query.values == {
         "instance": "",
         "skill_group": "",
+        "number": "",
         "user": "",
         "action": "",
         "outcome": "",
@@ -623,6 +624,7 @@ def test_the_audit_query_defaults_and_selector_arguments():
     assert query.selector_arguments() == {
         "instance_id": "",
         "skill_group": "",
+        "number": "",
         "user": "",
         "action": "",
         "outcome": "",
@@ -638,20 +640,22 @@ def test_the_audit_query_gives_typed_dates_and_canonical_links():
     query = audit_query(
         "date_to=12/02/2025&date_from=2025-12-01&outcome=in_progress&user=+bob+"
         "&skill_group=sg%40ccc-test&instance=ccc-test&action=unlink&page=2"
+        "&number=%2B86+0833-0011"
     )
 
     arguments = query.selector_arguments()
     assert (arguments["date_from"], arguments["date_to"]) == (date(2025, 12, 1), date(2025, 12, 2))
     assert arguments["outcome"] == "in_progress"
     assert arguments["user"] == "bob"
+    assert arguments["number"] == "+8608330011"
     # Every value in a fixed order, dates as ISO days whatever form they came in.
     assert query.canonical_url == (
-        f"{AUDIT}?instance=ccc-test&skill_group=sg%40ccc-test&user=bob&action=unlink"
-        "&outcome=in_progress&date_from=2025-12-01&date_to=2025-12-02&page=2"
+        f"{AUDIT}?instance=ccc-test&skill_group=sg%40ccc-test&number=%2B8608330011&user=bob"
+        "&action=unlink&outcome=in_progress&date_from=2025-12-01&date_to=2025-12-02&page=2"
     )
     assert query.url(outcome="") == (
-        f"{AUDIT}?instance=ccc-test&skill_group=sg%40ccc-test&user=bob&action=unlink"
-        "&date_from=2025-12-01&date_to=2025-12-02"
+        f"{AUDIT}?instance=ccc-test&skill_group=sg%40ccc-test&number=%2B8608330011&user=bob"
+        "&action=unlink&date_from=2025-12-01&date_to=2025-12-02"
     )
 
 
@@ -674,6 +678,7 @@ def test_an_end_date_before_the_start_says_so_and_keeps_the_start():
         ("outcome=in-progress", "Outcome", ""),
         (f"skill_group={'s' * 257}", "Skill group", ""),
         (f"user={'u' * 255}", "User", ""),
+        (f"number={'0' * 65}", "Number", ""),
     ],
 )
 def test_an_unusable_audit_value_falls_back_with_a_notice(query_string, field, kept):
