@@ -115,10 +115,10 @@ def error_page(error: ccc.CccError, ids: Mapping[str, str]) -> tuple[int, str, s
             _("This server's CCC AccessKey is not allowed to call %(action)s.")
             % {"action": error.action},
             _(
-                "Its RAM policy needs the permission ccc:%(action)s for this page; the pages "
-                "that do not need it work as before. Ask an administrator to add it."
+                "Its RAM policy needs the permission %(permission)s for this page; the pages "
+                "that do not need it work as before. Ask an administrator to grant it."
             )
-            % {"action": error.action},
+            % {"permission": f"ccc:{error.action}"},
         )
     if isinstance(error, ccc.AuthenticationError):
         return (
