@@ -352,3 +352,23 @@ def test_a_viewer_can_neither_confirm_nor_change(client, app_emulator, settings)
     row = AuditEvent.objects.get(kind=AuditEvent.Kind.REFUSAL)
     assert (row.error_code, row.numbers) == (AuditEvent.Refusal.NOT_EDITOR, [EXAMPLE_NUMBER])
     assert groups_of(app_emulator) == {EXAMPLE_SKILL_GROUP_ID}
+
+
+def test_the_number_s_history_lists_its_action_once_and_each_group_s_lists_it(client, sent):
+    other = sorted(set(sent.instances[EXAMPLE_INSTANCE_ID].numbers) - {EXAMPLE_NUMBER})[0]
+    change(confirm([SALES, VIP]))
+    change(confirm([SALES], number=other))
+    history_url = next(
+        href
+        for href, text in Html(client.get(NUMBER_PAGE).content.decode()).links
+        if text == "History"
+    )
+
+    history = Html(client.get(history_url).content.decode())
+
+    assert "Showing 1–1 of 1 event" in history.text
+    (row,) = history.rows
+    assert "Sales" in " ".join(row) and "VIP hotline" in " ".join(row)
+    for group, events in ((SALES, 2), (VIP, 1)):
+        page = Html(client.get(f"/audit/?skill_group={group}").content.decode())
+        assert len(page.rows) == events
