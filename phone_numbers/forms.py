@@ -155,6 +155,10 @@ class InstanceNumberFilterForm(_NumberSearchForm):
             return super().empty_state(query)
         return EmptyState(_("This instance has no phone numbers."))
 
+    @staticmethod
+    def selector_arguments(values: dict[str, Any]) -> dict[str, Any]:
+        return {**_NumberSearchForm.selector_arguments(values), "usage": values["usage"]}
+
 
 def instance_numbers_query(query: ListQuery, *, instance_id: str) -> InstanceNumbersQuery:
     """Which numbers the instance's numbers page asks for."""

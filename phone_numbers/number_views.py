@@ -160,7 +160,8 @@ def _number_or_none(*, instance_id: str, number: str, refresh: bool) -> Instance
 
 
 def _created_text(create_time: str) -> str:
-    """When CCC added the number (it writes epoch milliseconds), in the reader's time zone."""
-    if not create_time.isdigit():
+    """When CCC added the number (it writes epoch milliseconds), in the reader's time zone; ""
+    when it does not say (nothing, or 0: not a time, 1970)."""
+    if not create_time.isdigit() or not int(create_time):
         return ""
     return moment_text(datetime.fromtimestamp(int(create_time) / 1000, tz=UTC))

@@ -4,6 +4,7 @@ fragment (the link and unlink pages are `change_views`)."""
 from __future__ import annotations
 
 import functools
+import logging
 
 from django.conf import settings
 from django.http import HttpResponseRedirect, StreamingHttpResponse
@@ -14,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from audit.models import AuditEvent
+from ccc import CccError
 from portal.htmx import HtmxHttpRequest, wants_fragment
 from portal.lists import EmptyState, Link, ListQuery, list_response
 from portal.paging import ResultPage
@@ -27,6 +29,8 @@ from .standing import why_not_eligible
 from .tables import PhoneNumberTable, SkillGroupTable, not_served_text
 
 Action = AuditEvent.Action
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -143,11 +147,22 @@ WHY_NOT_SHOWN = 5
 def _why_not_eligible(query: ListQuery, numbers: NumbersQuery) -> EmptyState:
     """A search of the eligible view that found none: what the instance's numbers it matches
     are (one more round trip, only now), each linked to its page."""
-    matching = number_selectors.instance_number_list(
-        numbers=InstanceNumbersQuery(numbers.instance_id, search=numbers.search),
-        per_page=WHY_NOT_SHOWN,
-        refresh=query.refresh,
-    )
+    try:
+        matching = number_selectors.instance_number_list(
+            numbers=InstanceNumbersQuery(numbers.instance_id, search=numbers.search),
+            per_page=WHY_NOT_SHOWN,
+            refresh=query.refresh,
+        )
+    except CccError as error:
+        # An explanation, not the view: without it (a RAM policy without ListPhoneNumbers, CCC
+        # failing) the view says what it said before, that nothing matches.
+        logger.warning(
+            "why no number of %s is eligible unavailable (%s, RequestId %s)",
+            numbers.skill_group_id,
+            error.code,
+            error.request_id,
+        )
+        return query.form_class.empty_state(query)
     instance_numbers = (
         reverse("phone_numbers:instance_number_list", args=[numbers.instance_id])
         + f"?q={numbers.search}"

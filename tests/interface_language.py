@@ -26,6 +26,7 @@ ALLOWED = (
     "RequestIds",  # CCC's term for a call's id, which support tickets quote
     "RequestId",
     "AccessKey",  # Alibaba Cloud's term, as its Chinese console says it
+    "RAM",  # Alibaba Cloud's access control, as its Chinese console says it too
     "Cookie",  # the browser's term, as Chinese browsers say it
     "HTTP",  # "HTTP 404" style codes
     "CSV",  # file formats, as Chinese software names them: 导出 CSV
@@ -116,15 +117,19 @@ def path_values(path: str) -> list[str]:
 
 
 def emulator_values(emulator) -> list[str]:
-    """The demo data a page may show: instances, skill groups and contact flows, by name and id
-    (numbers are digits, provinces and cities Chinese)."""
-    values = []
+    """The demo data a page may show: instances, skill groups, contact flows and agents, by name
+    and id, and the numbers' providers (numbers are digits, provinces and cities Chinese); and
+    the API's action names, with the RAM permission of each (ccc:ListPhoneNumbers)."""
+    values = [*emulator.actions, *(f"ccc:{action}" for action in emulator.actions)]
     for instance in emulator.instances.values():
         values += [instance.instance_id, instance.name, instance.description]
         for group in instance.skill_groups.values():
             values += [group.skill_group_id, group.name, group.display_name, group.description]
         for flow in instance.contact_flows.values():
             values += [flow.contact_flow_id, flow.name, flow.description]
+        for user in instance.users.values():
+            values += [user.user_id, user.display_name]
+        values += sorted({record.provider for record in instance.numbers.values()})
     return values
 
 

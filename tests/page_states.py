@@ -21,6 +21,7 @@ from ccc.emulator.dataset import (
     CHAT_SKILL_GROUP_ID,
     EXAMPLE_CONTACT_FLOW_ID,
     EXAMPLE_INSTANCE_ID,
+    EXAMPLE_NUMBER,
     EXAMPLE_SKILL_GROUP_ID,
 )
 from ccc.emulator.faults import Fault
@@ -44,12 +45,16 @@ BULK_NUMBERS = f"/instances/{BULK_INSTANCE_ID}/skill-groups/{BULK_SKILL_GROUP_ID
 UNKNOWN_SKILL_GROUP = f"{SKILL_GROUPS}gone@{EXAMPLE_INSTANCE_ID}/numbers/"
 UNKNOWN_INSTANCE = "/instances/no-such-instance/skill-groups/"
 AUDIT = "/audit/"
+INSTANCE_NUMBERS = f"/instances/{EXAMPLE_INSTANCE_ID}/numbers/"
+NUMBER = f"{INSTANCE_NUMBERS}{EXAMPLE_NUMBER}/"
+# The example agent's personal outbound number (坐席小王, agent@ccc-test).
+PERSONAL_NUMBER = f"{INSTANCE_NUMBERS}022002479658/"
 
 LIST_NUMBERS = "ListPhoneNumbersOfSkillGroup"
 ATTEMPTS = 3  # what a read is tried, as in production; `retries_without_waiting` skips the waits
 # The reads of one action a page makes side by side: a numbers page lists its numbers and counts
-# them by status, both with LIST_NUMBERS.
-READS_OF_ACTION = {LIST_NUMBERS: 2}
+# them by status, both with LIST_NUMBERS; the instance's numbers both with ListPhoneNumbers.
+READS_OF_ACTION = {LIST_NUMBERS: 2, "ListPhoneNumbers": 2}
 
 
 @dataclass(frozen=True)
@@ -233,6 +238,43 @@ STATES: tuple[PageState, ...] = (
         f"/audit/actions/{TWO_GROUPS_ACTION_ID}/",
         database=two_groups_action,
         shows="Linked 3 numbers to Customer service. Linked 1 of 2 numbers to Sales.",
+    ),
+    # Every number of an instance, and one number's page.
+    *_page_and_swap(
+        "instance-numbers", INSTANCE_NUMBERS, shows="Showing 1–25 of 480 numbers", screenshot=True
+    ),
+    *_page_and_swap("instance-numbers-search", f"{INSTANCE_NUMBERS}?q=0833", shows="of 17 numbers"),
+    # A RAM policy without ListPhoneNumbers: this page needs it, and says which permission.
+    *_page_and_swap(
+        "instance-numbers-refused",
+        INSTANCE_NUMBERS,
+        fault=Fault(FaultKind.FORBIDDEN, action="ListPhoneNumbers"),
+        status=403,
+        shows="Its RAM policy needs the permission ccc:ListPhoneNumbers for this page",
+        swap_from=f"{INSTANCE_NUMBERS}?q=0833",
+    ),
+    PageState("number", NUMBER, shows="Could join 4 skill groups", screenshot=True),
+    PageState(
+        "number-personal",
+        PERSONAL_NUMBER,
+        shows="This is the personal outbound number of agent 坐席小王 (agent@ccc-test)",
+    ),
+    PageState(
+        "number-unknown",
+        f"{INSTANCE_NUMBERS}099999999999/",
+        status=404,
+        shows="Number “099999999999” is not a number of instance “CCC test”.",
+    ),
+    # A search of a group's eligible view that found none says why each match is not there.
+    *_page_and_swap(
+        "numbers-eligible-why-not",
+        f"{NUMBERS}?view=eligible&q={EXAMPLE_NUMBER}",
+        shows=f"{EXAMPLE_NUMBER} is already linked to this skill group.",
+    ),
+    PageState(
+        "confirm-number-groups",
+        f"{NUMBER}confirm/?action=link&group=sales@ccc-test&group=vip@ccc-test",
+        shows=f"Link {EXAMPLE_NUMBER} to 2 skill groups: Sales, VIP hotline?",
     ),
     # The audit trail: from the database, not CCC.
     *_page_and_swap("audit-empty", AUDIT, database=no_events, shows="No audit events match."),

@@ -679,6 +679,130 @@ def test_every_format_linked_is_written():
     assert set(EXPORT_FORMATS) == set(portal_exports.FORMATS)
 
 
+# -- every number of an instance ---------------------------------------------------------------
+
+INSTANCE_NUMBERS = f"/instances/{EXAMPLE_INSTANCE_ID}/numbers/"
+BULK_NUMBERS = f"/instances/{BULK_INSTANCE_ID}/numbers/"
+INSTANCE_HEADERS = [*HEADERS, "Skill groups", "Provider", "Agent"]
+
+
+def expected_instance_row(emulator, instance_id: str, number: str) -> list[str]:
+    """A number's row of its instance's export, from the emulator's own data: its skill groups
+    by name, its provider, and the agent whose personal outbound number it is, by user id."""
+    instance = emulator.instances[instance_id]
+    record = instance.numbers[number]
+    groups = [g.display_name for g in instance.skill_groups.values() if number in g.linked]
+    return trimmed(
+        [
+            *expected_row(emulator, instance_id, number),
+            *[""] * (len(HEADERS) - len(expected_row(emulator, instance_id, number))),
+            ", ".join(groups),
+            record.provider,
+            record.user_id,
+        ]
+    )
+
+
+def instance_numbers_of(emulator, instance_id: str, **filters) -> list[str]:
+    search, usage, active = filters.get("q", ""), filters.get("usage", ""), filters.get("active")
+    return [
+        record.number
+        for record in emulator.instances[instance_id].numbers.values()
+        if search in record.number
+        and usage in ("", record.usage)
+        and active in (None, record.active)
+    ]
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_an_instance_s_numbers_export_every_number_with_groups_provider_and_agent(
+    client, app_emulator, file_format
+):
+    every = instance_numbers_of(app_emulator, EXAMPLE_INSTANCE_ID)
+    today = timezone.localdate().isoformat()
+
+    response, chunks = download(client, INSTANCE_NUMBERS + f"export.{file_format}")
+    rows = rows_of(file_format, b"".join(chunks))
+
+    assert rows[0] == INSTANCE_HEADERS
+    assert rows[1:] == [
+        expected_instance_row(app_emulator, EXAMPLE_INSTANCE_ID, number) for number in every
+    ]
+    # Numbers in several groups, and agents' personal numbers, are among them.
+    assert any(", " in row[INSTANCE_HEADERS.index("Skill groups")] for row in rows[1:])
+    assert any(row[-1:] == ["agent@ccc-test"] for row in rows[1:])
+    assert file_name(response) == f"ccc-test_numbers_{today}.{file_format}"
+    assert not response.has_header("X-Export-Truncated")
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_an_instance_s_export_holds_its_page_s_search_usage_and_status(
+    client, app_emulator, file_format
+):
+    filters = {"q": "0", "usage": "Inbound", "active": False}
+    expected = instance_numbers_of(app_emulator, EXAMPLE_INSTANCE_ID, **filters)
+    assert 0 < len(expected) < len(instance_numbers_of(app_emulator, EXAMPLE_INSTANCE_ID, q="0"))
+    today = timezone.localdate().isoformat()
+
+    response, chunks = download(
+        client, INSTANCE_NUMBERS + f"export.{file_format}?q=0&usage=Inbound&active=false"
+    )
+    rows = rows_of(file_format, b"".join(chunks))
+
+    assert rows[1:] == [
+        expected_instance_row(app_emulator, EXAMPLE_INSTANCE_ID, number) for number in expected
+    ]
+    assert file_name(response) == f"ccc-test_numbers_search-0_{today}.{file_format}"
+
+
+def test_an_instance_s_export_rows_are_its_listing_s(client, app_emulator):
+    page = Html(client.get(INSTANCE_NUMBERS + "?q=0833&per_page=100").content.decode())
+
+    _, chunks = download(client, INSTANCE_NUMBERS + "export.csv?q=0833")
+    rows = csv_rows(b"".join(chunks))
+
+    assert [row[0] for row in rows[1:]] == [row[0] for row in page.rows]
+    listed = {row[0]: row for row in page.rows}
+    shown = ("Status", "Province", "City", "Contact flow", "Skill groups", "Provider")
+    for row in rows[1:]:
+        cells = dict(zip(INSTANCE_HEADERS, row, strict=True))
+        on_page = dict(zip(page.headers, listed[row[0]], strict=True))
+        assert {name: on_page[name] or "—" for name in shown} == {
+            "Status": ("✓ " if cells["Status"] == "Active" else "✕ ") + cells["Status"],
+            **{name: cells[name] or "—" for name in shown[1:]},
+        }
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_the_bulk_instance_s_export_is_capped_at_10000_saying_so(client, app_emulator, file_format):
+    every = instance_numbers_of(app_emulator, BULK_INSTANCE_ID)
+    assert len(every) == 12_000
+    today = timezone.localdate().isoformat()
+
+    response, chunks = download(client, BULK_NUMBERS + f"export.{file_format}")
+    rows = rows_of(file_format, b"".join(chunks))
+
+    assert rows[0] == INSTANCE_HEADERS
+    assert [row[0] for row in rows[1:]] == every[:10_000]
+    assert rows[-1] == expected_instance_row(app_emulator, BULK_INSTANCE_ID, every[9_999])
+    assert response["X-Export-Truncated"] == "exported=10000, total=12000"
+    assert file_name(response) == f"ccc-bulk_numbers_first-10000-of-12000_{today}.{file_format}"
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_the_instance_s_numbers_page_links_its_exports_with_its_query(client, app_emulator, htmx):
+    response = client.get(
+        INSTANCE_NUMBERS + "?q=0833&usage=Inbound&active=true&per_page=50&page=2",
+        headers={"HX-Request": "true"} if htmx else {},
+    )
+    page = Html(response.content.decode())
+
+    assert [href for href, _ in page.links if "/export." in href] == [
+        INSTANCE_NUMBERS + "export.csv?q=0833&usage=Inbound&active=true",
+        INSTANCE_NUMBERS + "export.xlsx?q=0833&usage=Inbound&active=true",
+    ]
+
+
 # -- the audit trail ---------------------------------------------------------------------------
 
 DONE_AT = "2025-12-01 07:30:00 CST"
