@@ -172,6 +172,10 @@ def number_groups_confirm(request: HtmxHttpRequest, instance_id: str, number: st
                     instance_id,
                     instance_name=selectors.instance_names().get(instance_id, instance_id),
                 ),
+                Crumb(
+                    _("Numbers"),
+                    reverse("phone_numbers:instance_number_list", args=[instance_id]),
+                ),
                 Crumb(number, back_url),
                 Crumb(_("Confirm")),
             ],

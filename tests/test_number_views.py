@@ -531,7 +531,7 @@ def test_a_number_in_no_group_says_so(client, app_emulator):
 
     _, page = get(client, number_page(free))
 
-    assert "Linked to 0 skill groups" in page.text
+    assert "Skill groups it is linked to" in page.text
     assert "This number is in no skill group: calls to it go to its contact flow alone." in (
         page.text
     )
@@ -750,7 +750,7 @@ def test_the_page_picks_the_exact_number_among_those_ccc_s_search_matches(client
         "Contact flow": "—",
         "Added": moment_text(datetime.fromtimestamp(ADDED_AT / 1000, tz=UTC)),
     }
-    assert "Linked to 0 skill groups" in page.text
+    assert "Skill groups it is linked to" in page.text
     assert f"{EXAMPLE_NUMBER} ✓ Active" in longer.text
     assert "Linked to 1 skill group" in longer.text
 
@@ -782,7 +782,7 @@ def test_a_number_past_the_first_hundred_matches_is_found(client, app_emulator):
 
     assert response.status_code == 200
     assert facts(response)["Province · City"] == "全国 · 全国"
-    assert "Linked to 0 skill groups" in page.text
+    assert "Skill groups it is linked to" in page.text
 
 
 def test_a_short_number_that_is_not_one_is_404_after_every_match(client, app_emulator, caplog):
