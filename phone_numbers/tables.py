@@ -125,7 +125,9 @@ class PhoneNumberTable(ResultTable):
         self.number_prefix = number_page_prefix(instance_id) if instance_id else ""
         super().__init__(result, exclude=exclude if selectable else (*exclude, "selected"))
 
-    def render_number(self, value: str) -> SafeString:
+    def render_number(self, value: str) -> SafeString | str:
+        if not self.number_prefix:
+            return value
         return cell_html('<a href="{}{}/">{}</a>', self.number_prefix, value, value)
 
     @cached_property

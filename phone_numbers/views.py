@@ -163,13 +163,16 @@ def _why_not_eligible(query: ListQuery, numbers: NumbersQuery) -> EmptyState:
             error.request_id,
         )
         return query.form_class.empty_state(query)
+    # Whatever it says, the way out of the search stays (Clear filters).
+    clear = query.form_class.empty_state(query).links
     instance_numbers = (
         reverse("phone_numbers:instance_number_list", args=[numbers.instance_id])
         + f"?q={numbers.search}"
     )
     if not matching.total_count:
         return EmptyState(
-            _("No number of this instance matches “%(search)s”.") % {"search": numbers.search}
+            _("No number of this instance matches “%(search)s”.") % {"search": numbers.search},
+            links=clear,
         )
     agents = number_selectors.agent_names(
         instance_id=numbers.instance_id,
@@ -186,9 +189,14 @@ def _why_not_eligible(query: ListQuery, numbers: NumbersQuery) -> EmptyState:
             count,
         )
         % {"count": grouped(count), "search": numbers.search},
-        links=(Link(_("See them among the instance's numbers"), instance_numbers),)
-        if count > WHY_NOT_SHOWN
-        else (),
+        links=(
+            *(
+                (Link(_("See them among the instance's numbers"), instance_numbers),)
+                if count > WHY_NOT_SHOWN
+                else ()
+            ),
+            *clear,
+        ),
         details=tuple(
             why_not_eligible(
                 matching.items,

@@ -29,6 +29,15 @@ def test_dashboard_benchmark_prints_its_ratios(capsys):
     assert lines[0] == (
         "journey listing calls: 4 (minimum 4: two listings, each with its status count): met"
     )
+    # The number-centric journey, a line a step.
+    assert [line.split(":")[0] for line in lines[1:6]] == [
+        "number journey, instance numbers",
+        "number journey, its page 2 (swap)",
+        "number journey, its page 1 again (swap)",
+        "number journey, a number's page",
+        "number journey, the number's page again",
+    ]
+    lines = [lines[0], *lines[6:]]
     assert [line.split(":")[0] for line in lines[1:5]] == [
         f"swap / bare JSON view at {rows} rows, as {role}"
         for role in ("viewer", "editor")
