@@ -7,7 +7,7 @@ HOST_PORT ?= 127.0.0.1:8000
 # to check accessibility; the app never serves it.
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test lint bench soak emulator screenshots screenshots-all messages clean
+.PHONY: run serve worker test lint bench soak emulator screenshots screenshots-all messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +49,19 @@ messages: $(VENV)/.installed-app
 	  --add-location file --ignore 'node_modules/*' --ignore 'staticfiles/*' --ignore 'tests/*' \
 	  --ignore 'benchmarks/*' --ignore 'docs/*' --ignore '*.egg-info/*' --ignore 'locale/*'
 
+# The development server, with one job worker beside it (stopped with it).
 run: $(VENV)/.installed-app $(MO)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py runserver $(HOST_PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py housekeeping
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py db_worker --queue-name '*' & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py runserver $(HOST_PORT)
+
+# A production job worker (any number, on any host sharing the database): the environment
+# holds the production settings, as for `make serve`. SIGTERM lets the running job finish.
+worker: $(VENV)/.installed-app
+	DJANGO_DEBUG=false $(BIN)/python manage.py housekeeping
+	DJANGO_DEBUG=false $(BIN)/python manage.py db_worker --queue-name '*' --no-reload
 
 # Production: gunicorn + whitenoise; the environment must hold the production settings
 # (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, CCCADMIN_AUTH_MODE, ... see docs/configuration.md).

@@ -14,6 +14,7 @@ from django.utils.cache import add_never_cache_headers
 
 from phone_numbers import shared_cache
 from phone_numbers.connection import readiness_problem
+from portal.housekeeping import queue_report
 
 
 def healthz() -> JsonResponse:
@@ -25,12 +26,15 @@ def readyz() -> JsonResponse:
     """This process can sign a request and reach CCC (checked at most every few seconds).
 
     A failing cache degrades the service (every read asks CCC) but does not stop it: it is
-    reported, and the process stays ready.
+    reported, and the process stays ready. So is the job queue: jobs waiting, how long the
+    oldest has waited, and when a worker last started one (a slow queue is not an unready web
+    server).
     """
     problem = readiness_problem()
     body = {"status": "unavailable", "problem": problem} if problem else {"status": "ready"}
     if cache_problem := shared_cache.problem():
         body["cache"] = f"degraded: {cache_problem}"
+    body["queue"] = queue_report()
     return JsonResponse(body, status=503 if problem else 200)
 
 

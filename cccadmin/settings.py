@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "portal",
     "audit",
     "phone_numbers",
@@ -275,6 +277,22 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
         "socket_connect_timeout": _CACHE_SOCKET_TIMEOUT,
         **CACHES["default"].get("OPTIONS", {}),
     }
+
+# -- Jobs: Django's Tasks API, stored in the database and run by `manage.py db_worker` ---------
+# The database backend keeps a job in the same transaction as what enqueues it. Workers are
+# separate processes, any number of them on any host sharing the database; `housekeeping` is a
+# queue of its own, so its short jobs never wait behind a long one.
+HOUSEKEEPING_QUEUE = "housekeeping"
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", HOUSEKEEPING_QUEUE],
+    }
+}
+# How often a worker's housekeeping job runs (it also shows, on /readyz, that a worker is
+# alive), and how long finished jobs' results are kept: the audit trail is the record.
+CCCADMIN_HOUSEKEEPING_SECONDS = env.int("CCCADMIN_HOUSEKEEPING_SECONDS", default=60)
+CCCADMIN_TASK_RESULTS_KEEP_DAYS = env.int("CCCADMIN_TASK_RESULTS_KEEP_DAYS", default=7)
 
 LANGUAGE_CODE = "en"
 # The reader's language: the switcher's cookie, else the browser's Accept-Language. It never

@@ -13,7 +13,11 @@ from django.test import Client
 from ccc.emulator import Emulator
 from phone_numbers import connection
 
+pytestmark = pytest.mark.django_db  # /readyz reports the job queue, read from the database
+
 WRONG_SECRET = "not-the-secret-the-emulator-knows"
+# An empty queue, as /readyz reports it.
+NO_QUEUE = {"waiting": 0, "oldest_waiting_seconds": 0, "worker_last_seen": None}
 
 
 @pytest.fixture
@@ -55,7 +59,7 @@ def test_probes_need_no_sign_in_in_header_mode(
     assert app_emulator.request_count == requests_before
     readyz = client.get("/readyz", REMOTE_ADDR=peer)
     assert readyz.status_code == 200
-    assert readyz.json() == {"status": "ready"}
+    assert readyz.json() == {"status": "ready", "queue": NO_QUEUE}
 
 
 def test_probes_need_no_sign_in_in_jwt_mode_even_with_the_idp_down(
@@ -78,7 +82,7 @@ def test_probes_need_no_sign_in_in_jwt_mode_even_with_the_idp_down(
 def test_readyz_is_ready_when_ccc_answers(client: Client, app_emulator):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
+    assert response.json() == {"status": "ready", "queue": NO_QUEUE}
     assert_not_cacheable(response)
     assert app_emulator.request_count == 1
 
@@ -104,7 +108,11 @@ def test_readyz_reports_refused_credentials(client: Client, settings, served_emu
     connection.use_client(None)
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "problem": "CCC refused the credentials"}
+    assert response.json() == {
+        "status": "unavailable",
+        "problem": "CCC refused the credentials",
+        "queue": NO_QUEUE,
+    }
     assert WRONG_SECRET.encode() not in response.content
     assert_not_cacheable(response)
     assert served_emulator.request_count == 1
@@ -128,6 +136,7 @@ def test_readyz_reports_unusable_settings_without_calling(
     assert response.json() == {
         "status": "unavailable",
         "problem": "CCC settings are missing or malformed (see manage.py check)",
+        "queue": NO_QUEUE,
     }
     assert served_emulator.request_count == 0
 
