@@ -76,14 +76,26 @@ class _BatchResult:
     error: CccError | None = None
 
 
-def send(target: Target, numbers: list[str], result: PartOutcome) -> None:
-    """One part's numbers in batches, a few in flight at once, then the unknown ones settled."""
+def _nothing() -> None:
+    pass
+
+
+def send(
+    target: Target,
+    numbers: list[str],
+    result: PartOutcome,
+    *,
+    on_answer: Callable[[], None] = _nothing,
+) -> None:
+    """One part's numbers in batches, a few in flight at once, then the unknown ones settled;
+    `on_answer` is called as each batch's answer is tallied (the action's progress)."""
     size = max(1, settings.CCC_WRITE_BATCH_SIZE)
     batches = deque(numbers[start : start + size] for start in range(0, len(numbers), size))
     unanswered: set[str] = set()
     for batch_results in _each_in_flight(target, batches):
         for batch in batch_results:
             _tally(result, batch)
+            on_answer()
             if batch.state == "unknown" and batch.error and batch.error.http_status is None:
                 unanswered.update(batch.numbers)
     if result.unknown:
@@ -244,7 +256,12 @@ MAX_SKILL_GROUPS_PER_WRITE = 20
 
 
 def send_to_groups(
-    action: Action, instance_id: str, number: str, results: Mapping[str, PartOutcome]
+    action: Action,
+    instance_id: str,
+    number: str,
+    results: Mapping[str, PartOutcome],
+    *,
+    on_answer: Callable[[], None] = _nothing,
 ) -> None:
     """One number linked to (or unlinked from) each skill group of `results` (by id) with the
     number's own writes, up to MAX_SKILL_GROUPS_PER_WRITE groups a call; what stays unknown
@@ -269,6 +286,7 @@ def send_to_groups(
     )
     unanswered: set[str] = set()
     while pending:
+        on_answer()
         groups = pending.popleft()
         if _time_left() < settings.CCC_TIMEOUT:
             _tally_groups(results, groups, _BatchResult([number], "not_done", error=_out_of_time()))
@@ -300,6 +318,7 @@ def send_to_groups(
                 unanswered.update(groups)
         else:
             _tally_groups(results, groups, _BatchResult([number], "done", request_id=request_id))
+    on_answer()
     unknown = {group for group, result in results.items() if result.unknown}
     if unknown:
         _settle_groups(action, instance_id, number, {g: results[g] for g in unknown}, unanswered)

@@ -37,7 +37,7 @@ from .confirmations import (
 )
 from .forms import PHONE_NUMBER, NumberFilterForm, NumberSelectionForm, numbers_query
 from .navigation import breadcrumbs
-from .outcomes import ActionOutcome
+from .outcomes import ActionOutcome, progress_of
 from .tables import not_served_text
 
 Action = AuditEvent.Action
@@ -299,6 +299,7 @@ def action_detail(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
             title=_("There is no such action in the audit trail you can see."),
             back_url=reverse("audit:audit_event_list"),
         )
+    # A running action's page asks for itself every second until its outcome is in.
     return _outcome_response(request, outcome, full_page=True)
 
 
@@ -319,6 +320,7 @@ def _outcome_response(
             reverse("phone_numbers:action_detail", args=[attempt.pk]), status=303
         )
     fragment = wants_fragment(request) and not full_page
+    in_progress = not outcome.recorded and audit_selectors.in_progress(attempt)
     still_selected = fragment and bool(outcome.not_done or outcome.unknown)
     context = {
         "outcome": outcome,
@@ -336,13 +338,17 @@ def _outcome_response(
         ),
         "attempt": attempt,
         "in_place": fragment,
-        # A number of several parts is listed once.
-        "number_lists": [
+        # A number of several parts is listed once; a running action's have no outcome yet.
+        "number_lists": []
+        if in_progress
+        else [
             (_("Done"), list(dict.fromkeys(outcome.done))),
             (_("Not done"), list(dict.fromkeys(outcome.not_done))),
             (_("Unknown"), list(dict.fromkeys(outcome.unknown))),
         ],
-        "in_progress": not outcome.recorded and audit_selectors.in_progress(attempt),
+        "in_progress": in_progress,
+        "progress": progress_of(attempt) if in_progress else None,
+        "page_url": reverse("phone_numbers:action_detail", args=[attempt.pk]),
         "repeated": repeated,
         "can_undo": request.identity.is_editor
         and bool(outcome.done)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
@@ -15,7 +16,9 @@ from audit.models import AuditEvent
 from audit.parts import Part, parts_of
 from audit.selectors import ActionRows
 from portal.ccc_errors import stopped_midway, why_not_done
-from portal.text import grouped, listed, local_moment
+from portal.text import duration_text, grouped, listed, local_moment
+
+from .models import ActionProgress
 
 Action = AuditEvent.Action
 Outcome = AuditEvent.Outcome
@@ -328,3 +331,44 @@ class ActionOutcome:
             parts=[PartOutcome.of(part) for part in parts_of(rows.outcome)],
             undone_by=rows.undone_by,
         )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a running action has come: for its `<progress>` bar, and in words."""
+
+    answered: int
+    total: int
+    text: str
+
+
+def progress_of(attempt: AuditEvent) -> Progress | None:
+    """A running action's progress, with the time it has taken and an estimate of the rest
+    (at the pace so far); None where none was kept."""
+    try:
+        progress = ActionProgress.objects.get(attempt=attempt)
+    except ActionProgress.DoesNotExist:
+        return None
+    answered, total = progress.answered, progress.total
+    elapsed = (timezone.now() - attempt.created_at).total_seconds()
+    counts = ngettext(
+        "%(answered)s of %(total)s number answered so far: %(done)s done, %(not_done)s not "
+        "done, %(unknown)s unknown.",
+        "%(answered)s of %(total)s numbers answered so far: %(done)s done, %(not_done)s not "
+        "done, %(unknown)s unknown.",
+        total,
+    ) % {
+        "answered": grouped(answered),
+        "total": grouped(total),
+        "done": grouped(progress.done),
+        "not_done": grouped(progress.not_done),
+        "unknown": grouped(progress.unknown),
+    }
+    if answered and answered < total:
+        timing = _("%(elapsed)s so far; about %(left)s left.") % {
+            "elapsed": duration_text(elapsed),
+            "left": duration_text(elapsed / answered * (total - answered)),
+        }
+    else:
+        timing = _("%(elapsed)s so far.") % {"elapsed": duration_text(elapsed)}
+    return Progress(answered, total, f"{counts} {timing}")

@@ -9,19 +9,24 @@ batches (`batches`) and records the outcome (`outcomes`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.utils import timezone
 
 from audit import recording
 from audit import selectors as audit_selectors
+from audit.models import AuditEvent
 from audit.parts import Part
 from audit.recording import Actor, AlreadySubmitted
 from ccc.budget import budget
 
 from . import batches, reading, selectors
 from .confirmations import Confirmation
+from .models import ActionProgress
 from .outcomes import ActionOutcome, PartOutcome
 
 logger = logging.getLogger(__name__)
@@ -60,8 +65,14 @@ def numbers_change(*, actor: Actor, confirmation: Confirmation) -> ActionOutcome
             expected_count=confirmation.expected_count if confirmation.matching else None,
             matched_count=matched,
         )
+        progress = _progress_start(attempt, sum(len(part.numbers) for part in parts))
         try:
-            _send(confirmation, parts, result)
+            _send(
+                confirmation,
+                parts,
+                result,
+                on_answer=functools.partial(_progress, progress, result),
+            )
         finally:
             for outcome in result.parts:
                 if outcome.done or outcome.unknown:
@@ -94,7 +105,13 @@ def numbers_change(*, actor: Actor, confirmation: Confirmation) -> ActionOutcome
     return result
 
 
-def _send(confirmation: Confirmation, parts: tuple[Part, ...], result: ActionOutcome) -> None:
+def _send(
+    confirmation: Confirmation,
+    parts: tuple[Part, ...],
+    result: ActionOutcome,
+    *,
+    on_answer: Callable[[], None],
+) -> None:
     """One number in several skill groups goes with the number's own writes (one call for up
     to 20 groups); anything else part after part, its numbers in batches."""
     if confirmation.one_number and len(parts) > 1:
@@ -103,11 +120,37 @@ def _send(confirmation: Confirmation, parts: tuple[Part, ...], result: ActionOut
             confirmation.instance_id,
             confirmation.one_number,
             {outcome.skill_group_id: outcome for outcome in result.parts},
+            on_answer=on_answer,
         )
         return
     for part, outcome in zip(parts, result.parts, strict=True):
         target = batches.Target(confirmation.action, confirmation.instance_id, part.skill_group_id)
-        batches.send(target, list(part.numbers), outcome)
+        batches.send(target, list(part.numbers), outcome, on_answer=on_answer)
+
+
+def _progress_start(attempt: AuditEvent, total: int) -> ActionProgress | None:
+    """The action's progress row; None where the database cannot make one (the action goes
+    on: its progress is a view of it, not its record)."""
+    try:
+        return ActionProgress.objects.create(attempt=attempt, total=total)
+    except DatabaseError:
+        logger.warning("progress of attempt %s not kept", attempt.pk, exc_info=True)
+        return None
+
+
+def _progress(progress: ActionProgress | None, result: ActionOutcome) -> None:
+    """What the action's numbers have come to so far, for its page meanwhile."""
+    if progress is None:
+        return
+    try:
+        ActionProgress.objects.filter(pk=progress.pk).update(
+            done=len(result.done),
+            not_done=len(result.not_done),
+            unknown=len(result.unknown),
+            updated_at=timezone.now(),
+        )
+    except DatabaseError:
+        logger.warning("progress of attempt %s not kept", progress.pk, exc_info=True)
 
 
 class TrailUnavailable(Exception):

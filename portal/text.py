@@ -53,3 +53,14 @@ def moment_text(moment: datetime) -> str:
     """A moment to the second with its zone: "2025-12-02 08:00:00 CST"."""
     day, time, zone = local_moment(moment)
     return f"{day} {time} {zone}"
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as people read one: "45 s", "3 min 05 s" (rounded to the second)."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return pgettext("duration", "%(seconds)d s") % {"seconds": whole}
+    return pgettext("duration", "%(minutes)d min %(seconds)s s") % {
+        "minutes": whole // 60,
+        "seconds": f"{whole % 60:02d}",
+    }

@@ -19,6 +19,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_INSTANCE_ID,
     EXAMPLE_SKILL_GROUP_ID,
 )
+from phone_numbers.models import ActionProgress
 
 GROUP = {
     "instance_id": EXAMPLE_INSTANCE_ID,
@@ -165,6 +166,15 @@ def partly_done_action() -> None:
         error_code="Throttling.User",
         detail="Request was denied due to user flow control.",
     )
+
+
+RUNNING_ACTION_ID = 9003
+
+
+def running_action() -> None:
+    """A link of 400 numbers started 20 seconds ago, 155 of them answered so far."""
+    link = attempt(timezone.now() - timedelta(seconds=20), asked=numbers(400), pk=RUNNING_ACTION_ID)
+    ActionProgress.objects.create(attempt=link, total=400, done=150, not_done=5)
 
 
 def four_actions() -> tuple[AuditEvent, AuditEvent, AuditEvent, AuditEvent]:

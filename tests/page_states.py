@@ -29,11 +29,13 @@ from ccc.emulator.faults import Fault
 from .audit_trail import (
     HISTORY_NUMBER,
     PARTLY_DONE_ACTION_ID,
+    RUNNING_ACTION_ID,
     SALES,
     TWO_GROUPS_ACTION_ID,
     demo_trail,
     number_history,
     partly_done_action,
+    running_action,
     two_groups_action,
 )
 
@@ -232,6 +234,12 @@ STATES: tuple[PageState, ...] = (
         database=partly_done_action,
         shows="Linked 2 of 3 numbers to Customer service. The other 1 was not linked: CCC is "
         "throttling requests.",
+    ),
+    PageState(
+        "action-running",
+        f"/audit/actions/{RUNNING_ACTION_ID}/",
+        database=running_action,
+        shows="155 of 400 numbers answered so far: 150 done, 5 not done, 0 unknown.",
     ),
     PageState(
         "action-two-groups",

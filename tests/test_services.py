@@ -18,6 +18,7 @@ from audit.recording import Actor, AlreadySubmitted
 from ccc.emulator import Emulator
 from ccc.emulator.dataset import EXAMPLE_INSTANCE_ID, EXAMPLE_SKILL_GROUP_ID
 from phone_numbers import batches, confirmations, connection, selectors, services
+from phone_numbers.models import ActionProgress
 from phone_numbers.outcomes import ActionOutcome
 from phone_numbers.queries import NumbersQuery
 
@@ -537,3 +538,30 @@ def test_each_group_s_history_shows_the_action_that_changed_it(app_emulator):
     both = ((EXAMPLE_SKILL_GROUP_ID, "Customer service"), (SALES, "Sales"))
     assert history(EXAMPLE_SKILL_GROUP_ID) == history(SALES) == [both]
     assert history("vip@ccc-test") == []
+
+
+# -- progress ----------------------------------------------------------------------------------
+
+
+def test_an_action_keeps_its_progress_as_each_batch_is_answered(
+    settings, app_emulator, monkeypatch
+):
+    settings.CCC_WRITE_BATCH_SIZE = 10
+    settings.CCC_WRITES_IN_FLIGHT = 1
+    confirmation = confirm(eligible(app_emulator, 30))
+    app_emulator.faults.inject("slow", action=ADD, delay=0)  # the first batch goes through
+    app_emulator.faults.inject("throttling", action=ADD, times=100, retry_after_ms=600_000)
+    seen: list[tuple[int, int, int]] = []
+    kept = services._progress
+
+    def watched(progress, result):
+        kept(progress, result)
+        row = ActionProgress.objects.get(pk=progress.pk)
+        seen.append((row.total, row.done, row.not_done))
+
+    monkeypatch.setattr(services, "_progress", watched)
+
+    outcome = change(confirmation)
+
+    assert seen == [(30, 10, 0), (30, 10, 10), (30, 10, 20)]
+    assert outcome.outcome == "partly_done"

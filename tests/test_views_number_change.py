@@ -13,7 +13,9 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
+from audit import recording
 from audit.models import AuditEvent
+from audit.parts import parts_of
 from audit.recording import Actor
 from ccc.emulator.dataset import (
     BULK_INSTANCE_ID,
@@ -23,6 +25,7 @@ from ccc.emulator.dataset import (
     EXAMPLE_SKILL_GROUP_ID,
 )
 from phone_numbers import confirmations, services
+from phone_numbers.models import ActionProgress
 from portal.text import moment_text
 
 from .audit_trail import ACCEPT_LANGUAGE, attempt
@@ -623,8 +626,41 @@ def test_an_action_still_within_its_write_budget_is_running(client: Client):
 
     page = text_of(client.get(f"/audit/actions/{running.pk}/"))
 
-    assert "This action is still running; reload in a moment to see its outcome." in page
+    assert "This action is still running; its outcome appears here when it ends." in page
     assert STOPPED["en"] not in page
+
+
+def test_a_running_action_s_page_shows_its_progress_and_polls_until_the_outcome(
+    client: Client,
+):
+    running = attempt(timezone.now() - timedelta(seconds=10), asked=made_up_numbers(400))
+    ActionProgress.objects.create(attempt=running, total=400, done=90, not_done=8, unknown=2)
+    url = f"/audit/actions/{running.pk}/"
+
+    page = Html(client.get(url).content.decode())
+
+    (bar,) = page.find("progress")
+    assert (bar["max"], bar["value"]) == ("400", "100")
+    assert (
+        "100 of 400 numbers answered so far: 90 done, 8 not done, 2 unknown. 10 s so far; "
+        "about 30 s left."
+    ) in page.text
+    # Lists of its numbers wait for the outcome: none of them is "unknown" yet.
+    assert "Unknown" not in page.text
+    assert "Linking numbers" in page.text
+    (outcome,) = [attrs for tag, attrs in page.elements if attrs.get("id") == "outcome"]
+    assert (outcome["hx-get"], outcome["hx-select"], outcome["hx-target"]) == (
+        url,
+        "#action",
+        "#action",
+    )
+    assert outcome["hx-trigger"] == "every 1s"
+    # Once the outcome is in, the page (what the poll reads) stops asking.
+    recording.outcome_record(attempt=running, outcome="done", parts=parts_of(running))
+    ended = Html(client.get(url, headers=HTMX).content.decode())
+    assert not [attrs for tag, attrs in ended.elements if "hx-trigger" in attrs]
+    assert ended.find("progress") == []
+    assert "Numbers linked" in ended.text
 
 
 def test_a_ccc_error_listing_all_matching_changes_nothing(client: Client, app_emulator):
