@@ -127,6 +127,7 @@ def assert_csp_safe_markup(content: str) -> None:
             assert not (attrs.get(name) or "").lower().startswith("javascript:")
 
 
+@pytest.mark.django_db  # /readyz reports the job queue
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_sends_the_strict_policy(client: Client, app_emulator, name):
     page = PAGES[name]
@@ -290,6 +291,7 @@ def test_plain_http_is_redirected_to_https(client: Client, production_like, app_
     assert app_emulator.request_count == 0
 
 
+@pytest.mark.django_db  # /readyz reports the job queue
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_health_probes_are_not_redirected(client: Client, production_like, app_emulator, path):
     response = client.get(path)

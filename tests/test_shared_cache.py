@@ -122,6 +122,7 @@ def test_listings_are_cached_on_redis_until_they_expire(settings, redis_url, cli
     assert app_emulator.request_count == 3 + 2  # the listing and its counts, expired
 
 
+@pytest.mark.django_db  # /readyz reports the job queue
 def test_a_refused_redis_degrades_to_asking_ccc(settings, client, app_emulator):
     use_cache(settings, f"redis://127.0.0.1:{free_port()}/0")
 
@@ -139,9 +140,11 @@ def test_a_refused_redis_degrades_to_asking_ccc(settings, client, app_emulator):
     assert ready.json() == {
         "status": "ready",
         "cache": "degraded: cache unavailable (ConnectionError)",
+        "queue": {"waiting": 0, "oldest_waiting_seconds": 0, "worker_last_seen": None},
     }
 
 
+@pytest.mark.django_db  # /readyz reports the job queue
 def test_a_silent_redis_costs_a_page_one_socket_timeout_at_most(
     settings, client, app_emulator, silent_server
 ):
