@@ -105,31 +105,6 @@ class AuditFilterForm(ListFilterForm):
     date_from = _date_field(_("From"))
     date_to = _date_field(_("To"))
 
-    field_order = (
-        "instance",
-        "skill_group",
-        "number",
-        "user",
-        "action",
-        "outcome",
-        "date_from",
-        "date_to",
-        "per_page",
-    )
-    defaults = {
-        "instance": "",
-        "skill_group": "",
-        "number": "",
-        "user": "",
-        "action": "",
-        "outcome": "",
-        "date_from": "",
-        "date_to": "",
-        "per_page": DEFAULT_PER_PAGE,
-        "page": 1,
-    }
-    max_rows = None
-    features = ListFeatures(export=True, clear_filters=True)
     filter_names = (
         "instance",
         "skill_group",
@@ -140,6 +115,11 @@ class AuditFilterForm(ListFilterForm):
         "date_from",
         "date_to",
     )
+    field_order = (*filter_names, "per_page")
+    # Every filter empty: the whole trail, newest first.
+    defaults = {**dict.fromkeys(filter_names, ""), "per_page": DEFAULT_PER_PAGE, "page": 1}
+    max_rows = None
+    features = ListFeatures(export=True, clear_filters=True)
     field_widths = {
         "per_page": "col-4 col-sm-2 col-xl-1",
         "action": "col-4 col-sm-2 col-xl-1",

@@ -298,16 +298,18 @@ def send_to_groups(
                 )
             )
         except CccError as error:
-            named = error.skill_group_id if error.skill_group_id in groups else None
             if error.code == "Parameter.Maximum" and len(groups) > 1:
                 middle = len(groups) // 2
                 pending.extendleft([groups[middle:], groups[:middle]])
                 continue
+            # The client names a group only among those this call sent.
+            named = error.skill_group_id
             if named is not None and not isinstance(error, ThrottlingError):
-                # Unlinking, CCC refuses a group the number is not in: it is out of it.
-                left = action == Action.UNLINK and error.code == "Parameter.Invalid"
-                state = "done" if left else "not_done"
-                _tally_groups(results, [named], _BatchResult([number], state, error=error))
+                if action == Action.UNLINK and error.code == "Parameter.Invalid":
+                    # Unlinking, CCC refuses a group the number is not in: it is out of it.
+                    results[named].done.append(number)
+                else:
+                    _tally(results[named], _BatchResult([number], "not_done", error=error))
                 rest = [group for group in groups if group != named]
                 if rest:
                     pending.appendleft(rest)
@@ -328,11 +330,7 @@ def _tally_groups(
     results: Mapping[str, PartOutcome], groups: list[str], batch: _BatchResult
 ) -> None:
     for group in groups:
-        if batch.state == "done" and batch.error is not None:
-            # Done without a change of CCC's: nothing of the refusal is the group's error.
-            results[group].done.extend(batch.numbers)
-        else:
-            _tally(results[group], batch)
+        _tally(results[group], batch)
 
 
 def _settle_groups(

@@ -1,7 +1,7 @@
 """The reads of numbers across an instance: every number with the skill groups it serves, one
-number with the groups it could join and why not, and the agents who own personal outbound
-numbers. Cached like the skill-group reads (`reading`), under the instance's version, which
-every write bumps: a number never shows in a group it has left.
+number, and the agents who own personal outbound numbers. Cached like the skill-group reads
+(`reading`), under the instance's version, which every write bumps: a number never shows in a
+group it has left.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import dataclasses
 import functools
 from collections.abc import Iterable
 
-from ccc import InstancePhoneNumber, MediaType, Page, SkillGroup
-from ccc.wire import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
+from ccc import InstancePhoneNumber, Page
+from ccc.wire import MAX_PAGE_SIZE
 from portal.paging import ResultPage, fetch_result_page
 
 from . import reading
@@ -82,33 +82,11 @@ def instance_number_get(
         def page_of(page_number: int) -> Page[InstancePhoneNumber]:
             return instance_number_api_page(numbers=query, page_number=page_number)
 
-    for page_number in range(1, MAX_PAGE_NUMBER + 1):
-        page = page_of(page_number)
+    for page in reading.every_page(page_of):
         for found in page.items:
             if found.number == number:
                 return found
-        if page_number * MAX_PAGE_SIZE >= page.total_count or not page.items:
-            break
     raise NumberNotFound(number)
-
-
-def voice_skill_groups(*, instance_id: str, refresh: bool = False) -> list[SkillGroup]:
-    """Every voice skill group of the instance, the groups a number can join (CCC lists up to
-    10,000; an instance has tens), through the cache."""
-    list_page = reading.cached_listing(
-        functools.partial(
-            ccc_client().list_skill_groups, instance_id=instance_id, media_type=MediaType.AUDIO
-        ),
-        version=reading.instance_version(instance_id),
-        refresh=refresh,
-    )
-    groups: list[SkillGroup] = []
-    for page_number in range(1, MAX_PAGE_NUMBER + 1):
-        page = list_page(page_number=page_number, page_size=MAX_PAGE_SIZE).page
-        groups.extend(page.items)
-        if len(groups) >= page.total_count or not page.items:
-            break
-    return groups
 
 
 def agent_names(
@@ -120,16 +98,13 @@ def agent_names(
     distinct = sorted({user_id for user_id in user_ids if user_id})
     if not distinct:
         return {}
-    names: dict[str, str] = {}
     reads = reading.side_by_side(
         **{
             f"agent {index}": functools.partial(_agent_name, instance_id, user_id, refresh)
             for index, user_id in enumerate(distinct)
         }
     )
-    for found in reads.values():
-        names.update(found)
-    return names
+    return {user_id: name for found in reads.values() for user_id, name in found.items()}
 
 
 def _agent_name(instance_id: str, user_id: str, refresh: bool) -> dict[str, str]:

@@ -99,7 +99,7 @@ def number_detail(request: HtmxHttpRequest, instance_id: str, number: str) -> Ht
             _number_or_none, instance_id=instance_id, number=number, refresh=refresh
         ),
         groups=functools.partial(
-            number_selectors.voice_skill_groups, instance_id=instance_id, refresh=refresh
+            selectors.voice_skill_group_list_all, instance_id=instance_id, refresh=refresh
         ),
         instance_names=selectors.instance_names,
     )

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from ccc import CccError, Page
+from ccc.wire import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
 from portal.paging import Listed, ResultPage
 
 from . import shared_cache
@@ -116,6 +117,16 @@ def status_count(
         )
         return None
     return StatusCount(listed=listed, count=answer.page.total_count)
+
+
+def every_page(page_of: Callable[[int], Page[T]]) -> Iterator[Page[T]]:
+    """The API pages of 100 of a listing, from the first, until they hold every match (at
+    most the API's 10,000) or one comes back empty; `page_of(n)` asks for page n."""
+    for page_number in range(1, MAX_PAGE_NUMBER + 1):
+        page = page_of(page_number)
+        yield page
+        if page_number * MAX_PAGE_SIZE >= page.total_count or not page.items:
+            return
 
 
 def side_by_side(**reads: Callable[[], Any]) -> dict[str, Any]:

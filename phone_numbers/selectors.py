@@ -2,8 +2,8 @@
 
 Listings go through the cache (`reading`), so UI pages inside one API page and repeats cost no
 call, and a write's `reading.listings_invalidate` reaches every replica sharing the cache on its
-next request. `refresh=True` asks CCC again whatever is cached. The reads of one number (every
-number of an instance, one number, what it could join) are `number_selectors`.
+next request. `refresh=True` asks CCC again whatever is cached. The reads of numbers across an
+instance (every number of it, one number) are `number_selectors`.
 The audit trail is read from the database on every request, never cached.
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 
 from ccc import Instance, MediaType, Page, PhoneNumber, SkillGroup
-from ccc.wire import MAX_PAGE_NUMBER, MAX_PAGE_SIZE
-from portal.paging import ResultPage, fetch_result_page
+from ccc.wire import MAX_PAGE_SIZE
+from portal.paging import MAX_REACHABLE_ROWS, Listed, ResultPage, fetch_result_page
 
 from . import reading, shared_cache
 from .connection import ccc_client
@@ -28,13 +29,13 @@ logger = logging.getLogger(__name__)
 def instance_list() -> list[Instance]:
     """Every instance of the account (accounts have a handful; the API caps at 10,000)."""
     client = ccc_client()
-    instances: list[Instance] = []
-    for page_number in range(1, MAX_PAGE_NUMBER + 1):
-        page = client.list_instances(page_number=page_number, page_size=MAX_PAGE_SIZE)
-        instances.extend(page.items)
-        if len(instances) >= page.total_count or not page.items:
-            return instances
-    return instances
+    return [
+        instance
+        for page in reading.every_page(
+            lambda n: client.list_instances(page_number=n, page_size=MAX_PAGE_SIZE)
+        )
+        for instance in page.items
+    ]
 
 
 def skill_group_list(
@@ -49,18 +50,37 @@ def skill_group_list(
     """The instance's skill groups of one medium (AUDIO too is asked for by name, not left to
     CCC's default)."""
     return fetch_result_page(
-        reading.cached_listing(
-            functools.partial(
-                ccc_client().list_skill_groups,
-                instance_id=instance_id,
-                search_pattern=search or None,
-                media_type=media_type,
-            ),
-            version=reading.instance_version(instance_id),
-            refresh=refresh,
-        ),
+        _skill_groups_of(instance_id, search, media_type, refresh),
         page=page,
         per_page=per_page,
+    )
+
+
+def voice_skill_group_list_all(*, instance_id: str, refresh: bool = False) -> list[SkillGroup]:
+    """Every voice skill group of the instance (the groups a number can join; CCC lists up
+    to 10,000, an instance has tens), from the same cached pages as the skill groups page."""
+    list_page = _skill_groups_of(instance_id, "", MediaType.AUDIO, refresh)
+    return [
+        group
+        for page in reading.every_page(
+            lambda n: list_page(page_number=n, page_size=MAX_PAGE_SIZE).page
+        )
+        for group in page.items
+    ]
+
+
+def _skill_groups_of(
+    instance_id: str, search: str, media_type: MediaType, refresh: bool
+) -> Callable[..., Listed[SkillGroup]]:
+    return reading.cached_listing(
+        functools.partial(
+            ccc_client().list_skill_groups,
+            instance_id=instance_id,
+            search_pattern=search or None,
+            media_type=media_type,
+        ),
+        version=reading.instance_version(instance_id),
+        refresh=refresh,
     )
 
 
@@ -79,15 +99,15 @@ def contact_flow_names(*, instance_id: str, refresh: bool = False) -> dict[str, 
     cached for a few minutes; never an error (`reading.names`)."""
 
     def read() -> dict[str, str]:
-        client, names = ccc_client(), {}
-        for page_number in range(1, MAX_PAGE_NUMBER + 1):
-            page = client.list_contact_flows(
-                instance_id=instance_id, page_number=page_number, page_size=MAX_PAGE_SIZE
+        client = ccc_client()
+        pages = reading.every_page(
+            lambda n: client.list_contact_flows(
+                instance_id=instance_id, page_number=n, page_size=MAX_PAGE_SIZE
             )
-            names.update((flow.contact_flow_id, flow.name) for flow in page.items if flow.name)
-            if page_number * MAX_PAGE_SIZE >= page.total_count or not page.items:
-                break
-        return names
+        )
+        return {
+            flow.contact_flow_id: flow.name for page in pages for flow in page.items if flow.name
+        }
 
     return reading.names(f"contact flow names of instance {instance_id}", read, refresh=refresh)
 
@@ -143,7 +163,7 @@ def phone_numbers_matching(*, numbers: NumbersQuery, limit: int) -> tuple[list[s
     side by side."""
     list_page = _numbers_of_view(numbers, page_size=MAX_PAGE_SIZE)
     first = list_page(page_number=1)
-    wanted = min(first.total_count, limit, MAX_PAGE_NUMBER * MAX_PAGE_SIZE)
+    wanted = min(first.total_count, limit, MAX_REACHABLE_ROWS)
     pages = [first.items]
     more = range(2, -(-wanted // MAX_PAGE_SIZE) + 1)
     if more:

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
@@ -32,7 +33,7 @@ USAGE_LABELS = {
 }
 
 # What `reverse` leaves unquoted in a path segment: links built from a prefix match its own.
-_PATH_SAFE = "!$&'()*+,;=~:@"
+_PATH_SAFE = RFC3986_SUBDELIMS + "~:@"
 
 # Whole sentences, plural on `count`: a translator never splices a noun into a sentence.
 NUMBERS_SHOWN = ngettext_lazy(

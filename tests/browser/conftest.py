@@ -129,3 +129,11 @@ def axe_script() -> Path:
     if not AXE.is_file():
         _missing(f"{AXE.relative_to(HERE.parents[1])} is missing: run `make test` or `npm ci`")
     return AXE
+
+
+@pytest.fixture
+def axe_page(new_context, axe_script) -> Page:
+    """A page with axe-core loaded (the app's CSP would refuse it otherwise)."""
+    context = new_context(bypass_csp=True)
+    context.add_init_script(path=str(axe_script))
+    return context.new_page()

@@ -17,13 +17,6 @@ from .test_number_change import assert_accessible
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def axe_page(new_context, axe_script) -> Page:
-    context = new_context(bypass_csp=True)
-    context.add_init_script(path=str(axe_script))
-    return context.new_page()
-
-
 def test_a_running_action_shows_progress_then_its_outcome_in_place(axe_page: Page):
     running_action()
     page = axe_page

@@ -54,14 +54,6 @@ def assert_accessible(page: Page) -> None:
     assert not findings, "\n".join(map(str, findings))
 
 
-@pytest.fixture
-def axe_page(new_context, axe_script) -> Page:
-    """A page with axe-core loaded (the app's CSP would refuse it otherwise)."""
-    context = new_context(bypass_csp=True)
-    context.add_init_script(path=str(axe_script))
-    return context.new_page()
-
-
 def test_an_editor_links_three_numbers_unlinks_one_and_undoes_it(
     axe_page: Page, app_emulator: Emulator
 ) -> None:

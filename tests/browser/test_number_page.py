@@ -31,13 +31,6 @@ def groups_of(emulator: Emulator) -> set[str]:
     return {gid for gid, group in instance.skill_groups.items() if EXAMPLE_NUMBER in group.linked}
 
 
-@pytest.fixture
-def axe_page(new_context, axe_script) -> Page:
-    context = new_context(bypass_csp=True)
-    context.add_init_script(path=str(axe_script))
-    return context.new_page()
-
-
 def test_an_editor_links_a_number_to_two_groups_sees_it_everywhere_and_undoes_it(
     axe_page: Page, app_emulator: Emulator
 ) -> None:
